@@ -1,0 +1,151 @@
+/**
+ * The normalised configuration: what every later stage works with. Durations are milliseconds,
+ * sizes are bytes, paths are absolute, defaults are filled in. What users write is described by
+ * `schema.ts`; `normalize.ts` turns one into the other.
+ */
+import type { EvidenceFormat } from '../evidence/model.js';
+
+export type Severity = 'block' | 'warn' | 'info';
+export type When = 'always' | 'ci' | 'local';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
+
+export interface ReadyCheck {
+  /** Expect a 2xx from this URL. */
+  http?: string;
+  /** Expect this shell command to exit 0. */
+  command?: string;
+  timeoutMs: number;
+  intervalMs: number;
+}
+
+export interface ServiceConfig {
+  id: string;
+  run: string;
+  cwd: string;
+  env: Record<string, string>;
+  ready?: ReadyCheck;
+}
+
+export interface ProbeConfig {
+  method: HttpMethod;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Accepted status codes; default: any 2xx. */
+  status?: number[];
+  bodyContains: string[];
+  /** Regular expression sources, each must match the body. */
+  bodyMatches: string[];
+  /** JSON path (dot/bracket form, e.g. `data.items[0].id`) → expected value. */
+  json: Record<string, unknown>;
+  /** Header name (lower case) → expected exact value, or `/regex/flags`. */
+  header: Record<string, string>;
+  maxLatencyMs?: number;
+  /** Retry the probe until it passes or the deadline is reached. */
+  retry?: { deadlineMs: number; intervalMs: number };
+}
+
+export interface ArtifactConfig {
+  /** Glob relative to the gate's cwd; `${version}` etc. already interpolated at run time. */
+  path: string;
+  minSize?: number;
+  maxSize?: number;
+  /** Expected sha256 (hex) when given. */
+  sha256?: string;
+}
+
+export interface ReportSpec {
+  /** Path or glob relative to the gate's cwd. */
+  path: string;
+  /** Force a format instead of sniffing the content. */
+  format?: EvidenceFormat;
+}
+
+export interface RetryConfig {
+  /** Total attempts (1 = no retry). */
+  attempts: number;
+  delayMs: number;
+}
+
+export interface ManualConfig {
+  checklist: string[];
+  evidence: 'required' | 'optional';
+  approvers?: string[];
+}
+
+export interface GateConfig {
+  id: string;
+  title: string;
+  run?: string;
+  cwd: string;
+  env: Record<string, string>;
+  needs: string[];
+  when: When;
+  optional: boolean;
+  services: string[];
+  probes: ProbeConfig[];
+  artifacts: ArtifactConfig[];
+  reports: ReportSpec[];
+  /** Assertions in the expect language, as written. */
+  expect: string[];
+  severity: Severity;
+  timeoutMs: number;
+  budgetMs?: number;
+  retry: RetryConfig;
+  manual?: ManualConfig;
+}
+
+export interface RequirementConfig {
+  id: string;
+  title: string;
+  /** Test id patterns (`*` matches any run of characters). */
+  tests: string[];
+  severity: Severity;
+}
+
+export interface QuarantineEntry {
+  tests: string[];
+  reason: string;
+  /** ISO date (YYYY-MM-DD or full timestamp); after it the quarantine no longer applies. */
+  until?: string;
+}
+
+export interface BaselineConfig {
+  branch: string;
+  /** Number of READY runs whose median is the baseline. */
+  runs: number;
+  /** Fewer runs than this: drift checks warn "no baseline yet" instead of judging. */
+  minRuns: number;
+  warnPct: number;
+  failPct: number;
+  /** Per metric (name or `*` pattern): direction and thresholds. */
+  metrics: Record<string, { direction?: 'lower' | 'higher'; warnPct?: number; failPct?: number }>;
+}
+
+export interface RollbackStep {
+  title: string;
+  run?: string;
+  probe?: ProbeConfig;
+  cwd: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+}
+
+export interface Config {
+  name: string;
+  /** Absolute path of the configuration file. */
+  file: string;
+  /** Directory of the configuration file; relative paths resolve against it. */
+  rootDir: string;
+  /** sha256 of the file's bytes, recorded with each run. */
+  hash: string;
+  defaults: { timeoutMs: number; severity: Severity };
+  services: Record<string, ServiceConfig>;
+  /** In declaration order. */
+  gates: Record<string, GateConfig>;
+  requirements: Record<string, RequirementConfig>;
+  quarantine: QuarantineEntry[];
+  store: { url?: string };
+  baseline: BaselineConfig;
+  rollback: RollbackStep[];
+}
