@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
  * `npx vitest` builds here so the binary is never stale.
  */
 export default function setup(): void {
-  if (process.env.npm_lifecycle_event === 'test') return;
+  if (process.env.npm_lifecycle_event === 'test' || process.env.SHIPGATE_SKIP_BUILD) return;
   const root = fileURLToPath(new URL('..', import.meta.url));
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 }
