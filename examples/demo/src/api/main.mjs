@@ -1,0 +1,26 @@
+// Entry point of the API: `node src/api/main.mjs` (API_PORT, default 4100; DEMO_BREAK=1 breaks it).
+import { readFileSync } from 'node:fs';
+import { serve } from '../lib/listen.mjs';
+import { parsePort } from '../lib/port.mjs';
+import { createApiHandler } from './app.mjs';
+import { resolveVersion } from './version.mjs';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+const broken = process.env.DEMO_BREAK === '1';
+if (broken) console.warn('api: DEMO_BREAK=1 is set: GET /api/items will answer 500');
+
+try {
+  serve({
+    label: 'api',
+    port: parsePort(process.env.API_PORT, 4100, 'API_PORT'),
+    handler: createApiHandler({
+      name: pkg.name,
+      version: resolveVersion(process.env, pkg),
+      broken,
+      onError: (err) => console.error('api: unexpected error:', err),
+    }),
+  });
+} catch (err) {
+  console.error(`api: ${/** @type {Error} */ (err).message}`);
+  process.exitCode = 2;
+}

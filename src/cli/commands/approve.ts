@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UsageError } from '../../errors.js';
+import { suggest } from '../../config/issues.js';
+import { defaultVersion, gitInfo } from '../../run/git.js';
+import type { CliContext } from '../context.js';
+import { EXIT } from '../exit.js';
+import { json, short, table, withStore } from './common.js';
+
+async function sha256(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** A URL is kept as it is; a file is recorded with its absolute path and sha256, so the evidence cannot silently change. */
+async function describeEvidence(evidence: string, cwd: string): Promise<string> {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(evidence)) return evidence;
+  const file = resolve(cwd, evidence);
+  if (!existsSync(file) || !statSync(file).isFile()) {
+    throw new UsageError(`--evidence ${evidence}: neither a URL nor an existing file`, 'give a link (https://…) or the path of a file');
+  }
+  return `file:${file} sha256:${await sha256(file)}`;
+}
+
+export async function approveCommand(
+  gate: string,
+  flags: { config?: string; by?: string; evidence?: string; note?: string; version?: string; commit?: string },
+  ctx: CliContext,
+): Promise<number> {
+  return withStore(flags, ctx, async (config, store) => {
+    const g = config.gates[gate];
+    if (!g) {
+      const near = suggest(gate, Object.keys(config.gates));
+      throw new UsageError(`no gate named "${gate}"`, near ? `did you mean "${near}"?` : undefined);
+    }
+    if (!g.manual) throw new UsageError(`gate "${gate}" is not a manual gate; only gates with \`manual:\` take approvals`);
+    if (!flags.by) throw new UsageError('approve needs --by NAME (who signs off)');
+    if (g.manual.approvers && !g.manual.approvers.includes(flags.by)) {
+      throw new UsageError(`${flags.by} may not approve "${gate}"`, `approvers: ${g.manual.approvers.join(', ')}`);
+    }
+    if (g.manual.evidence === 'required' && !flags.evidence) {
+      throw new UsageError(`gate "${gate}" requires evidence: pass --evidence URL-or-FILE`);
+    }
+    const info = await gitInfo(config.rootDir, ctx.env);
+    const version = flags.version ?? (await defaultVersion(config.rootDir, info));
+    const commit = flags.commit ?? info.sha;
+    const evidence = flags.evidence ? await describeEvidence(flags.evidence, ctx.cwd) : undefined;
+    const at = new Date().toISOString();
+    await store.addApproval({ project: config.name, gate, version, commit, by: flags.by, evidence, note: flags.note, at });
+    ctx.stdout.write(`approved ${gate} for ${version} @ ${short(commit)} by ${flags.by}${evidence ? ` with evidence ${evidence}` : ''}\n`);
+    return EXIT.READY;
+  });
+}
+
+export async function approvalsCommand(flags: { config?: string; gate?: string; version?: string; json?: boolean }, ctx: CliContext): Promise<number> {
+  return withStore(flags, ctx, async (config, store) => {
+    const list = await store.listApprovals(config.name, { gate: flags.gate, version: flags.version });
+    if (flags.json) {
+      json(ctx, { project: config.name, approvals: list });
+      return EXIT.READY;
+    }
+    if (list.length === 0) {
+      ctx.stdout.write('No approvals recorded.\n');
+      return EXIT.READY;
+    }
+    ctx.stdout.write(
+      `${table(
+        ['GATE', 'VERSION', 'COMMIT', 'BY', 'AT (UTC)', 'EVIDENCE', 'NOTE'],
+        list.map((a) => [a.gate, a.version, short(a.commit), a.by, a.at.replace('T', ' ').slice(0, 19), a.evidence ?? '-', a.note ?? '']),
+      )}\n`,
+    );
+    return EXIT.READY;
+  });
+}

@@ -1,0 +1,60 @@
+import { resolve } from 'node:path';
+import type { Decision } from '../../decide/types.js';
+import { jsonFileReporter, jsonStreamReporter } from '../../report/json.js';
+import type { Reporter } from '../../report/reporter.js';
+import { terminalReporter } from '../../report/terminal.js';
+import { run } from '../../run/run.js';
+import { useColor, type CliContext } from '../context.js';
+import { EXIT } from '../exit.js';
+import { ciMode, parseConcurrency, parseReports } from '../options.js';
+
+export interface RunFlags {
+  config?: string;
+  with?: string[];
+  skip?: string[];
+  only?: string[];
+  strict?: boolean;
+  ci?: boolean;
+  local?: boolean;
+  concurrency?: string;
+  failFast?: boolean;
+  json?: boolean;
+  report?: string[];
+  history?: boolean;
+}
+
+export function exitCodeForDecision(d: Decision): number {
+  if (d.interrupted) return EXIT.INTERRUPTED;
+  return d.result === 'READY' ? EXIT.READY : EXIT.BLOCKED;
+}
+
+export async function runCommand(version: string | undefined, flags: RunFlags, ctx: CliContext): Promise<number> {
+  const ci = ciMode(flags, ctx.env);
+  const concurrency = parseConcurrency(flags.concurrency);
+  const reports = parseReports(flags.report);
+  // With --json, stdout carries only the decision; the human view goes to stderr.
+  const human = flags.json ? ctx.stderr : ctx.stdout;
+  const reporters: Reporter[] = [
+    terminalReporter({ stream: human, color: useColor(human, ctx.env), live: !!human.isTTY && !ci }),
+    ...reports.map((r) => jsonFileReporter(resolve(ctx.cwd, r.path))),
+  ];
+  if (flags.json) reporters.push(jsonStreamReporter(ctx.stdout));
+  const decision = await run({
+    cwd: ctx.cwd,
+    configFile: flags.config,
+    version,
+    ci,
+    with: flags.with,
+    skip: flags.skip,
+    only: flags.only,
+    strict: flags.strict,
+    concurrency,
+    failFast: flags.failFast,
+    reporters,
+    signal: ctx.signal,
+    history: flags.history,
+    env: ctx.env,
+    onReporterError: (hook, e) => ctx.stderr.write(`shipgate: a reporter failed in ${hook}: ${(e as Error).message}\n`),
+  });
+  return exitCodeForDecision(decision);
+}

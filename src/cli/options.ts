@@ -1,0 +1,52 @@
+/** Flag values that need checking beyond what the parser does. */
+import { availableParallelism } from 'node:os';
+import { UsageError } from '../errors.js';
+
+/** `--with a,b --with c` → [a, b, c]. */
+export function collectList(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function parseConcurrency(value: string | undefined): number {
+  if (value === undefined) return Math.max(1, availableParallelism());
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 256) {
+    throw new UsageError(`--concurrency ${value}: expected a whole number from 1 to 256`);
+  }
+  return Number(value);
+}
+
+export interface ReportTarget {
+  kind: 'json';
+  path: string;
+}
+
+const REPORT_KINDS = ['json'] as const;
+
+export function parseReports(values: string[] | undefined): ReportTarget[] {
+  return (values ?? []).map((v) => {
+    const eq = v.indexOf('=');
+    const kind = eq > 0 ? v.slice(0, eq) : '';
+    const path = eq > 0 ? v.slice(eq + 1) : '';
+    if (!(REPORT_KINDS as readonly string[]).includes(kind) || !path) {
+      throw new UsageError(`--report ${v}: expected KIND=PATH with KIND one of ${REPORT_KINDS.join(', ')}`, 'for example --report json=out/decision.json');
+    }
+    return { kind: kind as ReportTarget['kind'], path };
+  });
+}
+
+export function ciMode(opts: { ci?: boolean; local?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  if (opts.ci && opts.local) throw new UsageError('--ci and --local cannot both be given');
+  if (opts.ci) return true;
+  if (opts.local) return false;
+  return !!env.CI && env.CI !== 'false' && env.CI !== '0';
+}
+
+export function positiveInt(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`${flag} ${value}: expected a whole number ≥ 1`);
+  return Number(value);
+}

@@ -1,0 +1,220 @@
+/**
+ * The command-line surface. Commands are loaded lazily so `shipgate --version` and `--help` stay
+ * fast; each action returns an exit code through `setExit`, and only main.ts exits.
+ */
+import { Command, Option } from 'commander';
+import type { CliContext } from './context.js';
+import { collect, collectList } from './options.js';
+
+export function buildProgram(ctx: CliContext, version: string, setExit: (code: number) => void): Command {
+  const program = new Command('shipgate')
+    .description('Run the release gate: gates as a graph, judged on evidence → RELEASE READY or RELEASE BLOCKED.')
+    .version(version, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
+
+  const configOpt = () => new Option('-c, --config <path>', 'configuration file (default: ./shipgate.yml)');
+  const selection = (cmd: Command) =>
+    cmd
+      .option('--with <ids>', 'enable an optional gate (repeatable, comma-separated)', collectList)
+      .option('--skip <ids>', 'leave a gate out (repeatable, comma-separated)', collectList)
+      .option('--only <ids>', 'run only these gates and what they need (repeatable, comma-separated)', collectList)
+      .addOption(new Option('--ci', 'CI mode: run `when: ci` gates, skip `when: local` (default when $CI is set)').conflicts('local'))
+      .option('--local', 'local mode: run `when: local` gates, skip `when: ci`');
+
+  selection(
+    program
+      .command('run')
+      .description('run the gates and decide')
+      .argument('[version]', 'version being released (default: git describe --tags --always, else package.json)')
+      .addOption(configOpt()),
+  )
+    .option('--strict', 'a skipped blocking gate blocks the release')
+    .option('--concurrency <n>', 'gates run at once (default: number of cores)')
+    .option('--fail-fast', 'stop everything at the first blocking failure')
+    .option('--json', 'print the decision as JSON on stdout (the summary goes to stderr)')
+    .option('--report <kind=path>', 'also write a report, e.g. json=out/decision.json (repeatable)', collect)
+    .option('--no-history', 'do not read or record history (no store is opened)')
+    .action(async (v: string | undefined, flags) => {
+      const { runCommand } = await import('./commands/run.js');
+      setExit(await runCommand(v, flags, ctx));
+    });
+
+  selection(program.command('plan').description('show the gate graph and what would run or be skipped, and why; runs nothing').addOption(configOpt()))
+    .option('--json', 'print the plan as JSON')
+    .action(async (flags) => {
+      const { planCommand } = await import('./commands/plan.js');
+      setExit(await planCommand(flags, ctx));
+    });
+
+  program
+    .command('validate')
+    .description('check a configuration file; exit 2 with every mistake and its location')
+    .addOption(configOpt())
+    .action(async (flags) => {
+      const { validateCommand } = await import('./commands/validate.js');
+      setExit(await validateCommand(flags, ctx));
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of shipgate.yml (for editors)')
+    .action(async () => {
+      const { schemaCommand } = await import('./commands/schema.js');
+      setExit(schemaCommand(ctx));
+    });
+
+  program
+    .command('history')
+    .description("list the project's recent runs (id, version, commit, branch, decision, duration, retries)")
+    .addOption(configOpt())
+    .option('--limit <n>', 'how many runs (default 20)')
+    .option('--branch <name>', 'only runs on this branch')
+    .option('--json', 'print as JSON')
+    .action(async (flags) => {
+      const { historyCommand } = await import('./commands/history.js');
+      setExit(await historyCommand(flags, ctx));
+    });
+
+  program
+    .command('show')
+    .description('print one recorded run as its summary was')
+    .argument('<run>', 'run id, or a unique prefix of it')
+    .addOption(configOpt())
+    .option('--json', 'print the recorded run as JSON')
+    .action(async (run: string, flags) => {
+      const { showCommand } = await import('./commands/show.js');
+      setExit(await showCommand(run, flags, ctx));
+    });
+
+  program
+    .command('flaky')
+    .description('list flaky tests with their evidence (runs, commits, flip rate, last seen)')
+    .addOption(configOpt())
+    .option('--window <n>', 'recent runs to look at (default 50)')
+    .option('--json', 'print as JSON')
+    .action(async (flags) => {
+      const { flakyCommand } = await import('./commands/flaky.js');
+      setExit(await flakyCommand(flags, ctx));
+    });
+
+  const quarantine = program.command('quarantine').description('tests whose failure does not block (they still run and are recorded)');
+  quarantine
+    .command('add')
+    .argument('<patterns...>', 'test id patterns (* matches any run of characters)')
+    .addOption(configOpt())
+    .option('--reason <text>', 'why (required), e.g. a ticket')
+    .option('--until <date>', 'YYYY-MM-DD: after this day the test blocks again')
+    .option('--by <name>', 'who quarantined it (default $USER)')
+    .action(async (patterns: string[], flags) => {
+      const { quarantineAdd } = await import('./commands/quarantine.js');
+      setExit(await quarantineAdd(patterns, flags, ctx));
+    });
+  quarantine
+    .command('remove')
+    .argument('<id-or-pattern>', 'entry id, or a pattern to take out of every entry')
+    .addOption(configOpt())
+    .action(async (idOrPattern: string, flags) => {
+      const { quarantineRemove } = await import('./commands/quarantine.js');
+      setExit(await quarantineRemove(idOrPattern, flags, ctx));
+    });
+  quarantine
+    .command('list')
+    .addOption(configOpt())
+    .option('--json', 'print as JSON')
+    .action(async (flags) => {
+      const { quarantineList } = await import('./commands/quarantine.js');
+      setExit(await quarantineList(flags, ctx));
+    });
+
+  program
+    .command('approve')
+    .description('sign off a manual gate for this version and commit')
+    .argument('<gate>', 'the manual gate')
+    .addOption(configOpt())
+    .option('--by <name>', 'who signs off (required)')
+    .option('--evidence <url-or-file>', 'link or file proving the checklist (required when the gate says so)')
+    .option('--note <text>', 'a note kept with the approval')
+    .option('--version <version>', 'version approved (default: as `shipgate run` would use)')
+    .option('--commit <sha>', 'commit approved (default: HEAD)')
+    .action(async (gate: string, flags) => {
+      const { approveCommand } = await import('./commands/approve.js');
+      setExit(await approveCommand(gate, flags, ctx));
+    });
+
+  program
+    .command('approvals')
+    .description('list recorded approvals')
+    .addOption(configOpt())
+    .option('--gate <id>', 'only this gate')
+    .option('--version <version>', 'only this version')
+    .option('--json', 'print as JSON')
+    .action(async (flags) => {
+      const { approvalsCommand } = await import('./commands/approve.js');
+      setExit(await approvalsCommand(flags, ctx));
+    });
+
+  program
+    .command('last-good')
+    .description("the newest READY run's version and commit")
+    .addOption(configOpt())
+    .option('--branch <name>', 'only runs on this branch')
+    .option('--json', 'print as JSON')
+    .action(async (flags) => {
+      const { lastGoodCommand } = await import('./commands/last-good.js');
+      setExit(await lastGoodCommand(flags, ctx));
+    });
+
+  const baseline = program.command('baseline').description('metric baselines: show, export, import');
+  baseline
+    .command('show')
+    .addOption(configOpt())
+    .option('--branch <name>', 'baseline branch (default: baseline.branch, main)')
+    .option('--json', 'print as JSON')
+    .action(async (flags) => {
+      const { baselineShow } = await import('./commands/baseline.js');
+      setExit(await baselineShow(flags, ctx));
+    });
+  baseline
+    .command('export')
+    .addOption(configOpt())
+    .option('--branch <name>', 'baseline branch (default: baseline.branch, main)')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action(async (flags) => {
+      const { baselineExport } = await import('./commands/baseline.js');
+      setExit(await baselineExport(flags, ctx));
+    });
+  baseline
+    .command('import')
+    .argument('<file>', 'a file written by `shipgate baseline export`')
+    .addOption(configOpt())
+    .action(async (file: string, flags) => {
+      const { baselineImport } = await import('./commands/baseline.js');
+      setExit(await baselineImport(file, flags, ctx));
+    });
+
+  program
+    .command('rollback')
+    .description('run the rollback steps towards the last good release (or a version)')
+    .addOption(configOpt())
+    .option('--to <target>', 'last-good (default) or a VERSION')
+    .option('--branch <name>', 'with last-good: only runs on this branch')
+    .action(async (flags) => {
+      const { rollbackCommand } = await import('./commands/rollback.js');
+      setExit(await rollbackCommand(flags, ctx));
+    });
+
+  program
+    .command('notes')
+    .description('release notes in Markdown from a recorded run (default: the latest)')
+    .argument('[run]', 'run id or prefix')
+    .addOption(configOpt())
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action(async (run: string | undefined, flags) => {
+      const { notesCommand } = await import('./commands/notes.js');
+      setExit(await notesCommand(run, flags, ctx));
+    });
+
+  return program;
+}

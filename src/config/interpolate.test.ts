@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { exportedEnv, interpolateCommand, interpolateText, unknownVariables, type Vars } from './interpolate.js';
+
+const vars: Vars = { version: '1.0; touch pwned', gitSha: 'abc', gitBranch: 'main', runDir: '/r', env: { HOME: '/home/x' } };
+
+describe('interpolation', () => {
+  it('quotes values into commands so metacharacters stay data', () => {
+    expect(interpolateCommand('echo ${version}', vars)).toBe(`echo '1.0; touch pwned'`);
+    expect(interpolateCommand('echo ${git.sha} ${env.HOME}', vars)).toBe('echo abc /home/x');
+  });
+  it('inserts values as they are into URLs and paths', () => {
+    expect(interpolateText('dist/app-${version}.tar', { ...vars, version: '1.2.3' })).toBe('dist/app-1.2.3.tar');
+  });
+  it('fails on an unset environment variable instead of inserting nothing', () => {
+    expect(() => interpolateCommand('echo ${env.NOPE_NOT_SET}', vars)).toThrow(/NOPE_NOT_SET is not set/);
+  });
+  it('lists unknown variable names', () => {
+    expect(unknownVariables('a ${version} ${verison} ${env.X} ${env.1bad}')).toEqual(['verison', 'env.1bad']);
+  });
+  it('exports SHIPGATE_* variables', () => {
+    expect(exportedEnv({ ...vars, gate: 'g' })).toMatchObject({ SHIPGATE_VERSION: vars.version, SHIPGATE_GIT_SHA: 'abc', SHIPGATE_RUN_DIR: '/r', SHIPGATE_GATE: 'g' });
+  });
+});

@@ -1,0 +1,135 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../errors.js';
+import { loadConfig } from './load.js';
+
+async function load(yaml: string) {
+  const dir = await mkdtemp(join(tmpdir(), 'sg-config-'));
+  const file = join(dir, 'shipgate.yml');
+  await writeFile(file, yaml);
+  return { file, result: loadConfig({ file }) };
+}
+
+async function issuesOf(yaml: string) {
+  const { file, result } = await load(yaml);
+  const err = await result.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ConfigError);
+  return { file, issues: (err as ConfigError).issues };
+}
+
+describe('loadConfig', () => {
+  it('normalises durations, sizes, defaults and paths', async () => {
+    const { file, result } = await load(`
+name: demo
+defaults: { timeout: 2m, severity: warn }
+services:
+  api: { run: node api.js, ready: { http: "http://127.0.0.1:3000/health", timeout: 5s } }
+gates:
+  build:
+    run: make
+    artifacts: [{ path: "dist/*.tgz", min-size: 10MB, max-size: 512KiB }]
+  e2e:
+    needs: [build]
+    services: [api]
+    run: pytest
+    timeout: 1h30m
+    retry: { attempts: 3, delay: 2s }
+    severity: block
+    probes: [{ get: "http://127.0.0.1:3000/", status: 200, body-contains: "<div" }]
+`);
+    const cfg = await result;
+    expect(cfg.name).toBe('demo');
+    expect(cfg.gates.build!.timeoutMs).toBe(120_000);
+    expect(cfg.gates.build!.severity).toBe('warn');
+    expect(cfg.gates.build!.artifacts[0]).toMatchObject({ minSize: 10_000_000, maxSize: 524_288 });
+    expect(cfg.gates.e2e!.timeoutMs).toBe(5_400_000);
+    expect(cfg.gates.e2e!.retry).toEqual({ attempts: 3, delayMs: 2000 });
+    expect(cfg.gates.e2e!.severity).toBe('block');
+    expect(cfg.gates.e2e!.cwd).toBe(join(file, '..'));
+    expect(cfg.gates.e2e!.probes[0]).toMatchObject({ method: 'GET', status: [200], bodyContains: ['<div'] });
+    expect(cfg.services.api!.ready).toEqual({ http: 'http://127.0.0.1:3000/health', command: undefined, timeoutMs: 5000, intervalMs: 250 });
+    expect(cfg.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('reports YAML syntax errors with line and column', async () => {
+    const { file, issues } = await issuesOf('gates:\n  a: { run: echo\n  b: [\n');
+    expect(issues[0]!.code).toBe('CONFIG_YAML');
+    expect(issues[0]!.location).toMatchObject({ file, line: expect.any(Number), col: expect.any(Number) });
+  });
+
+  it('reports a duplicate key where the second one is', async () => {
+    const { issues } = await issuesOf('gates:\n  a:\n    run: echo 1\n    run: echo 2\n');
+    expect(issues[0]!.code).toBe('CONFIG_DUPLICATE_KEY');
+    expect(issues[0]!.location).toMatchObject({ line: 4, col: 5 });
+  });
+
+  it('names an unknown key with a did-you-mean', async () => {
+    const { issues } = await issuesOf('gates:\n  a:\n    run: echo\n    timout: 5m\n');
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ code: 'CONFIG_UNKNOWN_KEY', path: 'gates.a.timout', hint: 'did you mean "timeout"?' });
+    expect(issues[0]!.location).toMatchObject({ line: 4, col: 5 });
+  });
+
+  it('reports a wrong type at the value', async () => {
+    const { issues } = await issuesOf('gates:\n  a:\n    run: echo\n    needs: build\n');
+    expect(issues[0]).toMatchObject({ code: 'CONFIG_TYPE', path: 'gates.a.needs' });
+    expect(issues[0]!.message).toContain('a list');
+    expect(issues[0]!.location).toMatchObject({ line: 4, col: 12 });
+  });
+
+  it('rejects a bad duration and a bad size with a hint', async () => {
+    const { issues } = await issuesOf('gates:\n  a:\n    run: echo\n    timeout: 10 minutes\n    artifacts: [{ path: x, min-size: 10M }]\n');
+    expect(issues.map((i) => i.code).sort()).toEqual(['CONFIG_DURATION', 'CONFIG_SIZE']);
+    expect(issues.find((i) => i.code === 'CONFIG_DURATION')).toMatchObject({ path: 'gates.a.timeout', location: { line: 4 } });
+  });
+
+  it('suggests the closest enum value', async () => {
+    const { issues } = await issuesOf('gates:\n  a: { run: echo, severity: blok }\n');
+    expect(issues[0]).toMatchObject({ code: 'CONFIG_VALUE', path: 'gates.a.severity', hint: 'did you mean "block"?' });
+  });
+
+  it('finds cycles and unknown ids', async () => {
+    const { issues } = await issuesOf(`
+gates:
+  a: { run: echo, needs: [c] }
+  b: { run: echo, needs: [a] }
+  c: { run: echo, needs: [b] }
+  d: { run: echo, needs: [buld], services: [apii] }
+  build: { run: echo }
+services:
+  api: { run: echo }
+`);
+    const cycle = issues.find((i) => i.code === 'CONFIG_CYCLE')!;
+    expect(cycle.message).toMatch(/a → c → b → a/);
+    expect(issues.find((i) => i.code === 'CONFIG_UNKNOWN_GATE')).toMatchObject({ path: 'gates.d.needs[0]', hint: 'did you mean "build"?' });
+    expect(issues.find((i) => i.code === 'CONFIG_UNKNOWN_SERVICE')).toMatchObject({ path: 'gates.d.services[0]', hint: 'did you mean "api"?' });
+  });
+
+  it('checks expect expressions and variables before running', async () => {
+    const { issues } = await issuesOf(`
+gates:
+  a:
+    run: echo \${verison}
+    reports: [r.xml]
+    expect: ["tests.faild == 0", "tests.failed =< 1"]
+`);
+    const codes = issues.map((i) => i.code);
+    expect(codes).toContain('CONFIG_VARIABLE');
+    expect(codes).toContain('EXPECT_UNKNOWN_PATH');
+    expect(codes).toContain('EXPECT_SYNTAX');
+  });
+
+  it('refuses a gate with nothing to check', async () => {
+    const { issues } = await issuesOf('gates:\n  a: { title: nothing }\n');
+    expect(issues[0]).toMatchObject({ code: 'CONFIG_EMPTY_GATE', path: 'gates.a' });
+  });
+
+  it('says when the file is missing', async () => {
+    await expect(loadConfig({ file: '/nonexistent/shipgate.yml' })).rejects.toMatchObject({ code: 'CONFIG_NOT_FOUND' });
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * read → parse → validate → normalise. Every mistake is collected with its `file:line:col` and
+ * thrown as one ConfigError; nothing downstream ever sees a half-valid config.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { LineCounter, parseDocument } from 'yaml';
+import { ConfigError, type ConfigIssue } from '../errors.js';
+import { schemaIssues } from './issues.js';
+import { fileLocator, yamlLocator, type Locator } from './locate.js';
+import { normalizeConfig } from './normalize.js';
+import { checkRules } from './rules.js';
+import { configSchema, type UserConfig } from './schema.js';
+import type { Config } from './types.js';
+
+export const DEFAULT_CONFIG_FILES = ['shipgate.yml', 'shipgate.yaml', 'shipgate.config.mjs', 'shipgate.config.js', 'shipgate.config.ts'];
+
+/** Refuse absurd files before parsing: a config is a few KB. */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+export function findConfigFile(cwd: string, explicit?: string): string {
+  if (explicit) {
+    const file = resolve(cwd, explicit);
+    if (!existsSync(file)) {
+      throw new ConfigError([{ code: 'CONFIG_NOT_FOUND', message: `configuration file not found: ${file}`, path: '', hint: 'check the path given to -c/--config' }]);
+    }
+    return file;
+  }
+  for (const name of DEFAULT_CONFIG_FILES) {
+    const file = resolve(cwd, name);
+    if (existsSync(file)) return file;
+  }
+  throw new ConfigError([
+    {
+      code: 'CONFIG_NOT_FOUND',
+      message: `no shipgate.yml in ${cwd}`,
+      path: '',
+      hint: 'create shipgate.yml (see the README quickstart) or pass -c PATH',
+    },
+  ]);
+}
+
+interface Parsed {
+  value: unknown;
+  locator: Locator;
+  issues: ConfigIssue[];
+}
+
+function parseYaml(file: string, text: string): Parsed {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
+  const issues: ConfigIssue[] = [];
+  for (const err of [...doc.errors, ...doc.warnings]) {
+    const pos = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
+    const duplicate = err.code === 'DUPLICATE_KEY';
+    issues.push({
+      code: duplicate ? 'CONFIG_DUPLICATE_KEY' : 'CONFIG_YAML',
+      message: duplicate ? 'duplicate key: the same key appears twice in one mapping' : err.message.split('\n')[0]!,
+      path: '',
+      location: { file, line: pos?.line, col: pos?.col },
+      hint: duplicate ? 'remove or rename one of them; YAML keeps only one' : undefined,
+    });
+  }
+  const locator = yamlLocator(file, doc, lines);
+  return { value: issues.length ? undefined : doc.toJS({ maxAliasCount: 100 }), locator, issues };
+}
+
+async function parseModule(file: string): Promise<Parsed> {
+  let mod: { default?: unknown };
+  try {
+    if (extname(file) === '.ts') {
+      // TypeScript configs need a loader; tsx is used when the project has it installed.
+      const { tsImport } = (await import('tsx/esm/api')) as { tsImport: (f: string, p: string) => Promise<{ default?: unknown }> };
+      mod = await tsImport(pathToFileURL(file).href, import.meta.url);
+    } else {
+      mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    }
+  } catch (e) {
+    return {
+      value: undefined,
+      locator: fileLocator(file),
+      issues: [{ code: 'CONFIG_MODULE', message: `cannot load ${file}: ${(e as Error).message}`, path: '', location: { file }, hint: extname(file) === '.ts' ? 'a shipgate.config.ts needs `tsx` installed; or use shipgate.config.mjs' : undefined }],
+    };
+  }
+  const value = (mod.default as { default?: unknown } | undefined)?.default ?? mod.default;
+  return { value, locator: fileLocator(file), issues: [] };
+}
+
+/** Validate an already-parsed value (from YAML or a config module). */
+export function validateConfig(value: unknown, file: string, locator: Locator, hash: string): Config {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError([
+      { code: 'CONFIG_TYPE', message: 'the configuration must be a mapping with at least `gates:`', path: '', location: { file, line: 1, col: 1 } },
+    ]);
+  }
+  const result = configSchema.safeParse(value);
+  if (!result.success) throw new ConfigError(schemaIssues(result.error.issues, value, configSchema, locator));
+  const user = result.data as UserConfig;
+  const ruleIssues = checkRules(user, locator);
+  if (ruleIssues.length) throw new ConfigError(ruleIssues);
+  return normalizeConfig(user, file, hash);
+}
+
+export async function loadConfig(opts: { cwd?: string; file?: string } = {}): Promise<Config> {
+  const file = findConfigFile(opts.cwd ?? process.cwd(), opts.file);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    throw new ConfigError([{ code: 'CONFIG_UNREADABLE', message: `cannot read ${file}: ${(e as Error).message}`, path: '', location: { file } }]);
+  }
+  if (bytes.length > MAX_CONFIG_BYTES) {
+    throw new ConfigError([{ code: 'CONFIG_TOO_LARGE', message: `${file} is ${bytes.length} bytes; a configuration is at most 4 MiB`, path: '', location: { file } }]);
+  }
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  const isModule = /\.(mjs|js|ts)$/.test(file);
+  const parsed = isModule ? await parseModule(file) : parseYaml(file, bytes.toString('utf8'));
+  if (parsed.issues.length) throw new ConfigError(parsed.issues);
+  return validateConfig(parsed.value, file, parsed.locator, hash);
+}
+
+/** Typed identity for `shipgate.config.{ts,mjs}`: editors complete and check the object. */
+export function defineConfig(config: UserConfig): UserConfig {
+  return config;
+}

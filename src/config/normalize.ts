@@ -1,0 +1,155 @@
+/**
+ * What users write → the `Config` every later stage uses: defaults filled, durations in ms, sizes
+ * in bytes, paths absolute. Assumes the schema and rules have accepted the input.
+ */
+import { basename, resolve } from 'node:path';
+import type {
+  ArtifactConfig,
+  BaselineConfig,
+  Config,
+  GateConfig,
+  HttpMethod,
+  ProbeConfig,
+  ReportSpec,
+  RollbackStep,
+  ServiceConfig,
+  Severity,
+} from './types.js';
+import type { EvidenceFormat } from '../evidence/model.js';
+import type { UserConfig, UserProbe } from './schema.js';
+import { parseDuration, parseSize } from './values.js';
+
+const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+const DEFAULT_READY_TIMEOUT_MS = 30_000;
+const DEFAULT_READY_INTERVAL_MS = 250;
+const PROBE_METHODS = ['get', 'post', 'put', 'delete', 'head'] as const;
+
+const ms = (d: string | undefined): number | undefined => (d === undefined ? undefined : parseDuration(d));
+const bytes = (s: string | number | undefined): number | undefined => (s === undefined ? undefined : parseSize(s));
+const pct = (p: string | number | undefined): number | undefined =>
+  p === undefined ? undefined : typeof p === 'number' ? p : Number(p.replace('%', ''));
+const env = (e: Record<string, string | number | boolean> | undefined): Record<string, string> =>
+  Object.fromEntries(Object.entries(e ?? {}).map(([k, v]) => [k, String(v)]));
+const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+export function normalizeProbe(p: UserProbe): ProbeConfig {
+  const method = PROBE_METHODS.find((m) => p[m] !== undefined)!;
+  const body = p.body === undefined ? undefined : typeof p.body === 'string' ? p.body : JSON.stringify(p.body);
+  const headers = Object.fromEntries(Object.entries(p.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  if (body !== undefined && typeof p.body !== 'string' && !('content-type' in headers)) headers['content-type'] = 'application/json';
+  const retry =
+    p.retry === undefined
+      ? undefined
+      : typeof p.retry === 'string'
+        ? { deadlineMs: ms(p.retry)!, intervalMs: 500 }
+        : { deadlineMs: ms(p.retry.deadline)!, intervalMs: ms(p.retry.interval) ?? 500 };
+  return {
+    method: method.toUpperCase() as HttpMethod,
+    url: p[method]!,
+    headers,
+    body,
+    status: p.status === undefined ? undefined : list(p.status),
+    bodyContains: list(p['body-contains']),
+    bodyMatches: list(p['body-matches']),
+    json: p.json ?? {},
+    header: Object.fromEntries(Object.entries(p.header ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
+    maxLatencyMs: ms(p['max-latency']),
+    retry,
+  };
+}
+
+export function normalizeConfig(user: UserConfig, file: string, hash: string): Config {
+  const rootDir = resolve(file, '..');
+  const baseCwd = resolve(rootDir, user.defaults?.cwd ?? '.');
+  const defaultSeverity: Severity = user.defaults?.severity ?? 'block';
+  const defaultTimeoutMs = ms(user.defaults?.timeout) ?? DEFAULT_TIMEOUT_MS;
+
+  const services: Record<string, ServiceConfig> = {};
+  for (const [id, s] of Object.entries(user.services ?? {})) {
+    services[id] = {
+      id,
+      run: s.run,
+      cwd: resolve(baseCwd, s.cwd ?? '.'),
+      env: env(s.env),
+      ready: s.ready && {
+        http: s.ready.http,
+        command: s.ready.command,
+        timeoutMs: ms(s.ready.timeout) ?? DEFAULT_READY_TIMEOUT_MS,
+        intervalMs: ms(s.ready.interval) ?? DEFAULT_READY_INTERVAL_MS,
+      },
+    };
+  }
+
+  const gates: Record<string, GateConfig> = {};
+  for (const [id, g] of Object.entries(user.gates)) {
+    const retry = g.retry === undefined ? { attempts: 1, delay: undefined } : typeof g.retry === 'number' ? { attempts: g.retry, delay: undefined } : g.retry;
+    gates[id] = {
+      id,
+      title: g.title ?? id,
+      run: g.run,
+      cwd: resolve(baseCwd, g.cwd ?? '.'),
+      env: env(g.env),
+      needs: [...new Set(g.needs ?? [])],
+      when: g.when ?? 'always',
+      optional: g.optional ?? false,
+      services: [...new Set(g.services ?? [])],
+      probes: (g.probes ?? []).map(normalizeProbe),
+      artifacts: (g.artifacts ?? []).map(
+        (a): ArtifactConfig => ({ path: a.path, minSize: bytes(a['min-size']), maxSize: bytes(a['max-size']), sha256: a.sha256?.toLowerCase() }),
+      ),
+      reports: (g.reports ?? []).map((r): ReportSpec => (typeof r === 'string' ? { path: r } : { path: r.path, format: r.format as EvidenceFormat | undefined })),
+      expect: g.expect ?? [],
+      severity: g.severity ?? defaultSeverity,
+      timeoutMs: ms(g.timeout) ?? defaultTimeoutMs,
+      budgetMs: ms(g.budget),
+      retry: { attempts: retry.attempts, delayMs: ms(retry.delay) ?? 0 },
+      manual: g.manual && {
+        checklist: g.manual.checklist ?? [],
+        evidence: g.manual.evidence ?? 'optional',
+        approvers: g.manual.approvers,
+      },
+    };
+  }
+
+  const requirements: Config['requirements'] = {};
+  for (const [id, r] of Object.entries(user.requirements ?? {})) {
+    requirements[id] = { id, title: r.title ?? id, tests: r.tests, severity: r.severity ?? defaultSeverity };
+  }
+
+  const b = user.baseline;
+  const baseline: BaselineConfig = {
+    branch: b?.branch ?? 'main',
+    runs: b?.runs ?? 5,
+    minRuns: b?.['min-runs'] ?? 3,
+    warnPct: pct(b?.warn) ?? 10,
+    failPct: pct(b?.fail) ?? 20,
+    metrics: Object.fromEntries(
+      Object.entries(b?.metrics ?? {}).map(([k, v]) => [k, { direction: v.direction, warnPct: pct(v.warn), failPct: pct(v.fail) }]),
+    ),
+  };
+
+  const steps = Array.isArray(user.rollback) ? user.rollback : (user.rollback?.steps ?? []);
+  const rollback: RollbackStep[] = steps.map((s, i) => ({
+    title: s.title ?? s.run ?? `step ${i + 1}`,
+    run: s.run,
+    probe: s.probe && normalizeProbe(s.probe),
+    cwd: resolve(baseCwd, s.cwd ?? '.'),
+    env: env(s.env),
+    timeoutMs: ms(s.timeout) ?? defaultTimeoutMs,
+  }));
+
+  return {
+    name: user.name ?? basename(rootDir),
+    file,
+    rootDir,
+    hash,
+    defaults: { timeoutMs: defaultTimeoutMs, severity: defaultSeverity },
+    services,
+    gates,
+    requirements,
+    quarantine: (user.quarantine ?? []).map((q) => ({ tests: list(q.tests), reason: q.reason, until: q.until })),
+    store: { url: user.store?.url },
+    baseline,
+    rollback,
+  };
+}

@@ -1,0 +1,212 @@
+/**
+ * The one schema of what users write in `shipgate.yml`. Validation, the editor JSON Schema
+ * (`schema/shipgate.schema.json`) and the user-facing types all come from here.
+ * Values stay as written (durations and sizes as strings); `normalize.ts` converts them.
+ */
+import { z } from 'zod';
+import { EVIDENCE_FORMATS } from '../evidence/model.js';
+import { DURATION_HINT, SIZE_HINT, parseDuration, parseSize } from './values.js';
+
+const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+const duration = z
+  .string()
+  .refine((s) => parseDuration(s) !== undefined, {
+    message: `not a duration; ${DURATION_HINT}`,
+    params: { code: 'CONFIG_DURATION' },
+  })
+  .meta({ description: 'A duration: 250ms, 30s, 5m, 1h30m', examples: ['30s', '10m'] });
+
+const size = z
+  .union([z.string(), z.number().nonnegative()])
+  .refine((s) => parseSize(s) !== undefined, { message: `not a size; ${SIZE_HINT}`, params: { code: 'CONFIG_SIZE' } })
+  .meta({ description: 'A size: 512B, 10KB, 10MB, 512KiB (KB = 1000 bytes, KiB = 1024)', examples: ['10MB'] });
+
+const percent = z
+  .union([z.string().regex(/^\d+(\.\d+)?%$/, 'write a percentage like 10%'), z.number().nonnegative()])
+  .meta({ description: 'A percentage, e.g. 10%' });
+
+const severity = z.enum(['block', 'warn', 'info']).meta({
+  description: 'block: a failure blocks the release (P0); warn: reported, does not block (P1); info: informs only (P2)',
+});
+
+const envMap = z
+  .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+  .meta({ description: 'Environment variables for the process' });
+
+const url = z.string().min(1);
+
+export const readySchema = z
+  .strictObject({
+    http: url.optional().meta({ description: 'Ready when this URL answers 2xx' }),
+    command: z.string().min(1).optional().meta({ description: 'Ready when this shell command exits 0' }),
+    timeout: duration.optional().meta({ description: 'Give up after this long (default 30s)' }),
+    interval: duration.optional().meta({ description: 'Time between checks (default 250ms)' }),
+  })
+  .refine((r) => (r.http === undefined) !== (r.command === undefined), {
+    message: 'give exactly one of `http` or `command`',
+    params: { code: 'CONFIG_VALUE' },
+  });
+
+export const serviceSchema = z.strictObject({
+  run: z.string().min(1).meta({ description: 'Shell command that starts the service (stays in the foreground)' }),
+  cwd: z.string().optional(),
+  env: envMap.optional(),
+  ready: readySchema.optional(),
+});
+
+const PROBE_METHODS = ['get', 'post', 'put', 'delete', 'head'] as const;
+
+export const probeSchema = z
+  .strictObject({
+    get: url.optional(),
+    post: url.optional(),
+    put: url.optional(),
+    delete: url.optional(),
+    head: url.optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional().meta({
+      description: 'Request body; an object or array is sent as JSON',
+    }),
+    status: z.union([z.number().int(), z.array(z.number().int()).min(1)]).optional().meta({
+      description: 'Expected status code(s); default any 2xx',
+    }),
+    'body-contains': z.union([z.string(), z.array(z.string())]).optional(),
+    'body-matches': z.union([z.string(), z.array(z.string())]).optional().meta({ description: 'Regular expression(s)' }),
+    json: z.record(z.string(), z.unknown()).optional().meta({
+      description: 'JSON path (data.items[0].id) → expected value',
+    }),
+    header: z.record(z.string(), z.string()).optional().meta({
+      description: 'Header name → expected value, or /regex/',
+    }),
+    'max-latency': duration.optional(),
+    retry: z
+      .union([
+        duration,
+        z.strictObject({ deadline: duration, interval: duration.optional() }),
+      ])
+      .optional()
+      .meta({ description: 'Retry until it passes or this deadline passes' }),
+  })
+  .refine((p) => PROBE_METHODS.filter((m) => p[m] !== undefined).length === 1, {
+    message: 'a probe needs exactly one of get, post, put, delete, head: URL',
+    params: { code: 'CONFIG_VALUE' },
+  });
+
+export const artifactSchema = z.strictObject({
+  path: z.string().min(1).meta({ description: 'File or glob, relative to the gate cwd; ${version} is interpolated' }),
+  'min-size': size.optional(),
+  'max-size': size.optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'a sha256 is 64 hexadecimal characters')
+    .optional(),
+});
+
+export const reportSchema = z.union([
+  z.string().min(1),
+  z.strictObject({ path: z.string().min(1), format: z.enum(EVIDENCE_FORMATS as [string, ...string[]]).optional() }),
+]);
+
+export const retrySchema = z.union([
+  z.number().int().min(1).max(20),
+  z.strictObject({
+    attempts: z.number().int().min(1).max(20).meta({ description: 'Total attempts, 1 = no retry' }),
+    delay: duration.optional(),
+  }),
+]);
+
+export const manualSchema = z.strictObject({
+  checklist: z.array(z.string().min(1)).optional(),
+  evidence: z.enum(['required', 'optional']).optional(),
+  approvers: z.array(z.string().min(1)).min(1).optional(),
+});
+
+export const gateSchema = z.strictObject({
+  title: z.string().optional(),
+  run: z.string().min(1).optional().meta({ description: 'Shell command; ${version}, ${git.sha}, ${env.NAME} are interpolated shell-quoted' }),
+  cwd: z.string().optional(),
+  env: envMap.optional(),
+  needs: z.array(z.string()).optional().meta({ description: 'Gates that must pass before this one runs' }),
+  when: z.enum(['always', 'ci', 'local']).optional(),
+  optional: z.boolean().optional().meta({ description: 'Runs only when enabled with --with <id>' }),
+  services: z.array(z.string()).optional(),
+  probes: z.array(probeSchema).optional(),
+  artifacts: z.array(artifactSchema).optional(),
+  reports: z.array(reportSchema).optional(),
+  expect: z.array(z.string().min(1)).optional().meta({ description: 'Assertions over the evidence, e.g. "tests.failed == 0"' }),
+  severity: severity.optional(),
+  timeout: duration.optional(),
+  budget: duration.optional().meta({ description: 'Over budget: a warning on a passing gate' }),
+  retry: retrySchema.optional(),
+  manual: manualSchema.optional(),
+});
+
+export const requirementSchema = z.strictObject({
+  title: z.string().optional(),
+  tests: z.array(z.string().min(1)).min(1).meta({ description: 'Test id patterns; * matches any run of characters' }),
+  severity: severity.optional(),
+});
+
+export const quarantineSchema = z.strictObject({
+  tests: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  reason: z.string().min(1),
+  until: z
+    .string()
+    .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'not a date; write YYYY-MM-DD', params: { code: 'CONFIG_VALUE' } })
+    .optional(),
+});
+
+export const baselineSchema = z.strictObject({
+  branch: z.string().optional().meta({ description: 'Branch whose READY runs make the baseline (default main)' }),
+  runs: z.number().int().min(1).max(100).optional().meta({ description: 'Median of this many READY runs (default 5)' }),
+  'min-runs': z.number().int().min(1).max(100).optional(),
+  warn: percent.optional(),
+  fail: percent.optional(),
+  metrics: z
+    .record(
+      z.string(),
+      z.strictObject({ direction: z.enum(['lower', 'higher']).optional(), warn: percent.optional(), fail: percent.optional() }),
+    )
+    .optional(),
+});
+
+export const rollbackStepSchema = z
+  .strictObject({
+    title: z.string().optional(),
+    run: z.string().min(1).optional(),
+    probe: probeSchema.optional(),
+    cwd: z.string().optional(),
+    env: envMap.optional(),
+    timeout: duration.optional(),
+  })
+  .refine((s) => (s.run === undefined) !== (s.probe === undefined), {
+    message: 'a rollback step has either `run` or `probe`',
+    params: { code: 'CONFIG_VALUE' },
+  });
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: z.string().min(1).optional().meta({ description: 'Project name; history is kept per project' }),
+    defaults: z
+      .strictObject({ timeout: duration.optional(), severity: severity.optional(), cwd: z.string().optional() })
+      .optional(),
+    services: z.record(z.string().regex(ID_RE, 'ids use letters, digits, . _ -'), serviceSchema).optional(),
+    gates: z.record(z.string().regex(ID_RE, 'ids use letters, digits, . _ -'), gateSchema),
+    requirements: z.record(z.string().regex(ID_RE, 'ids use letters, digits, . _ -'), requirementSchema).optional(),
+    quarantine: z.array(quarantineSchema).optional(),
+    store: z.strictObject({ url: z.string().optional() }).optional(),
+    baseline: baselineSchema.optional(),
+    rollback: z.union([z.array(rollbackStepSchema), z.strictObject({ steps: z.array(rollbackStepSchema) })]).optional(),
+  })
+  .meta({ title: 'shipgate configuration', description: 'Release gates for shipgate (shipgate.yml)' });
+
+/** What users write. */
+export type UserConfig = z.input<typeof configSchema>;
+export type UserGate = z.input<typeof gateSchema>;
+export type UserProbe = z.input<typeof probeSchema>;
+
+export function jsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}

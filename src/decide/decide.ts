@@ -1,0 +1,79 @@
+/**
+ * Verdicts → the decision. Pure. The rules that make it trustworthy live here, in one place:
+ * a failed or pending blocking gate blocks; a blocking gate that could not run blocks; a skipped
+ * blocking gate is named, and blocks under --strict; a failed blocking requirement blocks; an
+ * interrupted run never reads READY.
+ */
+import type { Decision, GateVerdict, RequirementVerdict } from './types.js';
+
+export interface DecideInput {
+  project: string;
+  version: string;
+  commit: string | null;
+  branch: string | null;
+  ci: boolean;
+  strict: boolean;
+  runId: string;
+  runDir: string;
+  startedAt: string;
+  durationMs: number;
+  gates: GateVerdict[];
+  requirements: RequirementVerdict[];
+  interrupted?: boolean;
+}
+
+function blockerFor(g: GateVerdict, strict: boolean): string | undefined {
+  if (g.severity !== 'block') return undefined;
+  switch (g.status) {
+    case 'fail':
+      return `${g.id}: ${g.reason ?? 'failed'}`;
+    case 'pending':
+      return `${g.id}: ${g.reason ?? 'awaiting approval'}`;
+    case 'not-run':
+      return `${g.id}: did not run (${g.reason ?? 'not run'})`;
+    case 'cancelled':
+      return `${g.id}: cancelled`;
+    case 'skip':
+      return strict ? `${g.id}: skipped (${g.reason ?? 'not selected'}) and --strict is set` : undefined;
+    default:
+      return undefined;
+  }
+}
+
+export function decide(input: DecideInput): Decision {
+  const blockers: string[] = [];
+  const warnings: string[] = [];
+  if (input.interrupted) blockers.push('the run was interrupted before it finished');
+  for (const g of input.gates) {
+    const b = blockerFor(g, input.strict);
+    if (b) blockers.push(b);
+    if (g.status === 'warn') warnings.push(`${g.id}: ${g.reason ?? 'failed (warn)'}`);
+    for (const w of g.warnings) warnings.push(`${g.id}: ${w}`);
+  }
+  for (const r of input.requirements) {
+    if (r.status === 'fail') {
+      const names = [...r.unmatched.map((p) => `${p} (no such test ran)`), ...r.failed.map((t) => `${t.id} ${t.status}`), ...r.notRun.map((t) => `${t.id} did not run`)];
+      blockers.push(`requirement ${r.id}: ${names.slice(0, 5).join(', ')}${names.length > 5 ? `, and ${names.length - 5} more` : ''}`);
+    } else if (r.status === 'warn') {
+      warnings.push(`requirement ${r.id} is not met`);
+    }
+  }
+  return {
+    result: blockers.length ? 'BLOCKED' : 'READY',
+    project: input.project,
+    version: input.version,
+    commit: input.commit,
+    branch: input.branch,
+    ci: input.ci,
+    strict: input.strict,
+    runId: input.runId,
+    runDir: input.runDir,
+    startedAt: input.startedAt,
+    durationMs: input.durationMs,
+    gates: input.gates,
+    requirements: input.requirements,
+    blockers,
+    warnings,
+    ...(input.interrupted ? { interrupted: true } : {}),
+  };
+}

@@ -1,0 +1,194 @@
+/**
+ * Turn a gate's declared reports into its evidence. Globs expand relative to the gate's cwd; each
+ * file is checked (present, non-empty, text, a known format), parsed, and merged. Nothing here
+ * throws for a bad report: every problem is recorded on its `ReportRead` with a stable code, so
+ * the gate fails naming the file while the other reports still count.
+ */
+import { isAbsolute, relative, resolve } from 'node:path';
+import { glob, isDynamicPattern } from 'tinyglobby';
+import type { ReportSpec } from '../config/types.js';
+import { EvidenceError, ShipgateError } from '../errors.js';
+import type { Coverage, CoverageCounter, Evidence, EvidenceFormat, EvidencePart, FileCoverage, ReportRead, TestResult } from './model.js';
+import { EVIDENCE_FORMATS, emptyEvidence } from './model.js';
+import { parserFor } from './registry.js';
+import { decodeHead, fileSize, HEAD_BYTES, readHead } from './read.js';
+import { sniffText } from './sniff.js';
+
+/** Default per-file ceiling; a report bigger than this is refused rather than read. */
+export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024;
+
+const MISSING_HINT = "the gate's command did not write it; check the tool's output option";
+
+function toRead(path: string, err: unknown, format?: EvidenceFormat): ReportRead {
+  const read: ReportRead = { path, ok: false };
+  if (format) read.format = format;
+  if (err instanceof ShipgateError) {
+    read.error = { code: err.code, message: err.hint ? `${err.message} (${err.hint})` : err.message };
+  } else {
+    // A parser bug must still fail the gate, never pass it.
+    const msg = err instanceof Error ? err.message : String(err);
+    read.error = { code: 'EVIDENCE_UNREADABLE', message: `report ${path} could not be parsed: ${msg}` };
+  }
+  return read;
+}
+
+async function readOne(abs: string, display: string, spec: ReportSpec, maxBytes: number): Promise<{ read: ReportRead; part?: EvidencePart }> {
+  let format: EvidenceFormat | undefined = spec.format;
+  try {
+    const size = await fileSize(abs, display);
+    if (size === 0) {
+      throw new EvidenceError('EVIDENCE_EMPTY', display, `report ${display} is empty (0 bytes)`, {
+        hint: 'the tool ran but wrote nothing; check that it finished and that its output option points here',
+      });
+    }
+    if (size > maxBytes) {
+      throw new EvidenceError('EVIDENCE_TOO_LARGE', display, `report ${display} is ${size} bytes, over the ${maxBytes}-byte limit`, {
+        hint: 'split the report or raise the limit',
+      });
+    }
+    if (!format) {
+      const head = decodeHead(await readHead(abs, HEAD_BYTES));
+      const accepted = EVIDENCE_FORMATS.join(', ');
+      if (head === undefined) {
+        throw new EvidenceError('EVIDENCE_UNKNOWN_FORMAT', display, `report ${display} is binary data (NUL bytes or not UTF-8), not a report in a known format`, {
+          hint: `accepted formats: ${accepted}`,
+        });
+      }
+      if (head.trim() === '') {
+        throw new EvidenceError('EVIDENCE_EMPTY', display, `report ${display} holds only whitespace`, {
+          hint: 'the tool ran but wrote nothing; check that it finished and that its output option points here',
+        });
+      }
+      format = sniffText(head);
+      if (!format) {
+        throw new EvidenceError('EVIDENCE_UNKNOWN_FORMAT', display, `report ${display} is not in a format shipgate recognises`, {
+          hint: `accepted formats: ${accepted}; set \`format:\` on the report if it is one of them`,
+        });
+      }
+    }
+    const part = await parserFor(format).parse(abs, { displayPath: display });
+    return { read: { path: display, format, ok: true }, part };
+  } catch (err) {
+    return { read: toRead(display, err, format) };
+  }
+}
+
+/**
+ * Reports that give absolute file paths (PHPUnit, some pytest setups) would make ids differ
+ * between machines; under the gate's cwd they become relative, in the id too.
+ */
+function relativizeTest(t: TestResult, cwd: string): TestResult {
+  if (!t.file || !isAbsolute(t.file)) return t;
+  const rel = relative(cwd, t.file).split('\\').join('/');
+  if (rel.startsWith('..') || isAbsolute(rel)) return t;
+  const swap = (s: string): string => (s === t.file ? rel : s.startsWith(`${t.file}::`) ? rel + s.slice(t.file!.length) : s);
+  return { ...t, file: rel, suite: swap(t.suite), id: swap(t.id) };
+}
+
+function counter(covered: number, total: number): CoverageCounter {
+  return { covered, total, pct: total === 0 ? null : (covered / total) * 100 };
+}
+
+const KINDS = ['lines', 'branches', 'functions', 'statements'] as const;
+
+/**
+ * Merge several coverage reports: per file, counters add up (reports from separate test runs
+ * over different files); totals are recomputed from the merged files, or summed when a report
+ * carries totals only.
+ */
+export function mergeCoverage(parts: Coverage[]): Coverage | undefined {
+  if (parts.length === 0) return undefined;
+  if (parts.length === 1) return parts[0];
+  const byFile = new Map<string, FileCoverage>();
+  for (const c of parts) {
+    for (const f of c.files) {
+      const acc = byFile.get(f.file) ?? { file: f.file };
+      for (const k of KINDS) {
+        const add = f[k];
+        if (!add) continue;
+        const prev = acc[k];
+        // The same file in two reports: take the larger covered count of the two (overlapping
+        // runs cover a superset); different totals mean different instrumentation, keep the max.
+        acc[k] = prev ? counter(Math.max(prev.covered, add.covered), Math.max(prev.total, add.total)) : add;
+      }
+      byFile.set(f.file, acc);
+    }
+  }
+  const files = [...byFile.values()];
+  const merged: Coverage = { files };
+  for (const k of KINDS) {
+    let covered = 0;
+    let total = 0;
+    let any = false;
+    if (files.some((f) => f[k])) {
+      for (const f of files) {
+        const c = f[k];
+        if (c) {
+          covered += c.covered;
+          total += c.total;
+          any = true;
+        }
+      }
+      // Reports without per-file data still count through their totals.
+      for (const c of parts) {
+        if (c.files.length === 0 && c[k]) {
+          covered += c[k].covered;
+          total += c[k].total;
+        }
+      }
+    } else {
+      for (const c of parts) {
+        const t = c[k];
+        if (t) {
+          covered += t.covered;
+          total += t.total;
+          any = true;
+        }
+      }
+    }
+    if (any) merged[k] = counter(covered, total);
+  }
+  return merged;
+}
+
+/** Read every declared report (globs relative to `cwd`) into one `Evidence`. Never throws for bad reports. */
+export async function collectEvidence(reports: ReportSpec[], cwd: string, opts: { maxFileBytes?: number } = {}): Promise<Evidence> {
+  const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const ev = emptyEvidence();
+  const coverages: Coverage[] = [];
+  const seen = new Set<string>();
+
+  for (const spec of reports) {
+    let files: string[];
+    if (isDynamicPattern(spec.path)) {
+      files = (await glob(spec.path, { cwd, absolute: true, onlyFiles: true, dot: true, expandDirectories: false })).sort();
+      if (files.length === 0) {
+        ev.reports.push({
+          path: spec.path,
+          ok: false,
+          error: { code: 'EVIDENCE_MISSING', message: `no file matches report pattern ${spec.path} (${MISSING_HINT})` },
+        });
+        continue;
+      }
+    } else {
+      files = [resolve(cwd, spec.path)];
+    }
+    for (const abs of files) {
+      if (seen.has(abs)) continue;
+      seen.add(abs);
+      const rel = relative(cwd, abs);
+      const display = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split('\\').join('/') : abs;
+      const { read, part } = await readOne(abs, display, spec, maxBytes);
+      ev.reports.push(read);
+      if (!part) continue;
+      if (part.tests) for (const t of part.tests) ev.tests.push(relativizeTest({ ...t, source: display }, cwd));
+      if (part.coverage) coverages.push(part.coverage);
+      if (part.findings) ev.findings.push(...part.findings);
+      if (part.metrics) for (const m of part.metrics) ev.metrics.push(m.source ? m : { ...m, source: display });
+      if (part.thresholds) for (const t of part.thresholds) ev.thresholds.push(t.source ? t : { ...t, source: display });
+    }
+  }
+  const coverage = mergeCoverage(coverages);
+  if (coverage) ev.coverage = coverage;
+  return ev;
+}

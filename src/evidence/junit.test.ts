@@ -1,0 +1,219 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EvidenceError } from '../errors.js';
+import type { TestResult } from './model.js';
+import { firstLines, parseJunit, parseSeconds, sniffJunit } from './junit.js';
+
+const FIX = join(import.meta.dirname, '../../test/fixtures/evidence/junit');
+
+async function parse(name: string): Promise<TestResult[]> {
+  return (await parseJunit(join(FIX, name), { displayPath: name })).tests ?? [];
+}
+
+async function failure(path: string, displayPath = 'r.xml'): Promise<EvidenceError> {
+  try {
+    await parseJunit(path, { displayPath });
+  } catch (err) {
+    expect(err).toBeInstanceOf(EvidenceError);
+    return err as EvidenceError;
+  }
+  throw new Error('expected the parse to fail');
+}
+
+const byId = (tests: TestResult[]): Record<string, TestResult> => Object.fromEntries(tests.map((t) => [t.id, t]));
+
+describe('JUnit dialects', () => {
+  it('pytest: file-based ids, xfail/skip as skipped, error vs failure, decimal comma and "*" times', async () => {
+    const t = byId(await parse('pytest.xml'));
+    expect(Object.keys(t)).toEqual([
+      'tests/test_api.py::test_health',
+      'tests/test_api.py::TestUsers::test_create',
+      'tests/test_api.py::TestUsers::test_delete',
+      'tests/test_api.py::test_later',
+      'tests/test_api.py::test_known_bug',
+      'tests/test_api.py::test_param[a b]',
+    ]);
+    expect(t['tests/test_api.py::TestUsers::test_create']).toMatchObject({ status: 'failed', durationMs: 500, message: 'AssertionError: assert 201 == 500', file: 'tests/test_api.py' });
+    expect(t['tests/test_api.py::TestUsers::test_delete']).toMatchObject({ status: 'error', message: `failed on setup with "fixture 'db' not found"` });
+    expect(t['tests/test_api.py::TestUsers::test_delete']!.durationMs).toBeUndefined();
+    expect(t['tests/test_api.py::test_later']).toMatchObject({ status: 'skipped', message: 'not ready' });
+    expect(t['tests/test_api.py::test_known_bug']!.status).toBe('skipped');
+    expect(t['tests/test_api.py::test_health']).toMatchObject({ status: 'passed', durationMs: 12, attempts: 1, flaky: false });
+  });
+
+  it('jest-junit and vitest: file + full title, body text as message when no message attribute', async () => {
+    const jest = await parse('jest-junit.xml');
+    expect(jest.map((x) => [x.id, x.status])).toEqual([
+      ['src/calc.test.js::Calculator adds', 'passed'],
+      ['src/calc.test.js::Calculator divides', 'failed'],
+      ['src/calc.test.js::Calculator todo', 'skipped'],
+    ]);
+    expect(jest[1]!.message).toContain('Expected: 2\nReceived: Infinity');
+    const vitest = await parse('vitest.xml');
+    expect(vitest.map((x) => [x.id, x.status])).toEqual([
+      ['src/math.test.ts::math > adds', 'passed'],
+      ['src/math.test.ts::math > subtracts', 'failed'],
+      ['src/math.test.ts::math > later', 'skipped'],
+    ]);
+  });
+
+  it('Surefire: flakyFailure/flakyError pass as flaky, rerunFailure/rerunError stay failed with attempts counted', async () => {
+    const t = byId(await parse('surefire-flaky.xml'));
+    expect(t['com.acme.CalcTest::adds']).toMatchObject({ status: 'passed', attempts: 1, flaky: false });
+    expect(t['com.acme.CalcTest::flakyNetwork']).toMatchObject({ status: 'passed', attempts: 3, flaky: true });
+    expect(t['com.acme.CalcTest::divides']).toMatchObject({ status: 'failed', attempts: 3, flaky: false, message: 'expected: <2> but was: <3>' });
+    expect(t['com.acme.CalcTest::connects']).toMatchObject({ status: 'error', attempts: 2, durationMs: 1500 });
+  });
+
+  it('Gradle, go-junit-report, gotestsum: classname-scoped ids, CDATA bodies, entity newlines', async () => {
+    expect((await parse('gradle.xml')).map((x) => [x.id, x.status])).toEqual([
+      ['com.acme.StringsTest::reverses a string()', 'passed'],
+      ['com.acme.StringsTest::handles unicode()', 'skipped'],
+    ]);
+    expect((await parse('go-junit-report.xml')).map((x) => [x.id, x.status])).toEqual([
+      ['github.com/acme/parse::TestParse', 'passed'],
+      ['github.com/acme/parse::TestParse/empty_input', 'failed'],
+      ['github.com/acme/parse::TestSlow', 'skipped'],
+    ]);
+    const gs = await parse('gotestsum.xml');
+    expect(gs.map((x) => x.status)).toEqual(['passed', 'failed']);
+  });
+
+  it('cargo-nextest: flaky retries and reruns', async () => {
+    const t = byId(await parse('nextest.xml'));
+    expect(t['acme-core::tests::retries_network']).toMatchObject({ status: 'passed', flaky: true, attempts: 2 });
+    expect(t['acme-core::tests::rejects_bad']).toMatchObject({ status: 'failed', attempts: 2 });
+    expect(t['acme-core::tests::rejects_bad']!.message).toContain("thread 'tests::rejects_bad' panicked");
+  });
+
+  it('Playwright, mocha, PHPUnit nested suites, node:test testcases directly under <testsuites>', async () => {
+    expect((await parse('playwright.xml')).map((x) => [x.id, x.status])).toEqual([
+      ['login.spec.ts::login › accepts valid user', 'passed'],
+      ['login.spec.ts::login › rejects bad password', 'failed'],
+      ['login.spec.ts::login › sso', 'skipped'],
+    ]);
+    expect((await parse('mocha.xml')).map((x) => [x.id, x.status])).toEqual([
+      ['test/api.spec.js::api returns 200', 'passed'],
+      ['test/api.spec.js::api returns json', 'failed'],
+    ]);
+    const php = await parse('phpunit-nested.xml');
+    expect(php).toHaveLength(3);
+    expect(php.map((x) => x.status)).toEqual(['passed', 'passed', 'failed']);
+    expect(php[2]!.id).toBe('/repo/tests/MoneyTest.php::App.Tests.MoneyTest::testRounds with data set #1');
+    const node = await parse('node-test.xml');
+    expect(node.map((x) => [x.name, x.status, x.durationMs])).toEqual([
+      ['top-level passes', 'passed', 0.812],
+      ['reads numbers', 'failed', 0.311],
+      ['reads dates', 'skipped', 0.045],
+    ]);
+    expect(node[1]!.message).toBe('Expected values to be strictly equal:\n\n1 !== 2');
+  });
+
+  it('counts the testcases in the file, not the header attributes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'shipgate-junit-'));
+    try {
+      const p = join(dir, 'r.xml');
+      await writeFile(p, '<testsuite name="s" tests="99" failures="0"><testcase name="a" classname="c"><failure/></testcase></testsuite>');
+      const tests = (await parseJunit(p, { displayPath: 'r.xml' })).tests!;
+      expect(tests).toHaveLength(1);
+      expect(tests[0]!.status).toBe('failed');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('JUnit bad files fail closed', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'shipgate-junit-bad-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('XXE: refused as unsafe, and the referenced secret appears nowhere', async () => {
+    const secret = join(dir, 'secret.txt');
+    const token = 'TOP-SECRET-7f3a9c';
+    await writeFile(secret, token);
+    const xml = (await readFile(join(FIX, 'xxe.xml'), 'utf8')).replace('/SECRET_PATH', secret);
+    const p = join(dir, 'xxe.xml');
+    await writeFile(p, xml);
+    const err = await failure(p, 'xxe.xml');
+    expect(err.code).toBe('EVIDENCE_UNSAFE');
+    expect(err.file).toBe('xxe.xml');
+    expect(JSON.stringify({ message: err.message, hint: err.hint, location: err.location, cause: String(err.cause) })).not.toContain(token);
+  });
+
+  it('billion laughs: refused before any expansion', async () => {
+    expect((await failure(join(FIX, 'billion-laughs.xml'))).code).toBe('EVIDENCE_UNSAFE');
+  });
+
+  it('undefined entity, mismatched tags, a JSON file named .xml: malformed with line:col', async () => {
+    const ent = await failure(join(FIX, 'undefined-entity.xml'));
+    expect(ent.code).toBe('EVIDENCE_MALFORMED');
+    expect(ent.message).toContain('&nbsp;');
+    expect(ent.location?.line).toBe(2);
+    const mis = await failure(join(FIX, 'mismatched.xml'));
+    expect(mis).toMatchObject({ code: 'EVIDENCE_MALFORMED', location: { line: 4 } });
+    expect((await failure(join(FIX, 'json-named.xml'))).code).toBe('EVIDENCE_MALFORMED');
+  });
+
+  it('0-byte and whitespace-only files are empty; binary is malformed; a cut file is truncated', async () => {
+    expect((await failure(join(FIX, 'empty.xml'))).code).toBe('EVIDENCE_EMPTY');
+    const ws = join(dir, 'ws.xml');
+    await writeFile(ws, '  \n\n ');
+    expect((await failure(ws)).code).toBe('EVIDENCE_EMPTY');
+    expect((await failure(join(FIX, 'binary.xml'))).code).toBe('EVIDENCE_MALFORMED');
+    const cut = await failure(join(FIX, 'truncated.xml'), 'truncated.xml');
+    expect(cut.code).toBe('EVIDENCE_TRUNCATED');
+    expect(cut.message).toContain('truncated.xml');
+  });
+
+  it('truncated at every point of a valid file is never a pass', async () => {
+    const whole = await readFile(join(FIX, 'surefire-flaky.xml'), 'utf8');
+    const p = join(dir, 'cut.xml');
+    for (let n = 1; n < whole.length - 2; n += 37) {
+      await writeFile(p, whole.slice(0, n));
+      const err = await failure(p);
+      expect(['EVIDENCE_TRUNCATED', 'EVIDENCE_EMPTY', 'EVIDENCE_MALFORMED']).toContain(err.code);
+    }
+  });
+
+  it('an XML file that is not JUnit is named as such', async () => {
+    const p = join(dir, 'cov.xml');
+    await writeFile(p, '<?xml version="1.0"?><coverage line-rate="1"></coverage>');
+    const err = await failure(p);
+    expect(err.code).toBe('EVIDENCE_MALFORMED');
+    expect(err.message).toContain('<coverage>');
+  });
+
+  it('a missing file is EVIDENCE_MISSING', async () => {
+    expect((await failure(join(dir, 'nope.xml'))).code).toBe('EVIDENCE_MISSING');
+  });
+});
+
+describe('helpers', () => {
+  it('parseSeconds accepts the forms tools write', () => {
+    expect(parseSeconds('1.5')).toBe(1.5);
+    expect(parseSeconds('1,234.5')).toBe(1234.5);
+    expect(parseSeconds('0,5')).toBe(0.5);
+    expect(parseSeconds('*')).toBeUndefined();
+    expect(parseSeconds('')).toBeUndefined();
+    expect(parseSeconds(undefined)).toBeUndefined();
+  });
+  it('firstLines caps lines and characters', () => {
+    const many = Array.from({ length: 30 }, (_, i) => `line ${i}`).join('\n');
+    expect(firstLines(many)!.split('\n')).toHaveLength(11);
+    expect(firstLines('x'.repeat(5000))!.length).toBeLessThanOrEqual(1001);
+    expect(firstLines('  \n  ')).toBeUndefined();
+  });
+  it('sniffs JUnit roots behind a prolog, not other XML', () => {
+    expect(sniffJunit('\uFEFF<?xml version="1.0"?>\n<!-- c -->\n<testsuites>')).toBe(true);
+    expect(sniffJunit('<!DOCTYPE x [ <!ENTITY a "b"> ]><testsuite name="a">')).toBe(true);
+    expect(sniffJunit('<?xml version="1.0"?><coverage>')).toBe(false);
+    expect(sniffJunit('{"testsuites": 1}')).toBe(false);
+  });
+});

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { matchTestPattern, testId } from './testid.js';
+
+describe('testId', () => {
+  it('pytest: file plus the classname past its module path', () => {
+    expect(testId({ file: 'tests/test_api.py', classname: 'tests.test_api.TestX', name: 'test_name' })).toBe('tests/test_api.py::TestX::test_name');
+    expect(testId({ file: './tests/test_api.py', classname: 'tests.test_api', name: 'test_a' })).toBe('tests/test_api.py::test_a');
+    expect(testId({ file: 'tests\\test_api.py', classname: 'test_api.TestX', name: 't' })).toBe('tests/test_api.py::TestX::t');
+  });
+  it('classname or suite when no file; whitespace collapsed; deterministic', () => {
+    expect(testId({ classname: 'com.acme.CalcTest', name: 'adds' })).toBe('com.acme.CalcTest::adds');
+    expect(testId({ classname: 'github.com/acme/pkg', name: 'TestParse/sub' })).toBe('github.com/acme/pkg::TestParse/sub');
+    expect(testId({ suite: 'api  >\tusers', name: '  creates\n a user ' })).toBe('api > users::creates a user');
+    expect(testId({ name: 'lonely' })).toBe('lonely');
+    expect(testId({ file: 'a.ts', classname: 'Other', name: 'x' })).toBe('a.ts::Other::x');
+  });
+});
+
+describe('matchTestPattern', () => {
+  const id = 'tests/test_api.py::TestX::test_health';
+  it('exact and whole-suite prefix', () => {
+    expect(matchTestPattern(id, id)).toBe(true);
+    expect(matchTestPattern('tests/test_api.py', id)).toBe(true);
+    expect(matchTestPattern('tests/test_api', id)).toBe(false);
+    expect(matchTestPattern('tests/test_api.py::TestX', id)).toBe(false);
+  });
+  it('* spans :: and /, ? is one character, regex characters are literal', () => {
+    expect(matchTestPattern('tests/*health', id)).toBe(true);
+    expect(matchTestPattern('*::TestX::*', id)).toBe(true);
+    expect(matchTestPattern('tests/test_api.py::TestX::test_healt?', id)).toBe(true);
+    expect(matchTestPattern('tests/test_api.py::TestX::test_heal?', id)).toBe(false);
+    expect(matchTestPattern('a.b*', 'axb::c')).toBe(false);
+    expect(matchTestPattern('suite (x)*', 'suite (x)::t')).toBe(true);
+  });
+});

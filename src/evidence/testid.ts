@@ -1,0 +1,111 @@
+/**
+ * Stable test ids: what requirements, history and quarantine key on, so the same test must get the
+ * same id in every run, whatever order the report lists it in.
+ *
+ * Scheme: `<scope>::<name>`, every part whitespace-collapsed (runs of whitespace → one space,
+ * trimmed), paths with `/` separators and no leading `./`.
+ *
+ * The scope is chosen from what the report gives, most specific first:
+ *   1. A file (testcase `file=`, else the enclosing suite's):
+ *      - classname is the file's dotted module path plus more (pytest: `tests.test_api.TestX` for
+ *        `tests/test_api.py`) → `tests/test_api.py::TestX::test_name` (the remainder's dots become `::`);
+ *      - classname is the module path itself, the file itself, absent, or the end of the name
+ *        (pytest module-level tests, vitest, Playwright, jest-junit, mocha-junit-reporter)
+ *        → `file::name`;
+ *      - any other classname (PHPUnit `App\Tests\FooTest`) → `file::classname::name`.
+ *   2. No file, a classname (Surefire, Gradle, go-junit-report, pytest xunit2) →
+ *      `com.acme.CalcTest::adds`, `github.com/acme/pkg::TestParse/sub`, `tests.test_api.TestX::test_x`.
+ *   3. No classname, a suite name (TAP subtests, node:test) → `suite::name`.
+ *   4. Nothing but a name → `name`.
+ * `go test -json` uses the package as the classname and the full (sub)test name:
+ * `github.com/acme/pkg::TestParse/case_1`.
+ * Absolute file paths are made relative to the gate's cwd by collect.ts when they lie under it.
+ */
+
+const NEEDS_COLLAPSE = /^\s|\s$|\s\s|[^\S ]/;
+
+/** Collapse whitespace runs to one space and trim. */
+export function collapse(s: string): string {
+  // Most names are already clean: test before allocating a copy.
+  return NEEDS_COLLAPSE.test(s) ? s.replace(/\s+/g, ' ').trim() : s;
+}
+
+/** Normalise a file path for ids: `/` separators, no leading `./`. */
+export function normalizeFile(file: string): string {
+  let f = collapse(file).replace(/\\/g, '/');
+  while (f.startsWith('./')) f = f.slice(2);
+  return f;
+}
+
+/** `tests/test_api.py` → `tests.test_api` (the dotted module path a classname may start with). */
+function modulePath(file: string): string {
+  const noExt = file.replace(/\.[^./]+$/, '');
+  return noExt.replace(/\//g, '.');
+}
+
+/**
+ * The scope part of an id (everything before the final `::name`). Exposed so parsers can fill
+ * `TestResult.suite` consistently with the id.
+ */
+export function testScope(parts: { file?: string; classname?: string; suite?: string; name: string }): string {
+  const name = collapse(parts.name);
+  const classname = parts.classname === undefined ? '' : collapse(parts.classname);
+  const file = parts.file === undefined ? '' : normalizeFile(parts.file);
+  if (file) {
+    // mocha-junit-reporter: classname is the test title, name the full title ending with it.
+    if (!classname || name.endsWith(classname) || classname === file || normalizeFile(classname) === file) return file;
+    const mod = modulePath(file);
+    if (classname === mod) return file;
+    // The classname may be rooted higher or lower than the file path (rootdir differences):
+    // match the module path as a dotted suffix of the classname's prefix.
+    const segs = classname.split('.');
+    for (let i = segs.length - 1; i >= 1; i--) {
+      const head = segs.slice(0, i).join('.');
+      if (head === mod || mod.endsWith(`.${head}`) || head.endsWith(`.${mod}`)) {
+        return [file, ...segs.slice(i)].join('::');
+      }
+    }
+    return `${file}::${classname}`;
+  }
+  if (classname) return classname;
+  return parts.suite === undefined ? '' : collapse(parts.suite);
+}
+
+/** The stable id of a test (see the module comment for the scheme). */
+export function testId(parts: { file?: string; classname?: string; suite?: string; name: string }): string {
+  const scope = testScope(parts);
+  const name = collapse(parts.name);
+  return scope ? `${scope}::${name}` : name;
+}
+
+const patternCache = new Map<string, RegExp>();
+
+function compile(pattern: string): RegExp {
+  let re = patternCache.get(pattern);
+  if (!re) {
+    let src = '';
+    for (const ch of pattern) {
+      if (ch === '*') src += '.*';
+      else if (ch === '?') src += '.';
+      else src += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    }
+    re = new RegExp(`^${src}$`, 's');
+    if (patternCache.size > 1000) patternCache.clear();
+    patternCache.set(pattern, re);
+  }
+  return re;
+}
+
+/**
+ * Does a test id match a pattern? `*` matches any run of characters (including `::` and `/`),
+ * `?` exactly one. A pattern with neither wildcards nor `::` also names a whole suite, file or
+ * package: `tests/test_api.py` matches `tests/test_api.py::TestX::test_a`.
+ */
+export function matchTestPattern(pattern: string, id: string): boolean {
+  const p = collapse(pattern);
+  if (!/[*?]/.test(p)) {
+    if (p === id) return true;
+    return !p.includes('::') && id.startsWith(`${p}::`);
+  }
+  return compile(p).test(id);
+}

@@ -1,0 +1,147 @@
+/**
+ * Flakiness from history. A test is flaky in a run when it failed and then passed there (a rerun
+ * or a retried gate marks it); across runs, when it both passed and failed on the same commit —
+ * the code did not change, the outcome did. The flip rate (outcome changes between consecutive
+ * runs over a window) ranks how unstable a test is.
+ */
+import type { TestResult } from '../evidence/model.js';
+
+export interface TestHistoryRow {
+  testId: string;
+  runId: string;
+  commit: string | null;
+  status: TestResult['status'];
+  flaky: boolean;
+  startedAt: string;
+}
+
+export interface FlakyStat {
+  testId: string;
+  /** Runs in the window where the test executed (skips left out). */
+  runs: number;
+  flips: number;
+  /** flips / (runs - 1); 0 with fewer than two runs. */
+  flipRate: number;
+  /** Commits on which the test both passed and failed: the cross-run evidence of flakiness. */
+  commits: string[];
+  failedAndPassedOnSameCommit: boolean;
+  lastSeen: string;
+  /** Runs in which the test was marked flaky (failed, then passed on rerun/retry). */
+  flakyInRun: number;
+  /** Flaky by either definition. */
+  flaky: boolean;
+}
+
+type Outcome = 'pass' | 'fail';
+
+function outcome(status: TestResult['status']): Outcome | undefined {
+  if (status === 'passed') return 'pass';
+  if (status === 'failed' || status === 'error') return 'fail';
+  return undefined;
+}
+
+function byTime(a: TestHistoryRow, b: TestHistoryRow): number {
+  return a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0;
+}
+
+/** Commits on which the rows show both a pass and a failure. */
+function contradictedCommits(rows: readonly TestHistoryRow[]): string[] {
+  const seen = new Map<string, Set<Outcome>>();
+  for (const r of rows) {
+    const o = outcome(r.status);
+    if (r.commit === null || o === undefined) continue;
+    let s = seen.get(r.commit);
+    if (!s) seen.set(r.commit, (s = new Set()));
+    s.add(o);
+  }
+  return [...seen].filter(([, s]) => s.size === 2).map(([c]) => c).sort();
+}
+
+/**
+ * Per-test statistics over the newest `window` runs (runs ordered by start time; a run is any
+ * distinct runId in the rows). Sorted most unstable first.
+ */
+export function flakyStats(rows: readonly TestHistoryRow[], window: number): FlakyStat[] {
+  const runStart = new Map<string, string>();
+  for (const r of rows) {
+    const prev = runStart.get(r.runId);
+    if (prev === undefined || r.startedAt < prev) runStart.set(r.runId, r.startedAt);
+  }
+  const keep = new Set(
+    [...runStart]
+      .sort((a, b) => (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : a[0] < b[0] ? 1 : -1))
+      .slice(0, Math.max(0, window))
+      .map(([id]) => id),
+  );
+  const byTest = new Map<string, TestHistoryRow[]>();
+  for (const r of rows) {
+    if (!keep.has(r.runId)) continue;
+    let list = byTest.get(r.testId);
+    if (!list) byTest.set(r.testId, (list = []));
+    list.push(r);
+  }
+  const stats: FlakyStat[] = [];
+  for (const [testId, list] of byTest) {
+    list.sort(byTime);
+    let runs = 0;
+    let flips = 0;
+    let last: Outcome | undefined;
+    for (const r of list) {
+      const o = outcome(r.status);
+      if (o === undefined) continue;
+      runs++;
+      if (last !== undefined && o !== last) flips++;
+      last = o;
+    }
+    const commits = contradictedCommits(list);
+    const flakyInRun = list.filter((r) => r.flaky).length;
+    stats.push({
+      testId,
+      runs,
+      flips,
+      flipRate: runs > 1 ? flips / (runs - 1) : 0,
+      commits,
+      failedAndPassedOnSameCommit: commits.length > 0,
+      lastSeen: list[list.length - 1]?.startedAt ?? '',
+      flakyInRun,
+      flaky: flakyInRun > 0 || commits.length > 0,
+    });
+  }
+  return stats.sort((a, b) => b.flipRate - a.flipRate || b.flakyInRun - a.flakyInRun || (a.testId < b.testId ? -1 : 1));
+}
+
+/**
+ * Tests of this run that show flakiness history had not seen: marked flaky in this run, or whose
+ * outcome now contradicts an earlier outcome on the same commit. A test history already knew as
+ * flaky is not news (it is reported by `shipgate flaky`, not warned about on every run).
+ */
+export function newlyFlaky(current: readonly TestResult[], commit: string | null, history: readonly TestHistoryRow[]): { testId: string; why: string }[] {
+  const past = new Map<string, TestHistoryRow[]>();
+  for (const r of history) {
+    let list = past.get(r.testId);
+    if (!list) past.set(r.testId, (list = []));
+    list.push(r);
+  }
+  const out: { testId: string; why: string }[] = [];
+  const done = new Set<string>();
+  for (const t of current) {
+    if (done.has(t.id)) continue;
+    const rows = past.get(t.id) ?? [];
+    if (rows.some((r) => r.flaky) || contradictedCommits(rows).length > 0) continue;
+    let why: string | undefined;
+    if (t.flaky) {
+      why = `failed, then passed on rerun in this run (${t.attempts} attempt${t.attempts === 1 ? '' : 's'})`;
+    } else if (commit !== null) {
+      const now = outcome(t.status);
+      const other = now === undefined ? undefined : rows.find((r) => r.commit === commit && outcome(r.status) !== undefined && outcome(r.status) !== now);
+      if (other) {
+        why = `${now === 'fail' ? 'failed' : 'passed'} now but ${now === 'fail' ? 'passed' : 'failed'} on the same commit ${commit.slice(0, 12)} in run ${other.runId} (${other.startedAt})`;
+      }
+    }
+    if (why) {
+      out.push({ testId: t.id, why });
+      done.add(t.id);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,81 @@
+/**
+ * Requirements: named claims ("API contract tests all pass") backed by the tests that prove them.
+ * A requirement passes only on evidence: every pattern matched at least one test of this run, and
+ * every matched test ran and passed. Nothing matched, skipped or failed is ever silent — each is
+ * named in the verdict.
+ */
+import type { RequirementConfig } from '../config/types.js';
+import type { RequirementStatus, RequirementVerdict } from '../decide/types.js';
+import type { TestResult } from '../evidence/model.js';
+import { matchTestPattern } from '../evidence/testid.js';
+import { describeQuarantine, type QuarantineMatch } from './quarantine.js';
+
+/** Placed in `unmatched` when a requirement lists no patterns at all: it maps nothing, so it proves nothing. */
+export const NO_PATTERNS = '(no test patterns declared)';
+
+function failedStatus(severity: RequirementConfig['severity']): RequirementStatus {
+  return severity === 'block' ? 'fail' : severity;
+}
+
+/**
+ * Judge each requirement against the tests of this run. A mapped test that failed but is under a
+ * quarantine still in force is listed in `failed` with status `quarantined` and makes the
+ * requirement `warn` (never `fail`): the claim is not proven, yet quarantine's promise is that the
+ * failure does not block. An expired quarantine exempts nothing.
+ */
+export function judgeRequirements(
+  reqs: readonly RequirementConfig[],
+  testsByGate: readonly { gate: string; tests: readonly TestResult[] }[],
+  quarantined?: (id: string) => QuarantineMatch | undefined,
+): RequirementVerdict[] {
+  return reqs.map((req) => {
+    const unmatched: string[] = req.tests.length === 0 ? [NO_PATTERNS] : [];
+    const matched = new Map<string, { gate: string; test: TestResult }>();
+    for (const pattern of req.tests) {
+      let hit = false;
+      for (const { gate, tests } of testsByGate) {
+        for (const test of tests) {
+          if (!matchTestPattern(pattern, test.id)) continue;
+          hit = true;
+          matched.set(`${gate}\u0000${test.id}`, { gate, test });
+        }
+      }
+      if (!hit) unmatched.push(pattern);
+    }
+
+    const evidence = new Map<string, { gate: string; tests: number; passed: number }>();
+    const failed: RequirementVerdict['failed'] = [];
+    const notRun: RequirementVerdict['notRun'] = [];
+    let blocking = false;
+    let exempted = false;
+    for (const { gate, test } of matched.values()) {
+      let e = evidence.get(gate);
+      if (!e) evidence.set(gate, (e = { gate, tests: 0, passed: 0 }));
+      e.tests++;
+      if (test.status === 'passed') {
+        e.passed++;
+      } else if (test.status === 'skipped') {
+        notRun.push({ id: test.id, gate });
+        blocking = true;
+      } else {
+        const q = quarantined?.(test.id);
+        if (q && !q.expired) {
+          exempted = true;
+          failed.push({ id: test.id, gate, status: 'quarantined', message: joinMessage(describeQuarantine(q), test.message) });
+        } else {
+          blocking = true;
+          failed.push({ id: test.id, gate, status: test.status, message: q ? joinMessage(describeQuarantine(q), test.message) : test.message });
+        }
+      }
+    }
+
+    let status: RequirementStatus = 'pass';
+    if (unmatched.length > 0 || blocking) status = failedStatus(req.severity);
+    else if (exempted) status = req.severity === 'info' ? 'info' : 'warn';
+    return { id: req.id, title: req.title, severity: req.severity, status, evidence: [...evidence.values()], unmatched, failed, notRun };
+  });
+}
+
+function joinMessage(a: string, b: string | undefined): string {
+  return b ? `${a}: ${b}` : a;
+}

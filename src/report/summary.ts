@@ -1,0 +1,159 @@
+/**
+ * The decision as text: the summary table, the requirement table, then diagnostics for every gate
+ * that is not a plain PASS. Pure (Decision → string), shared by the terminal and `shipgate show`.
+ */
+import { createColors } from 'picocolors';
+import { formatDuration } from '../util/duration-format.js';
+import type { Check, Decision, GateVerdict, RequirementVerdict, TestCounts } from '../decide/types.js';
+
+type Colors = ReturnType<typeof createColors>;
+const RULE = '='.repeat(44);
+
+export const STATUS_LABEL: Record<GateVerdict['status'], string> = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  warn: 'WARN',
+  info: 'INFO',
+  skip: 'SKIP',
+  'not-run': 'NOT RUN',
+  pending: 'PENDING',
+  cancelled: 'CANCELLED',
+};
+
+function paint(c: Colors, status: GateVerdict['status'] | 'READY' | 'BLOCKED', text: string): string {
+  switch (status) {
+    case 'pass':
+    case 'READY':
+      return c.green(text);
+    case 'fail':
+    case 'BLOCKED':
+    case 'cancelled':
+      return c.red(text);
+    case 'warn':
+    case 'pending':
+      return c.yellow(text);
+    default:
+      return c.dim(text);
+  }
+}
+
+export function formatCounts(n: TestCounts | undefined): string {
+  if (!n) return '';
+  const executed = n.total - n.skipped;
+  const extra: string[] = [];
+  if (n.failed) extra.push(`${n.failed} failed`);
+  if (n.errors) extra.push(`${n.errors} errors`);
+  if (n.skipped) extra.push(`${n.skipped} skipped`);
+  if (n.quarantined) extra.push(`${n.quarantined} quarantined`);
+  if (n.flaky) extra.push(`${n.flaky} flaky`);
+  return `(${n.passed}/${executed}${extra.length ? `, ${extra.join(', ')}` : ''})`;
+}
+
+function shorten(text: string, max: number): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+
+function statusDetail(g: GateVerdict): string {
+  switch (g.status) {
+    case 'pass': {
+      const q = g.counts?.quarantined ? `${g.counts.quarantined} QUARANTINED` : '';
+      const w = g.warnings.length ? `${g.warnings.length} warning${g.warnings.length > 1 ? 's' : ''}` : '';
+      const parts = [q, w].filter(Boolean);
+      return parts.length ? ` (${parts.join(', ')})` : '';
+    }
+    default:
+      return g.reason ? ` (${shorten(g.reason, 60)})` : '';
+  }
+}
+
+function requirementLine(r: RequirementVerdict): string {
+  const ev = r.evidence.map((e) => `${e.gate}: ${e.passed}/${e.tests} tests`).join(', ');
+  return ev || 'no matching tests';
+}
+
+export function formatSummary(d: Decision, opts: { color?: boolean } = {}): string {
+  const c = createColors(opts.color ?? false);
+  const lines: string[] = [];
+  lines.push(RULE, `  RELEASE GATE SUMMARY (${d.version.startsWith('v') ? d.version : `v${d.version}`})`, RULE);
+  const idW = Math.max(...d.gates.map((g) => g.id.length), 2);
+  const titles = d.gates.map((g) => {
+    const counts = formatCounts(g.counts);
+    const title = g.title === g.id ? '' : g.title;
+    return [title, counts].filter(Boolean).join(' ');
+  });
+  const titleW = Math.max(...titles.map((t) => t.length), 0);
+  d.gates.forEach((g, i) => {
+    const label = STATUS_LABEL[g.status];
+    lines.push(`  ${g.id.padEnd(idW)}  ${titles[i]!.padEnd(titleW)} : ${paint(c, g.status, label)}${statusDetail(g)}`);
+  });
+  if (d.requirements.length) {
+    lines.push(RULE, '  REQUIREMENTS');
+    const rW = Math.max(...d.requirements.map((r) => r.id.length));
+    const tW = Math.max(...d.requirements.map((r) => (r.title === r.id ? 0 : r.title.length)));
+    for (const r of d.requirements) {
+      const label = r.status === 'pass' ? 'PASS' : r.status.toUpperCase();
+      lines.push(`  ${r.id.padEnd(rW)}  ${(r.title === r.id ? '' : r.title).padEnd(tW)} : ${paint(c, r.status, label)} (${requirementLine(r)})`);
+    }
+  }
+  lines.push(RULE, `  RESULT: ${paint(c, d.result, `RELEASE ${d.result}`)}${d.interrupted ? ' (interrupted)' : ''}`, RULE);
+  return lines.join('\n');
+}
+
+function checkLine(ch: Check): string {
+  const mark = ch.ok ? '✓' : '✗';
+  const exp = ch.expected ? `expected ${ch.expected}, got ${ch.actual}` : ch.actual;
+  return `${mark} ${ch.check}: ${shorten(exp, 200)}`;
+}
+
+export function formatDiagnostics(d: Decision, opts: { color?: boolean; logLines?: number } = {}): string {
+  const c = createColors(opts.color ?? false);
+  const out: string[] = [];
+  for (const g of d.gates) {
+    const plain = g.status === 'pass' && g.warnings.length === 0 && !g.counts?.quarantined;
+    if (plain) continue;
+    // The summary line already says why a gate was skipped; nothing more to diagnose.
+    if (g.status === 'skip') continue;
+    out.push('', c.bold(`--- ${g.id}${g.title !== g.id ? ` (${g.title})` : ''}: ${STATUS_LABEL[g.status]} ---`));
+    const failedChecks = g.checks.filter((x) => !x.ok);
+    if (g.reason && g.status !== 'pass' && failedChecks.length === 0) out.push(`  ${g.reason}`);
+    if (g.ranWithout?.length && g.status !== 'pass') out.push(`  ran without: ${g.ranWithout.join(', ')}`);
+    if (g.status !== 'pending') for (const ch of failedChecks) out.push(`  ${checkLine(ch)}${ch.message ? ` (${shorten(ch.message, 160)})` : ''}`);
+    const failing = g.failingTests;
+    if (failing.length) {
+      out.push(`  failing tests (${failing.length}):`);
+      for (const t of failing.slice(0, 20)) {
+        const msg = t.message ? ` — ${shorten(t.message.split('\n')[0] ?? '', 160)}` : '';
+        out.push(`    ${t.quarantined ? 'QUARANTINED ' : '✗ '}${t.id} [${t.status}]${msg}`);
+      }
+      if (failing.length > 20) out.push(`    … and ${failing.length - 20} more`);
+    }
+    for (const w of g.warnings) out.push(`  ! ${w}`);
+    if (g.status === 'pending') {
+      const manual = g.checks.filter((x) => x.check.startsWith('checklist: '));
+      if (manual.length) out.push('  checklist:', ...manual.map((x) => `    [ ] ${x.check.slice('checklist: '.length)}`));
+      if (g.approveCommand) out.push(`  approve with: ${g.approveCommand}`);
+    }
+    const tail = g.logTail?.slice(-(opts.logLines ?? 20)) ?? [];
+    if (tail.length && g.status !== 'pass') {
+      out.push(`  last ${tail.length} lines of ${g.logPath ?? 'the log'}:`);
+      for (const l of tail) out.push(`    │ ${l}`);
+    }
+  }
+  for (const r of d.requirements.filter((x) => x.status !== 'pass')) {
+    out.push('', c.bold(`--- requirement ${r.id}${r.title !== r.id ? ` (${r.title})` : ''}: ${r.status.toUpperCase()} ---`));
+    for (const p of r.unmatched) out.push(`  ✗ ${p}: no test of this run matches`);
+    for (const t of r.failed) out.push(`  ✗ ${t.id} (${t.gate}) ${t.status}${t.message ? ` — ${shorten(t.message, 160)}` : ''}`);
+    for (const t of r.notRun) out.push(`  ✗ ${t.id} (${t.gate}) did not run`);
+  }
+  if (d.blockers.length) {
+    out.push('', c.bold('Blocked because:'));
+    for (const b of d.blockers) out.push(`  - ${b}`);
+  }
+  if (d.warnings.length) {
+    out.push('', c.bold('Warnings:'));
+    for (const w of d.warnings) out.push(`  - ${w}`);
+  }
+  out.push('', `Run ${d.runId} in ${formatDuration(d.durationMs)}; logs and decision.json in ${d.runDir}`);
+  return out.join('\n');
+}

@@ -1,0 +1,220 @@
+/**
+ * One gate as a task with setup and teardown: start its services, run its command (with retries),
+ * read its reports, check its artifacts and probes, then stop what it started. Returns what was
+ * observed; judging happens elsewhere.
+ */
+import { join } from 'node:path';
+import type { GateConfig } from '../config/types.js';
+import { exportedEnv, interpolateCommand, interpolateText, InterpolationError, type Vars } from '../config/interpolate.js';
+import { formatDuration } from '../util/duration-format.js';
+import type { Check, GateOutcome } from '../decide/types.js';
+import { collectEvidence } from '../evidence/collect.js';
+import type { Evidence, TestResult } from '../evidence/model.js';
+import { checkArtifacts } from '../gates/artifact.js';
+import { runProbe } from '../gates/probe.js';
+import { runCommand, tailFile } from './process.js';
+import type { ServicePool } from './services.js';
+
+export interface Approval {
+  by: string;
+  at: string;
+  evidence?: string;
+  note?: string;
+}
+
+export interface GateTaskContext {
+  vars: Vars;
+  runDir: string;
+  pool: ServicePool;
+  /** Environment every process starts from (process.env, minus nothing). */
+  baseEnv: Record<string, string>;
+  findApproval?(gate: string): Promise<Approval | undefined>;
+  /** Command a user runs to approve a manual gate (for the PENDING message). */
+  approveCommand?(gate: string): string;
+  onOutput?(gate: string, chunk: string): void;
+  graceMs?: number;
+  logTailLines?: number;
+}
+
+const TAIL = 30;
+
+function exitCheck(exitCode: number | null, signal: string | null, timedOut: boolean, timeoutMs: number): Check {
+  if (timedOut) return { check: 'command', expected: `finishes within ${formatDuration(timeoutMs)}`, actual: 'timed out; process tree stopped', ok: false };
+  return {
+    check: 'command exit code',
+    expected: '0',
+    actual: exitCode === null ? `killed by ${signal ?? 'signal'}` : String(exitCode),
+    ok: exitCode === 0,
+  };
+}
+
+/** Tests that failed in an earlier attempt and passed in the final one are flaky. */
+function markRetriedFlaky(finalTests: TestResult[], earlier: TestResult[][]): TestResult[] {
+  if (earlier.length === 0) return finalTests;
+  const failedBefore = new Set(earlier.flat().filter((t) => t.status === 'failed' || t.status === 'error').map((t) => t.id));
+  return finalTests.map((t) =>
+    t.status === 'passed' && failedBefore.has(t.id) ? { ...t, flaky: true, attempts: t.attempts + earlier.length } : t,
+  );
+}
+
+function hasFailingTests(ev: Evidence | undefined): boolean {
+  return !!ev?.tests.some((t) => t.status === 'failed' || t.status === 'error');
+}
+
+async function manualOutcome(gate: GateConfig, ctx: GateTaskContext, startedAt: string): Promise<GateOutcome> {
+  const approval = await ctx.findApproval?.(gate.id);
+  const base = { id: gate.id, startedAt, durationMs: 0, attempts: 0 };
+  if (!approval) {
+    return {
+      ...base,
+      status: 'pending',
+      reason: `awaiting approval for ${ctx.vars.version}${ctx.vars.gitSha ? ` @ ${ctx.vars.gitSha.slice(0, 12)}` : ''}`,
+      checks: gate.manual!.checklist.map((item) => ({ check: `checklist: ${item}`, expected: 'confirmed by an approver', actual: 'not yet approved', ok: false })),
+    };
+  }
+  const checks: Check[] = [
+    { check: 'approval', expected: `approved for ${ctx.vars.version}`, actual: `approved by ${approval.by} at ${approval.at}`, ok: true },
+  ];
+  if (gate.manual!.evidence === 'required') {
+    checks.push({ check: 'approval evidence', expected: 'evidence attached', actual: approval.evidence ?? 'none', ok: !!approval.evidence });
+  }
+  if (gate.manual!.approvers && !gate.manual!.approvers.includes(approval.by)) {
+    checks.push({ check: 'approver', expected: `one of ${gate.manual!.approvers.join(', ')}`, actual: approval.by, ok: false });
+  }
+  return { ...base, status: checks.every((c) => c.ok) ? 'passed' : 'failed', checks };
+}
+
+export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateTaskContext, signal: AbortSignal): Promise<GateOutcome> {
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  const logPath = join(ctx.runDir, `gate-${gate.id}.log`);
+  const vars: Vars = { ...ctx.vars, gate: gate.id };
+  const checks: Check[] = [];
+  const outcome = (status: GateOutcome['status'], extra: Partial<GateOutcome> = {}): GateOutcome => ({
+    id: gate.id,
+    status,
+    startedAt,
+    durationMs: Math.round(performance.now() - t0),
+    attempts: extra.attempts ?? 0,
+    logPath,
+    checks,
+    ranWithout: ranWithout.length ? ranWithout : undefined,
+    ...extra,
+  });
+
+  const serviceDeath = new AbortController();
+  let deathReason: { id: string; message: string; tail: string[] } | undefined;
+  const abortBoth = AbortSignal.any([signal, serviceDeath.signal]);
+  try {
+    if (gate.manual) return { ...(await manualOutcome(gate, ctx, startedAt)), ranWithout: ranWithout.length ? ranWithout : undefined };
+
+    // Setup: services, in declared order. A service that cannot start fails the gate with its log.
+    for (const id of gate.services) {
+      try {
+        const svc = await ctx.pool.acquire(id);
+        void svc.died.then(async (err) => {
+          deathReason = { id, message: err.message, tail: await tailFile(svc.logPath, TAIL).catch(() => []) };
+          serviceDeath.abort(err);
+        });
+      } catch (e) {
+        const err = e as Error & { code?: string; logTail?: string[] };
+        if (signal.aborted) return outcome('cancelled', { reason: 'interrupted while starting services' });
+        checks.push({ check: `service ${id}`, expected: 'starts and becomes ready', actual: err.message, ok: false });
+        return outcome('failed', { reason: `service ${id}: ${err.message}`, logTail: err.logTail });
+      }
+    }
+
+    let attempts = 0;
+    let evidence: Evidence | undefined;
+    const earlierTests: TestResult[][] = [];
+    const failedAttempts: { attempt: number; reason: string }[] = [];
+    const env = { ...ctx.baseEnv, ...exportedEnv(vars), ...gate.env };
+
+    if (gate.run !== undefined) {
+      let command: string;
+      try {
+        command = interpolateCommand(gate.run, vars);
+      } catch (e) {
+        if (!(e instanceof InterpolationError)) throw e;
+        checks.push({ check: 'command', expected: 'variables resolve', actual: e.message, ok: false });
+        return outcome('failed', { reason: e.message });
+      }
+      for (;;) {
+        attempts++;
+        const res = await runCommand({
+          command,
+          cwd: gate.cwd,
+          env,
+          logFile: logPath,
+          timeoutMs: gate.timeoutMs,
+          signal: abortBoth,
+          graceMs: ctx.graceMs,
+          onOutput: ctx.onOutput && ((chunk) => ctx.onOutput!(gate.id, chunk)),
+        });
+        if (signal.aborted || (res.cancelled && !deathReason)) {
+          return outcome('cancelled', { attempts, reason: 'interrupted', exitCode: res.exitCode });
+        }
+        if (deathReason) {
+          checks.push({ check: `service ${deathReason.id}`, expected: 'stays up while the gate runs', actual: deathReason.message, ok: false });
+          return outcome('failed', { attempts, reason: `service ${deathReason.id} died: ${deathReason.message}`, logTail: deathReason.tail });
+        }
+        evidence = gate.reports.length ? await collectEvidence(gate.reports, gate.cwd) : undefined;
+        const ok = res.exitCode === 0 && !res.timedOut && !hasFailingTests(evidence);
+        if (ok || attempts >= gate.retry.attempts) {
+          checks.push(exitCheck(res.exitCode, res.signal, res.timedOut, gate.timeoutMs));
+          if (res.timedOut) {
+            return outcome('timed-out', { attempts, exitCode: res.exitCode, reason: `timed out after ${formatDuration(gate.timeoutMs)}`, evidence, failedAttempts });
+          }
+          break;
+        }
+        failedAttempts.push({ attempt: attempts, reason: res.timedOut ? 'timed out' : res.exitCode !== 0 ? `exit code ${res.exitCode}` : 'failing tests' });
+        if (evidence) earlierTests.push(evidence.tests);
+        if (gate.retry.delayMs > 0) await new Promise((r) => setTimeout(r, gate.retry.delayMs));
+      }
+      if (evidence) evidence = { ...evidence, tests: markRetriedFlaky(evidence.tests, earlierTests) };
+    } else if (gate.reports.length) {
+      evidence = await collectEvidence(gate.reports, gate.cwd);
+    }
+
+    let artifactFiles: GateOutcome['artifacts'];
+    if (gate.artifacts.length) {
+      try {
+        const artifacts = gate.artifacts.map((a) => ({ ...a, path: interpolateText(a.path, vars) }));
+        const res = await checkArtifacts(artifacts, gate.cwd);
+        checks.push(...res.checks);
+        if (res.files.length) artifactFiles = res.files;
+      } catch (e) {
+        checks.push({ check: 'artifacts', expected: 'paths resolve', actual: (e as Error).message, ok: false });
+      }
+    }
+
+    for (const probe of gate.probes) {
+      if (signal.aborted) return outcome('cancelled', { attempts, reason: 'interrupted' });
+      try {
+        checks.push(...(await runProbe({ ...probe, url: interpolateText(probe.url, vars) }, { signal: abortBoth })));
+      } catch (e) {
+        checks.push({ check: `${probe.method} ${probe.url}`, expected: 'probe runs', actual: (e as Error).message, ok: false });
+      }
+    }
+    if (deathReason) {
+      checks.push({ check: `service ${deathReason.id}`, expected: 'stays up while the gate runs', actual: deathReason.message, ok: false });
+    }
+
+    const ok = checks.every((c) => c.ok);
+    const extras: Partial<GateOutcome> = {
+      attempts,
+      evidence,
+      artifacts: artifactFiles,
+      failedAttempts: failedAttempts.length ? failedAttempts : undefined,
+    };
+    // No reason here for plain check failures: the judge words it from all the evidence.
+    return outcome(ok ? 'passed' : 'failed', {
+      ...extras,
+      logTail: ok && !hasFailingTests(evidence) ? undefined : await tailFile(logPath, ctx.logTailLines ?? TAIL).catch(() => []),
+    });
+  } finally {
+    // Teardown: release this gate's hold on each of its services (acquired or not, so the pool's
+    // counts stay right); the pool stops a service after its last user.
+    for (const id of [...gate.services].reverse()) await ctx.pool.release(id);
+  }
+}

@@ -1,0 +1,293 @@
+/**
+ * Running shell commands as process trees we can always take down again.
+ *
+ * Every command runs in its own process group (`detached: true`). Stopping sends TERM to the group
+ * and to every descendant found in the process table (descendants may have left the group with
+ * setsid), waits a grace period, then KILLs the group and everything collected *before* the TERM —
+ * a grandchild reparented to init after its parent died no longer shows up under the tree, so it
+ * has to be remembered up front. Output goes to an append-only log file, never into memory.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, openSync, statSync, writeSync, type WriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ShipgateError } from '../errors.js';
+import { groupGone, isGone, listProcesses, signalQuietly, treeAndGroup } from './proc-table.js';
+
+export interface CommandOptions {
+  /** A shell command, run with /bin/sh -c. */
+  command: string;
+  cwd: string;
+  /** Full environment to use (the caller merges process.env). */
+  env: Record<string, string>;
+  /** stdout+stderr appended here (directories created); a header line with the command and time first. */
+  logFile: string;
+  /** On timeout: stop the whole tree. */
+  timeoutMs?: number;
+  /** On abort: stop the whole tree. */
+  signal?: AbortSignal;
+  /** TERM → wait grace (default 3000) → KILL. */
+  graceMs?: number;
+  /** Optional live output. */
+  onOutput?: (chunk: string) => void;
+}
+
+export interface CommandResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  cancelled: boolean;
+  durationMs: number;
+  startedAt: string;
+  /** Set when the shell could not be started at all (exitCode and signal are then null). */
+  error?: string;
+}
+
+export interface ManagedProcess {
+  pid: number;
+  /** Resolves when the process exits and whatever it left behind is gone (never rejects). */
+  readonly exited: Promise<CommandResult>;
+  isAlive(): boolean;
+  /** Stop the whole tree; resolves once everything is gone. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export const DEFAULT_GRACE_MS = 3000;
+/** KILL cannot be ignored, but a process in uninterruptible sleep can linger; never hang forever on it. */
+const KILL_WAIT_MS = 10_000;
+/** After the shell exits, how long its output pipes may stay open (held by an escaped descendant) before we stop reading. */
+const PIPE_DRAIN_MS = 2000;
+const POLL_MS = 25;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function waitAllGone(pids: Iterable<number>, pgid: number, deadline: number): Promise<boolean> {
+  const pending = new Set(pids);
+  for (;;) {
+    for (const pid of [...pending]) if (await isGone(pid)) pending.delete(pid);
+    if (pending.size === 0 && (await groupGone(pgid))) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(POLL_MS);
+  }
+}
+
+/**
+ * Stop process group `pid` and every descendant of `pid`: TERM, wait up to `graceMs`, KILL, and wait
+ * until they are gone (zombies count as gone: reaping them is their parent's job).
+ */
+export async function stopTree(pid: number, graceMs: number): Promise<void> {
+  const collected = treeAndGroup(await listProcesses(), pid);
+  collected.add(pid);
+  signalQuietly(-pid, 'SIGTERM');
+  for (const p of collected) signalQuietly(p, 'SIGTERM');
+  if (await waitAllGone(collected, pid, Date.now() + Math.max(0, graceMs))) return;
+  // Anything started during the grace period is included as well.
+  for (const p of treeAndGroup(await listProcesses(), pid)) collected.add(p);
+  signalQuietly(-pid, 'SIGKILL');
+  for (const p of collected) signalQuietly(p, 'SIGKILL');
+  await waitAllGone(collected, pid, Date.now() + KILL_WAIT_MS);
+}
+
+/* ---------- registry of live process groups (so the CLI can stop everything on SIGINT) ---------- */
+
+const live = new Map<number, ManagedProcess>();
+
+/** Stop every process group started by this module that is still around. */
+export async function stopAll(graceMs: number = DEFAULT_GRACE_MS): Promise<void> {
+  await Promise.all([...live.values()].map((p) => p.stop(graceMs)));
+}
+
+/** Number of process groups started here that are not yet fully gone. */
+export function liveProcessCount(): number {
+  return live.size;
+}
+
+/* ---------- launching ---------- */
+
+function openLog(logFile: string, command: string, cwd: string, startedAt: string): number {
+  try {
+    mkdirSync(dirname(logFile), { recursive: true });
+    const fd = openSync(logFile, 'a');
+    writeSync(fd, `\n$ ${command}\n# started ${startedAt} in ${cwd}\n`);
+    return fd;
+  } catch (e) {
+    throw new ShipgateError('RUN_LOG_UNWRITABLE', `cannot write the log file ${logFile}: ${(e as Error).message}`, {
+      hint: 'check that the run folder is writable',
+      cause: e,
+    });
+  }
+}
+
+function checkCwd(cwd: string): void {
+  let isDir = false;
+  try {
+    isDir = statSync(cwd).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) {
+    throw new ShipgateError('RUN_CWD_MISSING', `working directory ${cwd} does not exist or is not a directory`, {
+      hint: 'create it or fix the cwd in shipgate.yml',
+    });
+  }
+}
+
+function pipeOutput(child: ChildProcess, log: WriteStream, onOutput?: (chunk: string) => void): Promise<void> {
+  const streams = [child.stdout, child.stderr].filter((s) => s !== null);
+  return Promise.all(
+    streams.map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          s.setEncoding('utf8');
+          if (onOutput) {
+            s.on('data', (chunk: string) => {
+              try {
+                onOutput(chunk);
+              } catch {
+                // A failing listener must not break the run; the log still has everything.
+              }
+            });
+          }
+          // pipe() applies backpressure: a slow disk pauses the child rather than filling memory.
+          s.pipe(log, { end: false });
+          s.once('close', () => resolve());
+          s.once('error', () => resolve());
+        }),
+    ),
+  ).then(() => undefined);
+}
+
+function launch(opts: CommandOptions): ManagedProcess {
+  checkCwd(opts.cwd);
+  const startedAt = new Date().toISOString();
+  const fd = openLog(opts.logFile, opts.command, opts.cwd, startedAt);
+  const log = createWriteStream('', { fd, autoClose: true });
+  log.on('error', () => {
+    // Disk full or similar after start: keep the process running; the result still reports its exit.
+  });
+  const t0 = performance.now();
+  const grace = opts.graceMs ?? DEFAULT_GRACE_MS;
+  const flags = { timedOut: false, cancelled: false };
+
+  let child: ChildProcess;
+  try {
+    child = spawn('/bin/sh', ['-c', opts.command], {
+      cwd: opts.cwd,
+      env: opts.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (e) {
+    log.end();
+    throw new ShipgateError('RUN_SPAWN_FAILED', `cannot start /bin/sh for ${opts.command}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+
+  let alive = child.pid !== undefined;
+  const pid = child.pid ?? -1;
+  let stopping: Promise<void> | undefined;
+  const stop = (graceMs: number = grace): Promise<void> => {
+    if (pid < 0) return Promise.resolve();
+    if (!stopping) stopping = stopTree(pid, graceMs);
+    return stopping.then(() => exited.then(() => undefined));
+  };
+
+  const piped = pipeOutput(child, log, opts.onOutput);
+  let timer: NodeJS.Timeout | undefined;
+  const onAbort = (): void => {
+    flags.cancelled = true;
+    void stop();
+  };
+
+  const exited = new Promise<CommandResult>((resolve) => {
+    let settled = false;
+    const finish = async (code: number | null, sig: NodeJS.Signals | null, error?: string): Promise<void> => {
+      if (settled) return;
+      settled = true;
+      alive = false;
+      const durationMs = Math.round(performance.now() - t0);
+      if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      // Whatever the command left running in its group (or below it) goes with it: a leftover
+      // server from one gate must not answer the next gate's probes.
+      if (pid > 0) await (stopping ??= stopTree(pid, grace));
+      await Promise.race([piped, sleep(PIPE_DRAIN_MS)]);
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      const footer = error
+        ? `# could not start: ${error}\n`
+        : `# exited ${sig ? `by ${sig}` : `with code ${code}`}${flags.timedOut ? ' (timed out)' : ''}${flags.cancelled ? ' (cancelled)' : ''} after ${durationMs} ms\n`;
+      await new Promise<void>((r) => log.end(footer, () => r()));
+      live.delete(pid);
+      resolve({ exitCode: code, signal: sig, timedOut: flags.timedOut, cancelled: flags.cancelled, durationMs, startedAt, ...(error ? { error } : {}) });
+    };
+    child.once('exit', (code, sig) => void finish(code, sig));
+    child.once('error', (e) => void finish(null, null, e.message));
+  });
+
+  if (opts.timeoutMs !== undefined && pid > 0) {
+    timer = setTimeout(() => {
+      flags.timedOut = true;
+      void stop();
+    }, opts.timeoutMs);
+  }
+  if (opts.signal) {
+    if (opts.signal.aborted) onAbort();
+    else opts.signal.addEventListener('abort', onAbort, { once: true });
+  }
+
+  const managed: ManagedProcess = { pid, exited, isAlive: () => alive, stop };
+  if (pid > 0) live.set(pid, managed);
+  return managed;
+}
+
+/**
+ * Run a command to completion. Rejects (with a ShipgateError) only when it cannot be set up: missing
+ * cwd or unwritable log. A command that cannot be spawned resolves with `error` set.
+ */
+export async function runCommand(opts: CommandOptions): Promise<CommandResult> {
+  if (opts.signal?.aborted) {
+    return { exitCode: null, signal: null, timedOut: false, cancelled: true, durationMs: 0, startedAt: new Date().toISOString() };
+  }
+  return launch(opts).exited;
+}
+
+/** Start a long-running process (a service). Throws a ShipgateError when it cannot be set up. */
+export function startProcess(opts: Omit<CommandOptions, 'timeoutMs'>): ManagedProcess {
+  return launch(opts);
+}
+
+/**
+ * The last `maxLines` lines of a text file, reading only its end. A missing file has no lines.
+ */
+export async function tailFile(path: string, maxLines: number): Promise<string[]> {
+  if (maxLines <= 0) return [];
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return [];
+  }
+  try {
+    const { size } = await handle.stat();
+    // Grow the window until it holds enough lines; cap it so a huge line-less file stays cheap.
+    const cap = 4 * 1024 * 1024;
+    let window = Math.min(size, 64 * 1024);
+    for (;;) {
+      const start = size - window;
+      const buf = Buffer.alloc(window);
+      await handle.read(buf, 0, window, start);
+      const lines = buf.toString('utf8').split(/\r?\n/);
+      if (lines.at(-1) === '') lines.pop();
+      // The first line may be cut mid-way unless the window reaches the start of the file.
+      if (lines.length > maxLines || start === 0 || window >= cap) {
+        return lines.slice(start === 0 ? -maxLines : Math.max(1, lines.length - maxLines));
+      }
+      window = Math.min(size, window * 4, cap);
+    }
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * The library's main job: config → plan → run → judge → decide, with history on the side.
+ * The only stage that starts processes; everything it decides is delegated to pure functions.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { shellQuote } from '../util/shell.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/types.js';
+import { exportedEnv, interpolateCommand, interpolateText, type Vars } from '../config/interpolate.js';
+import type { ServiceConfig } from '../config/types.js';
+import { decide } from '../decide/decide.js';
+import type { Decision, GateOutcome, GateVerdict } from '../decide/types.js';
+import { judgeGate, type JudgeContext } from '../policy/judge.js';
+import { judgeRequirements } from '../policy/requirements.js';
+import { quarantineMatcher, type QuarantineRule } from '../policy/quarantine.js';
+import { newlyFlaky } from '../policy/flaky.js';
+import { selectGates, type Plan, type PlannedGate } from '../plan/select.js';
+import { multiplex } from '../report/multiplexer.js';
+import { decisionJson, writeFileAtomic } from '../report/json.js';
+import type { Reporter } from '../report/reporter.js';
+import { openHistory, type History } from './history.js';
+import { runGate, type GateTaskContext } from './gate-task.js';
+import { defaultVersion, gitInfo } from './git.js';
+import { schedule, type NotRunCause } from './scheduler.js';
+import { ServicePool } from './services.js';
+
+export interface RunOptions {
+  cwd?: string;
+  configFile?: string;
+  config?: Config;
+  version?: string;
+  ci?: boolean;
+  with?: string[];
+  skip?: string[];
+  only?: string[];
+  strict?: boolean;
+  concurrency?: number;
+  failFast?: boolean;
+  reporters?: Reporter[];
+  signal?: AbortSignal;
+  /** Record and judge with history (default true). */
+  history?: boolean;
+  storeUrl?: string;
+  env?: NodeJS.ProcessEnv;
+  graceMs?: number;
+  /** Called when a reporter throws; the run goes on. */
+  onReporterError?(hook: string, error: unknown): void;
+}
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+function notRunReason(cause: NotRunCause): string {
+  switch (cause.kind) {
+    case 'need':
+      return cause.needResult === 'failed' ? `need ${cause.need} did not pass` : `need ${cause.need} did not run`;
+    case 'fail-fast':
+      return `stopped by --fail-fast after ${cause.by} failed`;
+    case 'cancelled':
+      return 'interrupted';
+  }
+}
+
+function skippedOutcome(p: PlannedGate): GateOutcome {
+  return { id: p.id, status: 'skipped', reason: p.reason, durationMs: 0, attempts: 0, checks: [] };
+}
+
+export function approveCommand(config: Config, gate: string, version: string): string {
+  const manual = config.gates[gate]?.manual;
+  const parts = ['npx shipgate approve', shellQuote(gate), '--by NAME'];
+  if (manual?.evidence === 'required') parts.push('--evidence URL-or-FILE');
+  parts.push('--version', shellQuote(version));
+  return parts.join(' ');
+}
+
+/** Services used in this run, with `${…}` resolved (a missing `${env.X}` is an error before anything starts). */
+function interpolateServices(services: Config['services'], plan: Plan, vars: Vars): Record<string, ServiceConfig> {
+  const out: Record<string, ServiceConfig> = {};
+  for (const [id, s] of Object.entries(services)) {
+    if (!(id in plan.serviceUsers)) {
+      out[id] = s;
+      continue;
+    }
+    out[id] = {
+      ...s,
+      run: interpolateCommand(s.run, vars),
+      ready: s.ready && {
+        ...s.ready,
+        http: s.ready.http === undefined ? undefined : interpolateText(s.ready.http, vars),
+        command: s.ready.command === undefined ? undefined : interpolateCommand(s.ready.command, vars),
+      },
+    };
+  }
+  return out;
+}
+
+export async function run(opts: RunOptions = {}): Promise<Decision> {
+  const cwd = opts.cwd ?? process.cwd();
+  const env = opts.env ?? process.env;
+  const config = opts.config ?? (await loadConfig({ cwd, file: opts.configFile }));
+  const ci = opts.ci ?? !!env.CI;
+  const plan: Plan = selectGates(config, { ci, with: opts.with, skip: opts.skip, only: opts.only });
+
+  const git = await gitInfo(config.rootDir, env);
+  const version = opts.version ?? (await defaultVersion(config.rootDir, git));
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const runId = newRunId(startedAt);
+  const runDir = join(config.rootDir, '.shipgate', 'runs', runId);
+  await mkdir(runDir, { recursive: true });
+
+  const history: History | undefined =
+    opts.history === false ? undefined : await openHistory(config, { url: opts.storeUrl ?? env.SHIPGATE_DATABASE_URL });
+  const reporters = multiplex(opts.reporters ?? [], opts.onReporterError ?? (() => {}));
+  const vars: Vars = { version, gitSha: git.sha ?? '', gitBranch: git.branch ?? '', runDir, env };
+  const baseEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  const pool = new ServicePool(interpolateServices(config.services, plan, vars), {
+    logDir: runDir,
+    env: { ...baseEnv, ...exportedEnv(vars) },
+    signal: opts.signal,
+  });
+  for (const [id, n] of Object.entries(plan.serviceUsers)) pool.expect(id, n);
+
+  try {
+    await history?.begin({
+      id: runId,
+      project: config.name,
+      version,
+      commit: git.sha,
+      branch: git.branch,
+      ci,
+      host: hostname(),
+      configHash: config.hash,
+      startedAt: startedAt.toISOString(),
+    });
+    const quarantineRules: QuarantineRule[] = [
+      ...config.quarantine.map((q) => ({ ...q, origin: 'config' as const })),
+      ...((await history?.quarantine()) ?? []),
+    ];
+    const isQuarantined = quarantineMatcher(quarantineRules, startedAt);
+    const baseline = await history?.baselines();
+
+    await reporters.onRunStart({ project: config.name, version, commit: git.sha, runId, runDir, ci, plan });
+
+    const taskCtx: GateTaskContext = {
+      vars,
+      runDir,
+      pool,
+      baseEnv,
+      findApproval: history ? (gate) => history.approval(gate, version, git.sha) : undefined,
+      graceMs: opts.graceMs,
+      onOutput: (gate, chunk) => reporters.onGateOutput(gate, chunk),
+    };
+
+    const verdicts = new Map<string, GateVerdict>();
+    const outcomes = new Map<string, GateOutcome>();
+    const running = plan.gates.filter((p) => p.action === 'run');
+    const runningIds = new Set(running.map((p) => p.id));
+
+    const judgeWith = async (p: PlannedGate, outcome: GateOutcome): Promise<GateVerdict> => {
+      const suspects = (outcome.evidence?.tests ?? []).filter((t) => t.flaky || t.status === 'failed' || t.status === 'error').map((t) => t.id);
+      const testHistory = history && suspects.length ? await history.testHistory(suspects) : [];
+      const ctx: JudgeContext = {
+        quarantine: isQuarantined,
+        baseline: baseline,
+        newlyFlaky: (tests) => newlyFlaky(tests, git.sha, testHistory),
+        approveCommand: (gate) => approveCommand(config, gate, version),
+      };
+      return judgeGate(p.gate, outcome, ctx);
+    };
+
+    const result = await schedule(
+      running.map((p) => ({
+        id: p.id,
+        needs: p.gate.needs.filter((n) => runningIds.has(n)),
+        run: async (signal: AbortSignal) => {
+          const outcome = await runGate(p.gate, p.ranWithout, taskCtx, signal);
+          outcomes.set(p.id, outcome);
+          const verdict = await judgeWith(p, outcome);
+          verdicts.set(p.id, verdict);
+          return verdict;
+        },
+      })),
+      {
+        concurrency: opts.concurrency ?? 4,
+        failFast: opts.failFast,
+        signal: opts.signal,
+        succeeded: (v) => v.status === 'pass',
+        stopsRun: (v) => v.severity === 'block' && (v.status === 'fail' || v.status === 'cancelled'),
+        crashed: (id, e) => {
+          const p = running.find((x) => x.id === id)!;
+          const v = judgeGate(p.gate, {
+            id,
+            status: 'failed',
+            reason: `internal error: ${(e as Error).message}`,
+            durationMs: 0,
+            attempts: 0,
+            checks: [],
+          });
+          verdicts.set(id, v);
+          return v;
+        },
+        onStart: (id) => reporters.onGateStart(id),
+        onEnd: (_id, v) => reporters.onGateEnd(v),
+        onNotRun: (id, cause) => {
+          const p = running.find((x) => x.id === id)!;
+          const v = judgeGate(p.gate, { id, status: 'not-run', reason: notRunReason(cause), durationMs: 0, attempts: 0, checks: [] });
+          verdicts.set(id, v);
+          // A gate that never runs releases its claim on services, so they stop after the real last user.
+          for (const s of p.gate.services) void pool.release(s);
+          reporters.onGateEnd(v);
+        },
+      },
+    );
+    void result;
+
+    const gates = plan.gates.map((p) => verdicts.get(p.id) ?? judgeGate(p.gate, skippedOutcome(p)));
+    const testsByGate = [...outcomes.values()].map((o) => ({ gate: o.id, tests: o.evidence?.tests ?? [] }));
+    const requirements = judgeRequirements(Object.values(config.requirements), testsByGate, isQuarantined);
+    const interrupted = !!opts.signal?.aborted;
+    const decision = decide({
+      project: config.name,
+      version,
+      commit: git.sha,
+      branch: git.branch,
+      ci,
+      strict: !!opts.strict,
+      runId,
+      runDir,
+      startedAt: startedAt.toISOString(),
+      durationMs: Math.round(performance.now() - t0),
+      gates,
+      requirements,
+      interrupted,
+    });
+
+    await writeFileAtomic(join(runDir, 'decision.json'), decisionJson(decision));
+    await history?.finish(runId, decision, [...outcomes.values()]);
+    await reporters.onDecision(decision);
+    return decision;
+  } finally {
+    await pool.stopAll();
+    await reporters.close();
+    await history?.close();
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Table types for Kysely. The same shapes on SQLite and PostgreSQL, so the queries are shared:
+ * booleans are stored as 0/1 integers and timestamps as ISO-8601 UTC text (SQLite has neither a
+ * boolean nor a timestamp type; ISO text keeps both backends identical and sorts correctly).
+ */
+import type { Generated, Selectable } from 'kysely';
+
+export interface RunsTable {
+  /** Surrogate key: small, ordered by insertion, and what child rows reference (keeps 2M test rows small). */
+  seq: Generated<number>;
+  id: string;
+  project: string;
+  version: string;
+  commit: string | null;
+  branch: string | null;
+  ci: number;
+  host: string;
+  pid: number;
+  config_hash: string;
+  started_at: string;
+  ended_at: string | null;
+  duration_ms: number | null;
+  result: string | null;
+  state: string;
+  retries: number;
+  gates: number;
+  /** The whole Decision as JSON, for `shipgate show`. */
+  decision: string | null;
+}
+
+export interface GateResultsTable {
+  run_seq: number;
+  gate: string;
+  status: string;
+  severity: string;
+  duration_ms: number;
+  attempts: number;
+  reason: string | null;
+  /** Check[] as JSON. */
+  checks: string;
+}
+
+/** Dictionary of test ids per project: test rows reference an integer instead of repeating long ids. */
+export interface TestIdsTable {
+  id: Generated<number>;
+  project: string;
+  test_id: string;
+}
+
+export interface TestResultsTable {
+  run_seq: number;
+  test_key: number;
+  gate: string;
+  status: string;
+  duration_ms: number | null;
+  attempts: number;
+  flaky: number;
+  /** 1 when failed, errored or flaky: a partial index on it lets the flaky query skip clean rows. */
+  bad: number;
+  message: string | null;
+}
+
+export interface MetricsTable {
+  run_seq: number;
+  gate: string;
+  name: string;
+  value: number;
+  unit: string | null;
+}
+
+/** Samples brought in by `baseline import`, kept apart from recorded runs. */
+export interface BaselineSamplesTable {
+  project: string;
+  branch: string;
+  name: string;
+  unit: string | null;
+  value: number;
+  run_id: string;
+  version: string;
+  commit: string | null;
+  started_at: string;
+  sample_branch: string | null;
+}
+
+export interface ApprovalsTable {
+  id: Generated<number>;
+  project: string;
+  gate: string;
+  version: string;
+  commit: string | null;
+  by: string;
+  evidence: string | null;
+  note: string | null;
+  at: string;
+}
+
+export interface QuarantineTable {
+  id: string;
+  project: string;
+  /** string[] as JSON. */
+  tests: string;
+  reason: string;
+  until: string | null;
+  by: string | null;
+  added_at: string;
+}
+
+export interface MigrationsTable {
+  version: number;
+  name: string;
+  applied_at: string;
+}
+
+export interface Database {
+  runs: RunsTable;
+  gate_results: GateResultsTable;
+  test_ids: TestIdsTable;
+  test_results: TestResultsTable;
+  metrics: MetricsTable;
+  baseline_samples: BaselineSamplesTable;
+  approvals: ApprovalsTable;
+  quarantine: QuarantineTable;
+  shipgate_migrations: MigrationsTable;
+}
+
+export type RunRow = Selectable<RunsTable>;

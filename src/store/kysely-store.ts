@@ -1,0 +1,111 @@
+import { hostname } from 'node:os';
+import type { Kysely } from 'kysely';
+import type { Decision } from '../decide/types.js';
+import type { BaselineSample } from '../policy/baseline.js';
+import type { TestHistoryRow } from '../policy/flaky.js';
+import type { Database } from './db.js';
+import type { StoreKind } from './migrations/index.js';
+import * as approvals from './queries/approvals.js';
+import * as metrics from './queries/metrics.js';
+import * as quarantine from './queries/quarantine.js';
+import * as runs from './queries/runs.js';
+import * as tests from './queries/tests.js';
+import { guard } from './queries/util.js';
+import type {
+  Approval,
+  BaselineExport,
+  GateRetryRate,
+  RunFinish,
+  RunStart,
+  RunSummary,
+  Store,
+  StoredQuarantine,
+} from './store.js';
+
+/** The one implementation of the store, over a Kysely instance for either backend. */
+export class KyselyStore implements Store {
+  readonly kind: StoreKind;
+  private readonly db: Kysely<Database>;
+  private readonly live: runs.Liveness;
+  private closed = false;
+
+  constructor(kind: StoreKind, db: Kysely<Database>, live: Partial<runs.Liveness> = {}) {
+    this.kind = kind;
+    this.db = db;
+    this.live = { host: live.host ?? hostname(), now: live.now ?? Date.now, pidAlive: live.pidAlive ?? runs.pidAlive };
+  }
+
+  beginRun(run: RunStart): Promise<void> {
+    return guard('STORE_WRITE', `recording the start of run ${run.id}`, () => runs.beginRun(this.db, run, process.pid));
+  }
+
+  finishRun(runId: string, finish: RunFinish): Promise<void> {
+    return guard('STORE_WRITE', `recording run ${runId}`, () => runs.finishRun(this.db, runId, finish));
+  }
+
+  listRuns(project: string, opts: { limit?: number; branch?: string } = {}): Promise<RunSummary[]> {
+    return guard('STORE_READ', 'listing runs', () => runs.listRuns(this.db, project, opts, this.live));
+  }
+
+  getRun(project: string, idOrPrefix: string): Promise<(RunSummary & { decision: Decision | null }) | undefined> {
+    return guard('STORE_READ', `reading run ${idOrPrefix}`, () => runs.getRun(this.db, project, idOrPrefix, this.live));
+  }
+
+  lastGood(project: string, opts: { branch?: string; beforeRunId?: string; excludeCommit?: string } = {}): Promise<RunSummary | undefined> {
+    return guard('STORE_READ', 'finding the last good run', () => runs.lastGood(this.db, project, opts));
+  }
+
+  testHistory(project: string, opts: { testIds?: string[]; window: number }): Promise<TestHistoryRow[]> {
+    return guard('STORE_READ', 'reading test history', () => tests.testHistory(this.db, project, opts.testIds, opts.window));
+  }
+
+  flakyCandidates(project: string, window: number): Promise<TestHistoryRow[]> {
+    return guard('STORE_READ', 'reading flaky tests', () => tests.flakyCandidates(this.db, project, window));
+  }
+
+  metricSamples(project: string, opts: { names?: string[]; branch: string; runs: number }): Promise<Map<string, BaselineSample[]>> {
+    return guard('STORE_READ', 'reading metric baselines', () => metrics.metricSamples(this.db, project, opts));
+  }
+
+  importBaseline(project: string, data: BaselineExport): Promise<number> {
+    return guard('STORE_WRITE', 'importing the baseline', () => metrics.importBaseline(this.db, project, data));
+  }
+
+  exportBaseline(project: string, branch: string, runCount: number): Promise<BaselineExport> {
+    return guard('STORE_READ', 'exporting the baseline', () => metrics.exportBaseline(this.db, project, branch, runCount));
+  }
+
+  addApproval(a: Approval): Promise<void> {
+    return guard('STORE_WRITE', 'recording the approval', () => approvals.addApproval(this.db, a));
+  }
+
+  listApprovals(project: string, opts: { gate?: string; version?: string } = {}): Promise<Approval[]> {
+    return guard('STORE_READ', 'listing approvals', () => approvals.listApprovals(this.db, project, opts));
+  }
+
+  findApproval(project: string, gate: string, version: string, commit: string | null): Promise<Approval | undefined> {
+    return guard('STORE_READ', 'looking up approvals', () => approvals.findApproval(this.db, project, gate, version, commit));
+  }
+
+  addQuarantine(q: { project: string; tests: string[]; reason: string; until?: string; by?: string }): Promise<string> {
+    return guard('STORE_WRITE', 'adding the quarantine entry', () => quarantine.addQuarantine(this.db, q));
+  }
+
+  removeQuarantine(project: string, idOrPattern: string): Promise<number> {
+    return guard('STORE_WRITE', 'removing the quarantine entry', () => quarantine.removeQuarantine(this.db, project, idOrPattern));
+  }
+
+  listQuarantine(project: string): Promise<StoredQuarantine[]> {
+    return guard('STORE_READ', 'listing quarantined tests', () => quarantine.listQuarantine(this.db, project));
+  }
+
+  gateRetryRates(project: string, window: number): Promise<GateRetryRate[]> {
+    return guard('STORE_READ', 'reading retry rates', () => runs.gateRetryRates(this.db, project, window));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.db.destroy();
+  }
+}

@@ -1,0 +1,58 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import {
+  CompiledQuery,
+  Kysely,
+  SqliteAdapter,
+  SqliteDriver,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type DatabaseConnection,
+  type Dialect,
+} from 'kysely';
+import { StoreError } from '../errors.js';
+import type { Database } from './db.js';
+
+/** How long a writer waits for another process's write transaction before giving up. */
+export const SQLITE_BUSY_TIMEOUT_MS = 30_000;
+
+/**
+ * Kysely's SQLite driver opens transactions with a plain (deferred) BEGIN. Two processes that both
+ * read and then try to write would then deadlock on the lock upgrade, and SQLite answers that with
+ * SQLITE_BUSY at once, without honouring busy_timeout. Beginning IMMEDIATE takes the write lock up
+ * front, so concurrent writers queue behind busy_timeout instead of failing.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+export function openSqlite(file: string): Kysely<Database> {
+  let handle: BetterSqlite3.Database;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    handle = new BetterSqlite3(file);
+    handle.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    handle.pragma('journal_mode = WAL');
+    // NORMAL is durable against process crashes in WAL mode (only an OS crash may lose the last commit).
+    handle.pragma('synchronous = NORMAL');
+    handle.pragma('foreign_keys = ON');
+    // Each run adds a row to every test's stretch of the (test_key, run_seq) index; a page cache
+    // that holds the index keeps a 100,000-test run from re-reading it page by page.
+    handle.pragma('cache_size = -65536');
+  } catch (err) {
+    throw new StoreError('STORE_OPEN', `cannot open the history store ${file}: ${err instanceof Error ? err.message : String(err)}`, {
+      hint: 'check that the path is a writable SQLite file (or remove a damaged one), or set SHIPGATE_DATABASE_URL',
+      cause: err,
+    });
+  }
+  const dialect: Dialect = {
+    createAdapter: () => new SqliteAdapter(),
+    createDriver: () => new ImmediateSqliteDriver({ database: handle }),
+    createIntrospector: (db) => new SqliteIntrospector(db),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+  };
+  return new Kysely<Database>({ dialect });
+}

@@ -1,0 +1,209 @@
+/**
+ * The history store: one interface, two backends (a SQLite file by default, PostgreSQL by URL)
+ * sharing one implementation of the queries (kysely-store.ts) and one set of migrations.
+ */
+import type { Decision } from '../decide/types.js';
+import type { Metric, TestResult } from '../evidence/model.js';
+import type { BaselineSample } from '../policy/baseline.js';
+import type { TestHistoryRow } from '../policy/flaky.js';
+import { StoreError } from '../errors.js';
+import type { BASELINE_FORMAT } from './queries/baseline-format.js';
+import { KyselyStore } from './kysely-store.js';
+import { migrate } from './migrate.js';
+import { openPostgres, parsePostgresUrl, redact } from './postgres.js';
+import { openSqlite } from './sqlite.js';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+
+export type { BaselineSample, TestHistoryRow };
+export { BASELINE_FORMAT, parseBaselineExport } from './queries/baseline-format.js';
+
+export interface RunStart {
+  id: string;
+  project: string;
+  version: string;
+  commit: string | null;
+  branch: string | null;
+  ci: boolean;
+  host: string;
+  configHash: string;
+  startedAt: string;
+}
+
+export interface RunFinish {
+  decision: Decision;
+  endedAt: string;
+  tests: { gate: string; tests: TestResult[] }[];
+  metrics: { gate: string; metrics: Metric[] }[];
+}
+
+/** `interrupted`: the recording process died (or was stopped) before the run finished. */
+export type RunState = 'running' | 'finished' | 'interrupted';
+
+export interface RunSummary {
+  id: string;
+  project: string;
+  version: string;
+  commit: string | null;
+  branch: string | null;
+  ci: boolean;
+  host: string;
+  configHash: string;
+  startedAt: string;
+  endedAt: string | null;
+  durationMs: number | null;
+  result: 'READY' | 'BLOCKED' | null;
+  state: RunState;
+  /** Retried attempts over all gates (sum of attempts - 1). */
+  retries: number;
+  gates: number;
+}
+
+export interface Approval {
+  project: string;
+  gate: string;
+  version: string;
+  commit: string | null;
+  by: string;
+  evidence?: string;
+  note?: string;
+  at: string;
+}
+
+export interface BaselineExport {
+  format: typeof BASELINE_FORMAT;
+  project: string;
+  branch: string;
+  exportedAt: string;
+  metrics: { name: string; unit?: string; samples: BaselineSample[] }[];
+}
+
+export interface StoredQuarantine {
+  id: string;
+  project: string;
+  tests: string[];
+  reason: string;
+  until?: string;
+  by?: string;
+  addedAt: string;
+}
+
+export interface GateRetryRate {
+  gate: string;
+  /** Runs in the window in which the gate ran (attempts >= 1). */
+  runs: number;
+  /** Of those, runs in which it needed more than one attempt. */
+  retried: number;
+  /** retried / runs. */
+  rate: number;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Insert a run in state 'running' at start (so a killed run is visible), then finish it in one transaction. */
+  beginRun(run: RunStart): Promise<void>;
+  finishRun(runId: string, finish: RunFinish): Promise<void>;
+  /** Newest first (default limit 20). Runs whose recording process is gone are reported as 'interrupted'. */
+  listRuns(project: string, opts?: { limit?: number; branch?: string }): Promise<RunSummary[]>;
+  /** By full id or a unique prefix; an ambiguous prefix is a UsageError naming the matches. */
+  getRun(project: string, idOrPrefix: string): Promise<(RunSummary & { decision: Decision | null }) | undefined>;
+  /**
+   * The newest finished READY run. `beforeRunId`: only runs recorded before that one;
+   * `excludeCommit`: only runs with a known commit different from it (an earlier commit).
+   */
+  lastGood(
+    project: string,
+    opts?: { branch?: string; beforeRunId?: string; excludeCommit?: string },
+  ): Promise<RunSummary | undefined>;
+  /** Per test, its rows in its last `window` runs; without `testIds`, every test row of the project's last `window` runs. */
+  testHistory(project: string, opts: { testIds?: string[]; window: number }): Promise<TestHistoryRow[]>;
+  /** All rows, within the project's last `window` finished runs, of the tests that failed, errored or flaked in them. */
+  flakyCandidates(project: string, window: number): Promise<TestHistoryRow[]>;
+  /** Per metric name, newest first: samples of the last `runs` finished READY runs on `branch`, merged with imported baselines. */
+  metricSamples(
+    project: string,
+    opts: { names?: string[]; branch: string; runs: number },
+  ): Promise<Map<string, BaselineSample[]>>;
+  /** Validates `data` (it usually comes from a file) and returns the number of samples added (known ones are skipped). */
+  importBaseline(project: string, data: BaselineExport): Promise<number>;
+  exportBaseline(project: string, branch: string, runs: number): Promise<BaselineExport>;
+  addApproval(a: Approval): Promise<void>;
+  /** Newest first. */
+  listApprovals(project: string, opts?: { gate?: string; version?: string }): Promise<Approval[]>;
+  /** The newest approval bound to exactly this version and commit (a null commit matches only null). */
+  findApproval(project: string, gate: string, version: string, commit: string | null): Promise<Approval | undefined>;
+  addQuarantine(q: { project: string; tests: string[]; reason: string; until?: string; by?: string }): Promise<string>;
+  /** By entry id (removes the entry) or by test pattern (removes it from every entry; empty entries go). Returns entries changed. */
+  removeQuarantine(project: string, idOrPattern: string): Promise<number>;
+  listQuarantine(project: string): Promise<StoredQuarantine[]>;
+  /** Per gate over the project's last `window` finished runs. */
+  gateRetryRates(project: string, window: number): Promise<GateRetryRate[]>;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** `postgres://…` (or `postgresql://…`), optionally with `?schema=name`. Wins over `file`. */
+  url?: string;
+  /** SQLite file; parent folders are created. The caller picks the default (`.shipgate/shipgate.db`). */
+  file?: string;
+  /** PostgreSQL schema to work in (created if missing); overrides the URL's `?schema=`. */
+  schema?: string;
+}
+
+/** Where the SQLite store lives under a project root when no URL is given. */
+export const DEFAULT_STORE_FILE = '.shipgate/shipgate.db';
+
+/**
+ * Where a project's history goes: `SHIPGATE_DATABASE_URL` wins over the config's `store.url`
+ * (so CI can point every machine at one database without editing the config); without either,
+ * the SQLite file under the project root.
+ */
+export function storeLocation(root: string, configUrl: string | undefined, env: NodeJS.ProcessEnv = process.env): OpenStoreOptions {
+  const url = env.SHIPGATE_DATABASE_URL || configUrl;
+  return url ? { url } : { file: join(root, DEFAULT_STORE_FILE) };
+}
+
+/** Open (and migrate) the store. Throws StoreError: STORE_URL, STORE_OPEN, STORE_MIGRATE. */
+export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  if (opts.url !== undefined && opts.url !== '') {
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(opts.url)?.[1]?.toLowerCase();
+    if (scheme !== 'postgres' && scheme !== 'postgresql') {
+      throw new StoreError('STORE_URL', `unsupported store URL ${redact(opts.url)}: only postgres:// URLs are supported`, {
+        hint: 'set SHIPGATE_DATABASE_URL (or store.url) to postgres://user@host:5432/database, or unset it to use the SQLite file',
+      });
+    }
+    const target = parsePostgresUrl(opts.url, opts.schema);
+    const db = openPostgres(target);
+    try {
+      await sql`select 1`.execute(db);
+    } catch (err) {
+      await db.destroy().catch(() => undefined);
+      throw new StoreError('STORE_OPEN', `cannot connect to the history store ${redact(target.url)}: ${errText(err)}`, {
+        hint: 'check that PostgreSQL is running and the URL (host, port, user, database) is right',
+        cause: err,
+      });
+    }
+    return ready(new KyselyStore('postgres', db), () => migrate(db, 'postgres', target.schema));
+  }
+  if (!opts.file) {
+    throw new StoreError('STORE_OPEN', 'no history store given: neither a PostgreSQL URL nor a SQLite file', {
+      hint: 'pass a file (shipgate uses .shipgate/shipgate.db) or set SHIPGATE_DATABASE_URL',
+    });
+  }
+  const db = openSqlite(opts.file);
+  return ready(new KyselyStore('sqlite', db), () => migrate(db, 'sqlite'));
+}
+
+async function ready(store: KyselyStore, run: () => Promise<void>): Promise<Store> {
+  try {
+    await run();
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+  return store;
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,6 @@
+import { quote } from 'shell-quote';
+
+/** One shell word, safe to paste into a terminal. */
+export function shellQuote(word: string): string {
+  return quote([word]);
+}
