@@ -12,7 +12,7 @@
  */
 import { EvidenceError } from '../errors.js';
 import type { EvidencePart, FormatParser, TestResult, TestStatus } from './model.js';
-import { isBlank, readChunks } from './read.js';
+import { isBlank, lineColAtCharOffset, readChunks } from './read.js';
 import { collapse, normalizeFile, testScope } from './testid.js';
 import { attr, XmlScanner, XmlSyntaxError } from './xml-scan.js';
 
@@ -48,6 +48,15 @@ export function parseSeconds(raw: string | undefined): number | undefined {
   if (!/^[+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) return undefined;
   const n = Number(s);
   return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * A copy of `s` that does not keep the chunk it was sliced from alive. V8 represents substrings
+ * of 13+ characters as views on their parent; a kept test name would otherwise pin the whole
+ * 256 KiB chunk it came from, i.e. the whole file across 500k tests.
+ */
+function detach(s: string): string {
+  return s.length < 13 ? s : `${s} `.slice(0, -1);
 }
 
 const DOCTYPE_RE = /^<!DOCTYPE[^[>]*(\[[\s\S]*?\])?\s*>/i;
@@ -113,7 +122,14 @@ const OUTCOME_OF: Record<string, Outcome | 'flaky' | 'rerun' | undefined> = {
   rerunError: 'rerun',
 };
 
-function unsafe(displayPath: string, line: number): EvidenceError {
+/** Thrown from the DOCTYPE handler; turned into EVIDENCE_UNSAFE with a line number. */
+class UnsafeDoctype extends Error {
+  constructor(readonly offset: number) {
+    super('unsafe DOCTYPE');
+  }
+}
+
+function unsafe(displayPath: string, line: number | undefined): EvidenceError {
   return new EvidenceError(
     'EVIDENCE_UNSAFE',
     displayPath,
@@ -150,14 +166,14 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
   let lastKey: [string | undefined, string | undefined, string | undefined] | undefined;
   const scopeOf = (c: CaseState): string => {
     if (lastKey && lastKey[0] === c.file && lastKey[1] === c.classname && lastKey[2] === c.suite) return lastScope;
-    lastScope = intern(testScope({ file: c.file, classname: c.classname, suite: c.suite, name: c.name }));
+    lastScope = intern(detach(testScope({ file: c.file, classname: c.classname, suite: c.suite, name: c.name })));
     lastKey = [c.file, c.classname, c.suite];
     return lastScope;
   };
 
   const finish = (c: CaseState): void => {
     const scope = scopeOf(c);
-    const name = collapse(c.name);
+    const name = detach(collapse(c.name));
     const t: TestResult = {
       id: scope ? `${scope}::${name}` : name,
       suite: scope,
@@ -178,7 +194,7 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
         'EVIDENCE_MALFORMED',
         displayPath,
         `report ${displayPath} is XML but not JUnit: its root element is <${name}>, not <testsuites> or <testsuite>`,
-        { line: scanner.line, hint: 'point the gate at the JUnit report, or declare the right format' },
+        { hint: 'point the gate at the JUnit report, or declare the right format' },
       );
     }
     depth++;
@@ -211,7 +227,7 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
       const suiteName = name === 'testsuite' ? attr(attrs, 'name') : undefined;
       suites.push({
         name: suiteName !== undefined ? intern(suiteName) : parent?.name,
-        file: file !== undefined && file !== '' ? intern(normalizeFile(file)) : parent?.file,
+        file: file !== undefined && file !== '' ? intern(detach(normalizeFile(file))) : parent?.file,
       });
       return;
     }
@@ -240,7 +256,7 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
         name: tcName,
         classname: classname ?? klass,
         suite: suite?.name,
-        file: file !== undefined && file !== '' ? intern(normalizeFile(file)) : suite?.file,
+        file: file !== undefined && file !== '' ? intern(detach(normalizeFile(file))) : suite?.file,
         // Rounded to the microsecond: `0.000045 * 1000` should read 0.045, not 0.045000000000000005.
         durationMs: secs === undefined ? undefined : Math.round(secs * 1e6) / 1e3,
         // Some producers (GoogleTest, ctest) mark not-run cases by attribute instead of <skipped>.
@@ -278,33 +294,34 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
       // Only the first lines are kept, so stop growing the body well before it matters.
       if (current?.body !== undefined && current.body.length < MESSAGE_MAX_CHARS * 2) current.body += text;
     },
-    onDoctype: (doctype, line) => {
-      if (/<!ENTITY|\bSYSTEM\b|\bPUBLIC\b/i.test(doctype)) throw unsafe(displayPath, line);
+    onDoctype: (doctype, offset) => {
+      if (/<!ENTITY|\bSYSTEM\b|\bPUBLIC\b/i.test(doctype)) throw new UnsafeDoctype(offset);
     },
   });
 
   const notUtf8 = (cause: unknown): EvidenceError =>
-    new EvidenceError('EVIDENCE_MALFORMED', displayPath, `report ${displayPath} is not UTF-8 text near line ${scanner.line}`, {
-      line: scanner.line,
+    new EvidenceError('EVIDENCE_MALFORMED', displayPath, `report ${displayPath} is not UTF-8 text (after character ${scanner.offset})`, {
       hint: 'the file looks binary or uses another encoding; point the gate at the JUnit report',
       cause,
     });
 
-  const syntax = (err: unknown): unknown => {
+  const syntax = async (err: unknown): Promise<unknown> => {
+    if (err instanceof UnsafeDoctype) return unsafe(displayPath, (await lineColAtCharOffset(path, err.offset))?.line);
     if (!(err instanceof XmlSyntaxError)) return err;
+    const at = (await lineColAtCharOffset(path, err.offset)) ?? { line: undefined, col: undefined };
     if (err.truncated) {
       return new EvidenceError(
         'EVIDENCE_TRUNCATED',
         displayPath,
-        `report ${displayPath} ends before its XML is complete: ${err.message} (line ${err.line})`,
-        { line: err.line, col: err.col, hint: 'the test run was probably killed while writing it; rerun the gate' },
+        `report ${displayPath} ends before its XML is complete: ${err.message}${at.line === undefined ? '' : ` (line ${at.line})`}`,
+        { line: at.line, col: at.col, hint: 'the test run was probably killed while writing it; rerun the gate' },
       );
     }
     return new EvidenceError(
       'EVIDENCE_MALFORMED',
       displayPath,
-      `report ${displayPath} is not well-formed XML at ${err.line}:${err.col}: ${err.message}`,
-      { line: err.line, col: err.col, hint: 'the tool wrote something other than a JUnit report, or the file was edited' },
+      `report ${displayPath} is not well-formed XML${at.line === undefined ? '' : ` at ${at.line}:${at.col}`}: ${err.message}`,
+      { line: at.line, col: at.col, hint: 'the tool wrote something other than a JUnit report, or the file was edited' },
     );
   };
 
@@ -325,7 +342,7 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
       tail = decoder.decode();
     } catch (err) {
       // A multi-byte character cut in half at the very end: the file was cut mid-write.
-      if (scanner.sawRoot) throw new XmlSyntaxError('input ends inside a character', scanner.line, 1, true);
+      if (scanner.sawRoot) throw new XmlSyntaxError('input ends inside a character', scanner.offset, true);
       throw notUtf8(err);
     }
     if (tail) scanner.write(tail);
@@ -336,7 +353,7 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
     }
     scanner.end();
   } catch (err) {
-    throw syntax(err);
+    throw await syntax(err);
   }
   return { tests };
 }

@@ -265,6 +265,33 @@ export function lineColAt(text: string, offset: number): { line: number; col: nu
 }
 
 /**
+ * 1-based line and column of the character at `offset` in a UTF-8 file, found by streaming it
+ * again: streaming parsers skip line counting on the hot path and ask here when they report an
+ * error. Undefined when the file cannot be read again.
+ */
+export async function lineColAtCharOffset(path: string, offset: number): Promise<{ line: number; col: number } | undefined> {
+  const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: false });
+  let seen = 0;
+  let line = 1;
+  let lineStart = 0;
+  try {
+    for await (const chunk of readChunks(path, { displayPath: path })) {
+      const text = decoder.decode(chunk, { stream: true });
+      const upto = Math.min(text.length, offset - seen);
+      for (let i = text.indexOf('\n'); i !== -1 && i < upto; i = text.indexOf('\n', i + 1)) {
+        line++;
+        lineStart = seen + i + 1;
+      }
+      seen += text.length;
+      if (seen >= offset) break;
+    }
+  } catch {
+    return undefined;
+  }
+  return { line, col: offset - lineStart + 1 };
+}
+
+/**
  * Parse JSON text, mapping syntax errors to evidence errors: input that ends early is
  * EVIDENCE_TRUNCATED (a tool killed mid-write), anything else EVIDENCE_MALFORMED with line:col
  * when the engine reports a position.

@@ -23,15 +23,18 @@ export interface XmlHandlers {
   /** Character data (entities decoded) and CDATA, in pieces; only called while `wantText()` is true. */
   onText?(text: string): void;
   wantText?(): boolean;
-  onDoctype?(text: string, line: number): void;
+  onDoctype?(text: string, offset: number): void;
 }
 
-/** A well-formedness problem, with the 1-based line/column where it was found. */
+/**
+ * A well-formedness problem at character `offset` of the document. Line and column are not
+ * tracked while scanning (counting every newline of a large file costs more than it is worth
+ * for the rare error); `lineColAtCharOffset` in read.ts finds them from the offset.
+ */
 export class XmlSyntaxError extends Error {
   constructor(
     message: string,
-    readonly line: number,
-    readonly col: number,
+    readonly offset: number,
     readonly truncated: boolean,
   ) {
     super(message);
@@ -63,10 +66,8 @@ export function attr(attrs: readonly string[], key: string): string | undefined 
 export class XmlScanner {
   private buf = '';
   private pos = 0;
-  /** Lines fully consumed before `buf` starts. */
-  private lineBase = 1;
-  /** Column offset: characters of the current line consumed before `buf` starts. */
-  private colBase = 0;
+  /** Characters consumed before `buf` starts. */
+  private consumed = 0;
   private mode: Mode = 'content';
   private readonly stack: string[] = [];
   private rootSeen = false;
@@ -85,9 +86,9 @@ export class XmlScanner {
     return this.rootSeen;
   }
 
-  /** Current 1-based line (start of the unconsumed input). */
-  get line(): number {
-    return this.where(this.pos).line;
+  /** Character offset in the document of the unconsumed input. */
+  get offset(): number {
+    return this.consumed + this.pos;
   }
 
   write(chunk: string): void {
@@ -129,33 +130,14 @@ export class XmlScanner {
 
   private compact(): void {
     if (this.pos === 0) return;
-    const consumed = this.buf.slice(0, this.pos);
-    const { line, col } = this.advance(consumed);
-    this.lineBase = line;
-    this.colBase = col;
+    this.consumed += this.pos;
     this.buf = this.buf.slice(this.pos);
     this.pos = 0;
     this.nextAmp = -1;
   }
 
-  private advance(consumed: string): { line: number; col: number } {
-    let line = this.lineBase;
-    let last = -1;
-    for (let i = consumed.indexOf('\n'); i !== -1; i = consumed.indexOf('\n', i + 1)) {
-      line++;
-      last = i;
-    }
-    return { line, col: last === -1 ? this.colBase + consumed.length : consumed.length - last - 1 };
-  }
-
-  private where(offset: number): { line: number; col: number } {
-    const { line, col } = this.advance(this.buf.slice(0, offset));
-    return { line, col: col + 1 };
-  }
-
   private fail(message: string, offset: number, truncated = false): XmlSyntaxError {
-    const { line, col } = this.where(offset);
-    return new XmlSyntaxError(message, line, col, truncated);
+    return new XmlSyntaxError(message, this.consumed + offset, truncated);
   }
 
   private text(raw: string, offset: number): void {
@@ -192,6 +174,18 @@ export class XmlScanner {
       }
       throw this.fail(`undefined entity &${ref};`, offset);
     });
+  }
+
+  /** Attribute names seen so far: reports repeat a handful, so reuse them instead of slicing. */
+  private readonly keys: string[] = [];
+
+  private keyAt(start: number, end: number): string {
+    const len = end - start;
+    for (const k of this.keys) if (k.length === len && this.buf.startsWith(k, start)) return k;
+    // A copy, not a view: a kept key must not pin the chunk it was read from.
+    const key = len < 13 ? this.buf.slice(start, end) : `${this.buf.slice(start, end)} `.slice(0, -1);
+    if (this.keys.length < 64) this.keys.push(key);
+    return key;
   }
 
   /** A start tag that does not parse may just be cut by the chunk boundary: wait, within bounds. */
@@ -289,11 +283,11 @@ export class XmlScanner {
           }
           if (gt === -1) {
             // Hand over what we have: a DTD is refused on sight, complete or not.
-            if (b.length - lt > MAX_TAG_CHARS || final) this.h.onDoctype?.(b.slice(lt), this.where(lt).line);
+            if (b.length - lt > MAX_TAG_CHARS || final) this.h.onDoctype?.(b.slice(lt), this.consumed + lt);
             if (b.length - lt > MAX_TAG_CHARS) throw this.fail('DOCTYPE too long', lt);
             return;
           }
-          this.h.onDoctype?.(b.slice(lt, gt + 1), this.where(lt).line);
+          this.h.onDoctype?.(b.slice(lt, gt + 1), this.consumed + lt);
           this.pos = gt + 1;
           continue;
         }
@@ -333,7 +327,7 @@ export class XmlScanner {
         if (i === wsStart) throw this.fail(`malformed start tag <${name}>: attributes must be separated by whitespace`, i);
         const keyStart = i;
         while (i < n && !isNameEnd(b.charCodeAt(i))) i++;
-        const key = b.slice(keyStart, i);
+        const key = this.keyAt(keyStart, i);
         while (i < n && isSpace(b.charCodeAt(i))) i++;
         if (i >= n) return this.deferOr(final, lt, 'input ends inside a tag', true);
         if (key.length === 0 || b.charCodeAt(i) !== 0x3d /* = */) throw this.fail(`malformed attribute in <${name}>`, i);

@@ -3,15 +3,14 @@
  * baselines, approvals, earlier results of suspicious tests) and what is recorded after it.
  * A thin layer over the Store so that run.ts never builds queries.
  */
-import { join } from 'node:path';
 import type { Config } from '../config/types.js';
-import { interpolateText } from '../config/interpolate.js';
+import { interpolateText, InterpolationError } from '../config/interpolate.js';
 import type { Decision, GateOutcome } from '../decide/types.js';
 import type { Metric } from '../evidence/model.js';
 import type { BaselineInput } from '../policy/expect-eval.js';
 import type { TestHistoryRow } from '../policy/flaky.js';
 import type { QuarantineRule } from '../policy/quarantine.js';
-import { openStore, type Approval, type RunStart, type Store } from '../store/store.js';
+import { openStore, storeLocation, type Approval, type RunStart, type Store } from '../store/store.js';
 
 /** Runs of a test looked at when deciding whether its failure now is new flakiness. */
 const FLAKY_WINDOW = 20;
@@ -27,15 +26,18 @@ export interface History {
   close(): Promise<void>;
 }
 
-/** Where history lives: SHIPGATE_DATABASE_URL, else `store.url`, else `.shipgate/shipgate.db` beside the config. */
-export function storeLocation(config: Config, url: string | undefined, env: NodeJS.ProcessEnv = process.env): { url?: string; file: string } {
-  const configured = config.store.url ? interpolateText(config.store.url, { version: '', gitSha: '', gitBranch: '', runDir: '', env }) : undefined;
-  return { url: url || configured || undefined, file: join(config.rootDir, '.shipgate', 'shipgate.db') };
-}
-
+/** Where history lives: SHIPGATE_DATABASE_URL, else `store.url` (with `${env.NAME}` resolved), else `.shipgate/shipgate.db` beside the config. */
 export async function openConfiguredStore(config: Config, opts: { url?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Store> {
   const env = opts.env ?? process.env;
-  return openStore(storeLocation(config, opts.url ?? env.SHIPGATE_DATABASE_URL, env));
+  let configured: string | undefined;
+  try {
+    configured = config.store.url ? interpolateText(config.store.url, { version: '', gitSha: '', gitBranch: '', runDir: '', env }) : undefined;
+  } catch (e) {
+    // `url: ${env.DB_URL}` with DB_URL unset (a developer's machine): use the local SQLite file.
+    if (!(e instanceof InterpolationError)) throw e;
+  }
+  const location = storeLocation(config.rootDir, configured, opts.url === undefined ? env : { ...env, SHIPGATE_DATABASE_URL: opts.url });
+  return openStore(location);
 }
 
 /** Coverage totals are metrics too, so they can be baselined like any other number. */

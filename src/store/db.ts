@@ -95,6 +95,7 @@ export interface ApprovalsTable {
 }
 
 export interface QuarantineTable {
+  seq: Generated<number>;
   id: string;
   project: string;
   /** string[] as JSON. */

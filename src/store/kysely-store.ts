@@ -63,6 +63,10 @@ export class KyselyStore implements Store {
     return guard('STORE_READ', 'reading flaky tests', () => tests.flakyCandidates(this.db, project, window));
   }
 
+  runMetrics(project: string, runId: string): Promise<{ gate: string; name: string; value: number; unit: string | null }[]> {
+    return guard('STORE_READ', 'reading the metrics of a run', () => metrics.runMetrics(this.db, project, runId));
+  }
+
   metricSamples(project: string, opts: { names?: string[]; branch: string; runs: number }): Promise<Map<string, BaselineSample[]>> {
     return guard('STORE_READ', 'reading metric baselines', () => metrics.metricSamples(this.db, project, opts));
   }

@@ -119,6 +119,8 @@ export interface Store {
   testHistory(project: string, opts: { testIds?: string[]; window: number }): Promise<TestHistoryRow[]>;
   /** All rows, within the project's last `window` finished runs, of the tests that failed, errored or flaked in them. */
   flakyCandidates(project: string, window: number): Promise<TestHistoryRow[]>;
+  /** The metrics one run recorded (coverage totals included), by gate. */
+  runMetrics(project: string, runId: string): Promise<{ gate: string; name: string; value: number; unit: string | null }[]>;
   /** Per metric name, newest first: samples of the last `runs` finished READY runs on `branch`, merged with imported baselines. */
   metricSamples(
     project: string,

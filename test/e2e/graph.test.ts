@@ -103,7 +103,7 @@ gates:
   it('a failed need leaves its dependents NOT RUN, named in the summary (exit 1)', async () => {
     const dir = await project(`gates:
   build:
-    run: echo compiling; echo "error: cannot compile" >&2; exit 4
+    run: ${q('echo compiling; echo "error: cannot compile" >&2; exit 4')}
   test:
     run: touch test.ran
     needs: [build]
@@ -111,7 +111,7 @@ gates:
     run: touch lint.ran
 `);
     const res = await runCli(['run', '1.0.0', '--no-history'], { cwd: dir });
-    expect(res.code).toBe(1);
+    expect(res.code, res.stderr).toBe(1);
     expect(existsSync(join(dir, 'test.ran'))).toBe(false);
     expect(existsSync(join(dir, 'lint.ran'))).toBe(true);
     expect(res.stdout).toMatch(/build\s+: FAIL/);
@@ -328,5 +328,14 @@ describe('values in commands are data, never code', () => {
     expect(await readFile(join(dir, 'v.txt'), 'utf8')).toBe(`${version}\n`);
     expect(await readFile(join(dir, 'env.txt'), 'utf8')).toBe(`${version}\n`);
     expect(parseDecision(res.stdout).version).toBe(version);
+  });
+
+  // Users naturally write "${version}" inside double quotes; the value must stay data there too.
+  it.each([['$(touch pwned)'], ['`touch pwned`'], ['1.0"; touch pwned; echo "']])('version %s inside double quotes', async (version) => {
+    const dir = await project(`gates:\n  quoted:\n    run: ${q('echo "v=${version}" > v.txt')}\n`);
+    const res = await runCli(['run', version, '--no-history', '--json'], { cwd: dir });
+    expect(res.code, res.stderr).toBe(0);
+    expect(existsSync(join(dir, 'pwned')), 'the version was executed as shell code').toBe(false);
+    expect(await readFile(join(dir, 'v.txt'), 'utf8')).toBe(`v=${version}\n`);
   });
 });

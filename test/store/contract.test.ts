@@ -242,6 +242,18 @@ describe.each(backends)('store contract: $name', (backend) => {
     expect((await store.metricSamples(p, { branch: 'nope', runs: 5 })).size).toBe(0);
   });
 
+  it('runMetrics: the metrics one run recorded, by gate', async () => {
+    const p = project();
+    await record(store, { project: p, id: 'rm1', metrics: [{ name: 'coverage.lines', value: 81.5, unit: '%' }, { name: 'bench.a.mean', value: 2 }] });
+    await record(store, { project: p, id: 'rm2', metrics: [{ name: 'coverage.lines', value: 70, unit: '%' }] });
+    const got = await store.runMetrics(p, 'rm1');
+    expect(got.map((m) => [m.name, m.value, m.unit])).toEqual([
+      ['bench.a.mean', 2, null],
+      ['coverage.lines', 81.5, '%'],
+    ]);
+    expect(await store.runMetrics(project(), 'rm1')).toEqual([]);
+  });
+
   it('exports a baseline and re-imports it without duplicates; rejects malformed baselines', async () => {
     const p = project();
     await record(store, { project: p, id: 'bl1', metrics: [{ name: 'lat', value: 5, unit: 'ms' }] });

@@ -118,7 +118,9 @@ export const initial: Migration = {
 
     await db.schema
       .createTable('quarantine')
-      .addColumn('id', 'text', (c) => c.primaryKey())
+      // seq keeps `quarantine list` in the order entries were added (added_at can tie).
+      .addColumn('seq', pg ? 'serial' : 'integer', (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
+      .addColumn('id', 'text', (c) => c.notNull().unique())
       .addColumn('project', 'text', (c) => c.notNull())
       .addColumn('tests', 'text', (c) => c.notNull())
       .addColumn('reason', 'text', (c) => c.notNull())

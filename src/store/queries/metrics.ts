@@ -152,3 +152,16 @@ export async function importBaseline(db: Db, project: string, data: unknown): Pr
     return added;
   });
 }
+
+/** The metrics one run recorded, by gate. */
+export async function runMetrics(db: Db, project: string, runId: string): Promise<{ gate: string; name: string; value: number; unit: string | null }[]> {
+  return db
+    .selectFrom('metrics as m')
+    .innerJoin('runs as r', 'r.seq', 'm.run_seq')
+    .select(['m.gate', 'm.name', 'm.value', 'm.unit'])
+    .where('r.project', '=', project)
+    .where('r.id', '=', runId)
+    .orderBy('m.gate')
+    .orderBy('m.name')
+    .execute();
+}

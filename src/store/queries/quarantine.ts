@@ -50,7 +50,7 @@ export async function removeQuarantine(db: Db, project: string, idOrPattern: str
 }
 
 export async function listQuarantine(db: Db, project: string): Promise<StoredQuarantine[]> {
-  const rows = await db.selectFrom('quarantine').selectAll().where('project', '=', project).orderBy('added_at').orderBy('id').execute();
+  const rows = await db.selectFrom('quarantine').selectAll().where('project', '=', project).orderBy('seq').execute();
   return rows.map(toStored);
 }
 
