@@ -97,7 +97,7 @@ describe('real producers', () => {
     const ev = await collectEvidence([{ path: 'reports/*.xml' }], d);
     expect(ev.reports[0]).toMatchObject({ path: 'reports/pytest.xml', format: 'junit', ok: true });
     expect(tally(ev.tests)).toEqual({ passed: 2, failed: 1, error: 0, skipped: 2 });
-    expect(ev.tests.map((t) => t.id)).toContain('tests.test_sample.TestGroup::test_in_class');
+    expect(ev.tests.map((t) => t.id)).toContain('tests/test_sample.py::TestGroup::test_in_class');
     expect(ev.tests.find((t) => t.name === 'test_bad')!.message).toContain('numbers differ');
   });
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { exportedEnv, interpolateCommand, interpolateText, unknownVariables, type Vars } from './interpolate.js';
 
@@ -7,6 +8,17 @@ describe('interpolation', () => {
   it('quotes values into commands so metacharacters stay data', () => {
     expect(interpolateCommand('echo ${version}', vars)).toBe(`echo '1.0; touch pwned'`);
     expect(interpolateCommand('echo ${git.sha} ${env.HOME}', vars)).toBe('echo abc /home/x');
+  });
+  it('keeps every value literal in /bin/sh, unquoted or inside double or single quotes', () => {
+    const nasty = ['$(echo PWNED)', '`echo PWNED`', '1.0"; echo PWNED; echo "', "1.0'; echo PWNED; echo '", 'a\\b $HOME', '', '-n'];
+    for (const version of nasty) {
+      for (const template of ['printf %s ${version}', 'printf %s "v=${version}!"', "printf %s 'v=${version}!'"]) {
+        const cmd = interpolateCommand(template, { ...vars, version });
+        const out = execFileSync('/bin/sh', ['-c', cmd], { encoding: 'utf8' });
+        const expected = template.includes('v=') ? `v=${version}!` : version;
+        expect({ template, version, out }).toEqual({ template, version, out: expected });
+      }
+    }
   });
   it('inserts values as they are into URLs and paths', () => {
     expect(interpolateText('dist/app-${version}.tar', { ...vars, version: '1.2.3' })).toBe('dist/app-1.2.3.tar');

@@ -58,13 +58,49 @@ function lookup(name: string, vars: Vars): string {
   throw new InterpolationError(`unknown variable \${${name}}; ${VARIABLE_HINT}`);
 }
 
-/** Interpolate into a shell command: each value becomes one shell word. */
+/** Inside "…" the shell still expands `$`, backquotes and `\`: escape those (and the quote itself). */
+function escapeInDoubleQuotes(v: string): string {
+  return v.replace(/[\\$`"]/g, '\\$&');
+}
+
+/** Inside '…' nothing is special but the closing quote: close, add an escaped quote, reopen. */
+function escapeInSingleQuotes(v: string): string {
+  return v.replace(/'/g, `'\\''`);
+}
+
+/**
+ * Interpolate into a shell command so that every value stays data. The command is scanned the way
+ * /bin/sh reads quotes: a `${…}` outside quotes becomes one shell-quoted word; inside double or
+ * single quotes the value is escaped for that context (`"v=${version}"` with a version of
+ * `$(touch pwned)` prints the text, it does not run it).
+ */
 export function interpolateCommand(text: string, vars: Vars): string {
-  return text.replace(VAR_RE, (_, name: string) => {
-    const v = lookup(name.trim(), vars);
-    // Inside double quotes the quoting must be done by the user's own quotes; outside, quote the value.
-    return quote([v]);
-  });
+  let out = '';
+  let quote: '' | "'" | '"' = '';
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '\\' && quote !== "'") {
+      out += ch + (text[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (ch === '$' && text[i + 1] === '{') {
+      const end = text.indexOf('}', i + 2);
+      if (end !== -1) {
+        const value = lookup(text.slice(i + 2, end).trim(), vars);
+        out += quote === '"' ? escapeInDoubleQuotes(value) : quote === "'" ? escapeInSingleQuotes(value) : quoteWord(value);
+        i = end;
+        continue;
+      }
+    }
+    if ((ch === '"' || ch === "'") && (quote === '' || quote === ch)) quote = quote === ch ? '' : ch;
+    out += ch;
+  }
+  return out;
+}
+
+function quoteWord(v: string): string {
+  return v === '' ? "''" : quote([v]);
 }
 
 /** Interpolate into a URL, path or other non-shell text: values inserted as they are. */

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { schemaIssues } from './issues.js';
-import { fileLocator, yamlLocator, type Locator } from './locate.js';
+import { fileLocator, formatPath, pathAt, yamlLocator, type Locator } from './locate.js';
 import { normalizeConfig } from './normalize.js';
 import { checkRules } from './rules.js';
 import { configSchema, type UserConfig } from './schema.js';
@@ -58,10 +58,12 @@ function parseYaml(file: string, text: string): Parsed {
     const duplicate = err.code === 'DUPLICATE_KEY';
     issues.push({
       code: duplicate ? 'CONFIG_DUPLICATE_KEY' : 'CONFIG_YAML',
-      message: duplicate ? 'duplicate key: the same key appears twice in one mapping' : err.message.split('\n')[0]!,
-      path: '',
-      location: { file, line: pos?.line, col: pos?.col },
-      hint: duplicate ? 'remove or rename one of them; YAML keeps only one' : undefined,
+      message: duplicate ? 'duplicate key: the same key appears twice in one mapping' : err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''),
+      path: formatPath(pathAt(doc, err.pos[0])),
+      location: { file, line: pos.line, col: pos.col },
+      hint: duplicate
+        ? 'remove or rename one of them; YAML keeps only one'
+        : 'check the indentation (spaces, not tabs) and that every quote and bracket is closed',
     });
   }
   const locator = yamlLocator(file, doc, lines);

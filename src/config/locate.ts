@@ -70,3 +70,28 @@ export function yamlLocator(file: string, doc: Document, lines: LineCounter): Lo
 export function fileLocator(file: string): Locator {
   return { value: () => ({ file }), key: () => ({ file }) };
 }
+
+/** The field path of the innermost entry whose key or value spans `offset` (for errors the YAML parser reports by position). */
+export function pathAt(doc: Document, offset: number): (string | number)[] {
+  const path: (string | number)[] = [];
+  let node: unknown = doc.contents;
+  const within = (n: unknown) => {
+    const r = (n as Node | undefined)?.range;
+    return !!r && offset >= r[0] && offset <= r[2];
+  };
+  for (let depth = 0; depth < 64; depth++) {
+    if (isMap(node)) {
+      const pair = node.items.find((it) => isPair(it) && (within(it.key) || within(it.value)));
+      if (!pair || !isScalar(pair.key)) break;
+      path.push(String(pair.key.value));
+      if (within(pair.key)) break;
+      node = pair.value;
+    } else if (isSeq(node)) {
+      const i = node.items.findIndex((it) => within(it));
+      if (i === -1) break;
+      path.push(i);
+      node = node.items[i];
+    } else break;
+  }
+  return path;
+}

@@ -33,6 +33,7 @@ describe('decide', () => {
     expect(strict.result).toBe('BLOCKED');
     expect(strict.blockers[0]).toContain('build: skipped (local only)');
     expect(decide({ ...base, gates: [v('opt', 'skip', 'warn')], strict: true }).result).toBe('READY');
+    expect(decide({ ...base, gates: [{ ...v('live', 'skip', 'block', 'optional; enable with --with live'), optional: true }], strict: true }).result).toBe('READY');
   });
 
   it('blocks on a failed requirement and names the tests', () => {

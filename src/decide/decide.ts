@@ -2,7 +2,7 @@
  * Verdicts → the decision. Pure. The rules that make it trustworthy live here, in one place:
  * a failed or pending blocking gate blocks; a blocking gate that could not run blocks; a skipped
  * blocking gate is named, and blocks under --strict; a failed blocking requirement blocks; an
- * interrupted run never reads READY.
+ * interrupted run never reads READY. Optional gates that were not enabled never block.
  */
 import type { Decision, GateVerdict, RequirementVerdict } from './types.js';
 
@@ -34,7 +34,8 @@ function blockerFor(g: GateVerdict, strict: boolean): string | undefined {
     case 'cancelled':
       return `${g.id}: cancelled`;
     case 'skip':
-      return strict ? `${g.id}: skipped (${g.reason ?? 'not selected'}) and --strict is set` : undefined;
+      // An optional gate is opt-in by definition; --strict is about gates the project always expects.
+      return strict && !g.optional ? `${g.id}: skipped (${g.reason ?? 'not selected'}) and --strict is set` : undefined;
     default:
       return undefined;
   }

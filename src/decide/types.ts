@@ -87,6 +87,8 @@ export interface GateVerdict {
   /** Non-blocking remarks: over budget, ran without a skipped need, newly flaky tests, drift without baseline. */
   warnings: string[];
   ranWithout?: string[];
+  /** An optional gate left out because it was not enabled with --with: never a blocker, even with --strict. */
+  optional?: boolean;
   artifacts?: { path: string; size: number; sha256: string }[];
   /** For a pending manual gate: the command that records an approval. */
   approveCommand?: string;

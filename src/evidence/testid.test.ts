@@ -16,6 +16,18 @@ describe('testId', () => {
   });
 });
 
+describe('dialect rules', () => {
+  it('uses the suite for node:test JUnit, whose classname is always "test"', () => {
+    expect(testId({ classname: 'test', suite: 'api items', name: 'lists items' })).toBe('api items::lists items');
+    expect(testId({ classname: 'test', name: 'lists items' })).toBe('test::lists items');
+  });
+  it('recovers the file from a pytest xunit2 classname', () => {
+    expect(testId({ suite: 'pytest', classname: 'tests.test_api.TestX', name: 'test_health' })).toBe('tests/test_api.py::TestX::test_health');
+    expect(testId({ suite: 'pytest', classname: 'tests.test_api', name: 'test_health' })).toBe('tests/test_api.py::test_health');
+    expect(testId({ suite: 'other', classname: 'tests.test_api', name: 'test_health' })).toBe('tests.test_api::test_health');
+  });
+});
+
 describe('matchTestPattern', () => {
   const id = 'tests/test_api.py::TestX::test_health';
   it('exact and whole-suite prefix', () => {

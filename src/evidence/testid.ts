@@ -13,9 +13,11 @@
  *        (pytest module-level tests, vitest, Playwright, jest-junit, mocha-junit-reporter)
  *        → `file::name`;
  *      - any other classname (PHPUnit `App\Tests\FooTest`) → `file::classname::name`.
- *   2. No file, a classname (Surefire, Gradle, go-junit-report, pytest xunit2) →
- *      `com.acme.CalcTest::adds`, `github.com/acme/pkg::TestParse/sub`, `tests.test_api.TestX::test_x`.
- *   3. No classname, a suite name (TAP subtests, node:test) → `suite::name`.
+ *   2. No file, a classname (Surefire, Gradle, go-junit-report) →
+ *      `com.acme.CalcTest::adds`, `github.com/acme/pkg::TestParse/sub`. pytest's xunit2 classname
+ *      gives its file (see pytestFile): `tests/test_api.py::TestX::test_x`.
+ *   3. No classname, a suite name (TAP subtests, node:test) → `suite::name`. node:test's JUnit
+ *      classname is always `test`; it counts as absent when there is a suite name.
  *   4. Nothing but a name → `name`.
  * `go test -json` uses the package as the classname and the full (sub)test name:
  * `github.com/acme/pkg::TestParse/case_1`.
@@ -50,7 +52,7 @@ function modulePath(file: string): string {
 export function testScope(parts: { file?: string; classname?: string; suite?: string; name: string }): string {
   const name = collapse(parts.name);
   const classname = parts.classname === undefined ? '' : collapse(parts.classname);
-  const file = parts.file === undefined ? '' : normalizeFile(parts.file);
+  const file = parts.file === undefined ? pytestFile(parts.suite, classname) : normalizeFile(parts.file);
   if (file) {
     // mocha-junit-reporter: classname is the test title, name the full title ending with it.
     if (!classname || name.endsWith(classname) || classname === file || normalizeFile(classname) === file) return file;
@@ -67,8 +69,26 @@ export function testScope(parts: { file?: string; classname?: string; suite?: st
     }
     return `${file}::${classname}`;
   }
-  if (classname) return classname;
+  // node:test's JUnit reporter (Node 20) writes classname="test" on every case and no file: the
+  // enclosing suite (the describe() name) is what tells two tests apart.
+  if (classname && !(classname === NODE_TEST_CLASSNAME && parts.suite)) return classname;
   return parts.suite === undefined ? '' : collapse(parts.suite);
+}
+
+const NODE_TEST_CLASSNAME = 'test';
+
+/**
+ * pytest's default JUnit (xunit2) has no `file` attribute, only a dotted classname such as
+ * `tests.test_api.TestX`. Its module part is the file: segments up to the first test class
+ * (pytest collects classes named `Test…`), so ids read `tests/test_api.py::TestX::test_x` as
+ * pytest itself prints them. pytest names its suite `pytest`, which is how the dialect is known.
+ */
+function pytestFile(suite: string | undefined, classname: string): string {
+  if (suite !== 'pytest' || !classname) return '';
+  const segs = classname.split('.');
+  const cls = segs.findIndex((s) => /^Test/.test(s));
+  const mod = cls === -1 ? segs : segs.slice(0, cls);
+  return mod.length ? `${mod.join('/')}.py` : '';
 }
 
 /** The stable id of a test (see the module comment for the scheme). */

@@ -8,6 +8,7 @@ import type { ProbeConfig } from '../config/types.js';
 import type { Check } from '../decide/types.js';
 import { formatDuration } from '../util/duration-format.js';
 import { formatBytes } from '../util/size-format.js';
+import { sleep } from '../util/sleep.js';
 
 /** Without a latency bound, a request that has not answered in this long is a failure. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -24,17 +25,6 @@ export interface ProbeResponse {
   latencyMs: number;
 }
 
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 function quote(s: string): string {
   const shown = s.length > SHOWN ? `${s.slice(0, SHOWN - 1)}…` : s;

@@ -19,6 +19,8 @@ export interface PlannedGate {
   action: 'run' | 'skip';
   /** Why it is skipped (`local only`, `optional; enable with --with x`, …). */
   reason?: string;
+  /** Skipped only because it is optional and was not enabled. */
+  optionalSkip?: boolean;
   /** Needs left out by selection: this gate runs without them. */
   ranWithout: string[];
   /** Depth in the graph among running gates (0 = no running needs), for display. */
@@ -67,7 +69,16 @@ export function selectGates(config: Config, opts: SelectOptions): Plan {
     const reason = skipReason(gate, opts, only ? only.has(id) : undefined, forced.has(id));
     const ranWithout = gate.needs.filter((n) => planned.get(n)?.action === 'skip');
     const phase = Math.max(-1, ...gate.needs.map((n) => (planned.get(n)?.action === 'run' ? planned.get(n)!.phase : -1))) + 1;
-    planned.set(id, { id, gate, action: reason ? 'skip' : 'run', reason, ranWithout: reason ? [] : ranWithout, phase: reason ? 0 : phase });
+    const optionalSkip = !!reason && gate.optional && !forced.has(id) && !opts.skip?.includes(id);
+    planned.set(id, {
+      id,
+      gate,
+      action: reason ? 'skip' : 'run',
+      reason,
+      ...(optionalSkip ? { optionalSkip } : {}),
+      ranWithout: reason ? [] : ranWithout,
+      phase: reason ? 0 : phase,
+    });
   }
 
   const gates = order.map((id) => planned.get(id)!);

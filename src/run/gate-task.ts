@@ -14,6 +14,7 @@ import { checkArtifacts } from '../gates/artifact.js';
 import { runProbe } from '../gates/probe.js';
 import { runCommand, tailFile } from './process.js';
 import type { ServicePool } from './services.js';
+import { sleep } from '../util/sleep.js';
 
 export interface Approval {
   by: string;
@@ -169,7 +170,7 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
         }
         failedAttempts.push({ attempt: attempts, reason: res.timedOut ? 'timed out' : res.exitCode !== 0 ? `exit code ${res.exitCode}` : 'failing tests' });
         if (evidence) earlierTests.push(evidence.tests);
-        if (gate.retry.delayMs > 0) await new Promise((r) => setTimeout(r, gate.retry.delayMs));
+        if (gate.retry.delayMs > 0) await sleep(gate.retry.delayMs, signal);
       }
       if (evidence) evidence = { ...evidence, tests: markRetriedFlaky(evidence.tests, earlierTests) };
     } else if (gate.reports.length) {

@@ -66,8 +66,9 @@ function notRunReason(cause: NotRunCause): string {
   }
 }
 
-function skippedOutcome(p: PlannedGate): GateOutcome {
-  return { id: p.id, status: 'skipped', reason: p.reason, durationMs: 0, attempts: 0, checks: [] };
+function skippedVerdict(p: PlannedGate): GateVerdict {
+  const v = judgeGate(p.gate, { id: p.id, status: 'skipped', reason: p.reason, durationMs: 0, attempts: 0, checks: [] });
+  return p.optionalSkip ? { ...v, optional: true } : v;
 }
 
 export function approveCommand(config: Config, gate: string, version: string): string {
@@ -219,7 +220,7 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
     );
     void result;
 
-    const gates = plan.gates.map((p) => verdicts.get(p.id) ?? judgeGate(p.gate, skippedOutcome(p)));
+    const gates = plan.gates.map((p) => verdicts.get(p.id) ?? skippedVerdict(p));
     const testsByGate = [...outcomes.values()].map((o) => ({ gate: o.id, tests: o.evidence?.tests ?? [] }));
     const requirements = judgeRequirements(Object.values(config.requirements), testsByGate, isQuarantined);
     const interrupted = !!opts.signal?.aborted;

@@ -9,6 +9,7 @@ import { ShipgateError } from '../errors.js';
 import { formatDuration } from '../util/duration-format.js';
 import { portHolder, portOfUrl } from './ports.js';
 import { runCommand, startProcess, tailFile, type CommandResult, type ManagedProcess } from './process.js';
+import { sleep } from '../util/sleep.js';
 
 export type ServiceErrorCode =
   | 'SERVICE_PORT_TAKEN'
@@ -60,17 +61,6 @@ const TAIL_LINES = 20;
 /** A single HTTP readiness request never waits longer than this, so polling keeps its rhythm. */
 const HTTP_ATTEMPT_MS = 5000;
 
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 function describeExit(r: CommandResult): string {
   if (r.error) return `could not start (${r.error})`;
