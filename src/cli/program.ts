@@ -10,6 +10,9 @@ export function buildProgram(ctx: CliContext, version: string, setExit: (code: n
   const program = new Command('shipgate')
     .description('Run the release gate: gates as a graph, judged on evidence → RELEASE READY or RELEASE BLOCKED.')
     .version(version, '-V, --version')
+    // Options belong to the command they follow: `approve … --version 1.0.0` is the approve flag,
+    // not the program's --version.
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });

@@ -116,6 +116,8 @@ export function judgeGate(gate: GateConfig, outcome: GateOutcome, ctx: JudgeCont
   const blocking = base.checks.filter((c) => !c.ok && !downgraded(c));
   for (const c of base.checks) {
     if (!c.ok && downgraded(c)) base.warnings.push(c.message ?? `${c.check}: expected ${c.expected}, got ${c.actual}`);
+    // A passing check can still have something to say (a drift check without enough history yet).
+    else if (c.ok && c.severity === 'warn' && c.message) base.warnings.push(c.message);
   }
   const failed = outcome.status === 'failed' || outcome.status === 'timed-out' || blocking.length > 0;
   if (failed) {

@@ -120,7 +120,7 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
       } catch (e) {
         const err = e as Error & { code?: string; logTail?: string[] };
         if (signal.aborted) return outcome('cancelled', { reason: 'interrupted while starting services' });
-        checks.push({ check: `service ${id}`, expected: 'starts and becomes ready', actual: err.message, ok: false });
+        checks.push({ check: `service ${id}`, expected: 'starts and becomes ready', actual: err.code ? `${err.message} [${err.code}]` : err.message, ok: false });
         return outcome('failed', { reason: `service ${id}: ${err.message}`, logTail: err.logTail });
       }
     }
