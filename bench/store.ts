@@ -8,11 +8,14 @@
  *   BENCH_BACKENDS=sqlite node --import tsx bench/store.ts
  *
  * Run by hand, not in CI. The SQLite file goes to a temp folder and PostgreSQL to a fresh schema;
- * both are removed at the end.
+ * both are removed at the end. Every run of the fill is a timed repeat of "record one run" (the
+ * first one also fills the test-id dictionary, so it is reported apart); the flaky query is timed
+ * BENCH_FLAKY_REPEATS times (default 5). Figures from a busy machine swing widely, so the load
+ * average before and after is printed with them.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { availableParallelism, hostname, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Decision } from '../src/decide/types.js';
@@ -25,6 +28,7 @@ const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/t
 const BACKENDS = (process.env.BENCH_BACKENDS ?? 'sqlite,postgres').split(',');
 const GOAL_MS = 1000;
 const RUNS = Math.ceil(TOTAL / TESTS);
+const FLAKY_REPEATS = Math.max(1, Number(process.env.BENCH_FLAKY_REPEATS ?? 5));
 
 /** A realistic mix: almost all pass; ~0.3% skip; a fixed set of 200 flaky tests that fail or retry now and then. */
 function results(run: number): TestResult[] {
@@ -60,9 +64,11 @@ function median(xs: number[]): number {
 
 interface Figures {
   backend: string;
+  firstRunMs: number;
   recordMedianMs: number;
   recordMaxMs: number;
-  flakyMs: number;
+  flakyMedianMs: number;
+  flakyMaxMs: number;
   flakyRows: number;
   size?: string;
 }
@@ -82,23 +88,40 @@ async function bench(name: string, where: OpenStoreOptions): Promise<Figures> {
       recordMs.push(ms);
       process.stdout.write(`  ${name}: run ${r + 1}/${RUNS} recorded in ${ms.toFixed(0)} ms (store: ${((r + 1) * TESTS).toLocaleString('en')} test rows)\n`);
     }
-    // First call warms caches the way a second `shipgate flaky` would find them; report both.
-    const f0 = performance.now();
-    const cold = await store.flakyCandidates('bench', RUNS);
-    const coldMs = performance.now() - f0;
-    const f1 = performance.now();
-    const warm = await store.flakyCandidates('bench', RUNS);
-    const warmMs = performance.now() - f1;
-    process.stdout.write(`  ${name}: flaky query over ${RUNS} runs: ${coldMs.toFixed(0)} ms first, ${warmMs.toFixed(0)} ms again (${warm.length} rows)\n`);
-    if (cold.length !== warm.length || warm.length === 0) throw new Error('flaky query returned inconsistent or no rows');
-    return { backend: name, recordMedianMs: median(recordMs), recordMaxMs: Math.max(...recordMs), flakyMs: Math.max(coldMs, warmMs), flakyRows: warm.length };
+    // The first call finds cold caches, later ones warm caches (as a second `shipgate flaky` would).
+    const flakyMs: number[] = [];
+    let rows = -1;
+    for (let k = 0; k < FLAKY_REPEATS; k++) {
+      const f0 = performance.now();
+      const got = await store.flakyCandidates('bench', RUNS);
+      flakyMs.push(performance.now() - f0);
+      if (got.length === 0 || (rows >= 0 && got.length !== rows)) throw new Error('flaky query returned inconsistent or no rows');
+      rows = got.length;
+    }
+    process.stdout.write(`  ${name}: flaky query over ${RUNS} runs, ${FLAKY_REPEATS}×: ${flakyMs.map((m) => m.toFixed(0)).join(', ')} ms (${rows} rows)\n`);
+    // Later runs are the steady state the goal is about; the first one also fills the dictionary.
+    const steady = recordMs.length > 1 ? recordMs.slice(1) : recordMs;
+    return {
+      backend: name,
+      firstRunMs: recordMs[0] as number,
+      recordMedianMs: median(steady),
+      recordMaxMs: Math.max(...steady),
+      flakyMedianMs: median(flakyMs),
+      flakyMaxMs: Math.max(...flakyMs),
+      flakyRows: rows,
+    };
   } finally {
     await store.close();
   }
 }
 
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+const ms = (n: number): string => `${n.toFixed(0)} ms`;
+const ratio = (n: number, of: number): string => `${(n / of).toFixed(2)}×`;
+
 async function main(): Promise<void> {
   process.stdout.write(`shipgate store bench: ${RUNS} runs × ${TESTS.toLocaleString('en')} test results = ${(RUNS * TESTS).toLocaleString('en')} rows per backend\n`);
+  const loadBefore = load();
   const figures: Figures[] = [];
   if (BACKENDS.includes('sqlite')) {
     const dir = mkdtempSync(join(tmpdir(), 'shipgate-bench-'));
@@ -122,17 +145,33 @@ async function main(): Promise<void> {
       await c.end();
     }
   }
-  process.stdout.write('\nbackend    record run (median / max)   vs goal   flaky query   vs goal   rows\n');
-  for (const f of figures) {
+  const loadAfter = load();
+  process.stdout.write(`\nload average (1/5/15 min): ${loadBefore} before, ${loadAfter} after, on ${availableParallelism()} CPUs\n`);
+  process.stdout.write(`goal: < ${GOAL_MS} ms for each; "vs goal" below 1.00× meets it. Record figures are runs 2–${RUNS}; run 1 also fills the test-id dictionary.\n\n`);
+  const head = ['backend', 'record median', 'vs goal', 'record max', 'vs goal', 'first run', 'vs goal', 'flaky median', 'vs goal', 'flaky max', 'rows'];
+  const table = figures.map((f) => [
+    f.backend,
+    ms(f.recordMedianMs),
+    ratio(f.recordMedianMs, GOAL_MS),
+    ms(f.recordMaxMs),
+    ratio(f.recordMaxMs, GOAL_MS),
+    ms(f.firstRunMs),
+    ratio(f.firstRunMs, GOAL_MS),
+    ms(f.flakyMedianMs),
+    ratio(f.flakyMedianMs, GOAL_MS),
+    ms(f.flakyMaxMs),
+    `${f.flakyRows}${f.size ? ` (file ${f.size})` : ''}`,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...table.map((row) => (row[i] as string).length)));
+  for (const row of [head, ...table]) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i] as number)).join('  ')}\n`);
+  const sqlite = figures.find((f) => f.backend === 'sqlite');
+  const postgres = figures.find((f) => f.backend === 'postgres');
+  if (sqlite && postgres) {
     process.stdout.write(
-      `${f.backend.padEnd(10)} ${`${f.recordMedianMs.toFixed(0)} / ${f.recordMaxMs.toFixed(0)} ms`.padEnd(27)} ${(f.recordMedianMs / GOAL_MS).toFixed(2).padStart(5)}×   ${`${f.flakyMs.toFixed(0)} ms`.padEnd(13)} ${(f.flakyMs / GOAL_MS).toFixed(2).padStart(5)}×   ${f.flakyRows}${f.size ? `  (file ${f.size})` : ''}\n`,
+      `\npostgres/sqlite: record median ${ratio(postgres.recordMedianMs, sqlite.recordMedianMs)}, record max ${ratio(postgres.recordMaxMs, sqlite.recordMaxMs)}, ` +
+        `first run ${ratio(postgres.firstRunMs, sqlite.firstRunMs)}, flaky query ${ratio(postgres.flakyMedianMs, sqlite.flakyMedianMs)}\n`,
     );
   }
-  const [a, b] = figures;
-  if (a && b) {
-    process.stdout.write(`\n${b.backend}/${a.backend}: record ${(b.recordMedianMs / a.recordMedianMs).toFixed(2)}×, flaky query ${(b.flakyMs / a.flakyMs).toFixed(2)}×\n`);
-  }
-  process.stdout.write('(goal: < 1 s each; a ratio below 1.00× meets it)\n');
 }
 
 main().catch((err: unknown) => {

@@ -53,20 +53,25 @@ function parseYaml(file: string, text: string): Parsed {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
   const issues: ConfigIssue[] = [];
+  const locator = yamlLocator(file, doc, lines);
   for (const err of [...doc.errors, ...doc.warnings]) {
     const pos = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
     const duplicate = err.code === 'DUPLICATE_KEY';
+    const path = pathAt(doc, err.pos[0]);
+    const message = duplicate ? 'duplicate key: the same key appears twice in one mapping' : err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    // An unclosed [ or { is noticed where the file ends; the place to fix is where it was opened.
+    const unclosed = /^Flow (sequence|map)/.test(message) && typeof path[path.length - 1] === 'number';
+    const location = unclosed ? locator.value(path.slice(0, -1)) : { file, line: pos.line, col: pos.col };
     issues.push({
       code: duplicate ? 'CONFIG_DUPLICATE_KEY' : 'CONFIG_YAML',
-      message: duplicate ? 'duplicate key: the same key appears twice in one mapping' : err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''),
-      path: formatPath(pathAt(doc, err.pos[0])),
-      location: { file, line: pos.line, col: pos.col },
+      message,
+      path: formatPath(unclosed ? path.slice(0, -1) : path),
+      location,
       hint: duplicate
         ? 'remove or rename one of them; YAML keeps only one'
         : 'check the indentation (spaces, not tabs) and that every quote and bracket is closed',
     });
   }
-  const locator = yamlLocator(file, doc, lines);
   return { value: issues.length ? undefined : doc.toJS({ maxAliasCount: 100 }), locator, issues };
 }
 

@@ -10,6 +10,7 @@ import {
   SqliteQueryCompiler,
   type DatabaseConnection,
   type Dialect,
+  type SqliteDatabase,
 } from 'kysely';
 import { StoreError } from '../errors.js';
 import type { Database } from './db.js';
@@ -27,6 +28,40 @@ class ImmediateSqliteDriver extends SqliteDriver {
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
+}
+
+/** Prepared statements kept per connection; the bulk inserts of a run reuse a handful of them. */
+const STATEMENT_CACHE_SIZE = 64;
+
+/**
+ * better-sqlite3 handle whose prepare() reuses statements by SQL text. Kysely's SQLite driver
+ * prepares every query anew; a run's bulk insert sends the same 30,000-parameter statement dozens
+ * of times, and parsing it each time is pure overhead. A statement still iterating (`busy`) is
+ * never handed out twice.
+ */
+function cachingHandle(handle: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    prepare(text: string) {
+      const hit = cache.get(text);
+      if (hit && !hit.busy) {
+        // Re-insert: a Map iterates in insertion order, so the first key is the least recently used.
+        cache.delete(text);
+        cache.set(text, hit);
+        return hit;
+      }
+      const stmt = handle.prepare(text);
+      if (!hit) {
+        cache.set(text, stmt);
+        if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      }
+      return stmt;
+    },
+    close() {
+      cache.clear();
+      handle.close();
+    },
+  };
 }
 
 export function openSqlite(file: string): Kysely<Database> {
@@ -50,7 +85,7 @@ export function openSqlite(file: string): Kysely<Database> {
   }
   const dialect: Dialect = {
     createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new ImmediateSqliteDriver({ database: handle }),
+    createDriver: () => new ImmediateSqliteDriver({ database: cachingHandle(handle) }),
     createIntrospector: (db) => new SqliteIntrospector(db),
     createQueryCompiler: () => new SqliteQueryCompiler(),
   };

@@ -242,6 +242,20 @@ describe.each(backends)('store contract: $name', (backend) => {
     expect((await store.metricSamples(p, { branch: 'nope', runs: 5 })).size).toBe(0);
   });
 
+  it('keeps test ids and messages exactly, whatever characters they hold', async () => {
+    const p = project();
+    const odd = ['a::"quoted", {braced}', 'b::back\\slash\\', "c::it's NULL", 'd::tab\there', 'e::ünïcödé ✓ 測試', 'f::'];
+    await record(store, {
+      project: p,
+      id: 'esc1',
+      tests: odd.map((id, i) => test(id, i % 2 ? 'failed' : 'passed', { message: i % 2 ? `msg "${id}" \\ {x}` : undefined })),
+    });
+    const rows = await store.testHistory(p, { testIds: odd, window: 5 });
+    expect(rows.map((r) => r.testId).sort()).toEqual([...odd].sort());
+    const run = await store.getRun(p, 'esc1');
+    expect(run?.id).toBe('esc1');
+  });
+
   it('runMetrics: the metrics one run recorded, by gate', async () => {
     const p = project();
     await record(store, { project: p, id: 'rm1', metrics: [{ name: 'coverage.lines', value: 81.5, unit: '%' }, { name: 'bench.a.mean', value: 2 }] });

@@ -1,10 +1,10 @@
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { TestResult, TestStatus } from '../../evidence/model.js';
 import type { TestHistoryRow } from '../../policy/flaky.js';
 import { StoreError } from '../../errors.js';
 import type { Database } from '../db.js';
 import { windowRuns } from './window.js';
-import { chunk, finiteOrNull, insertChunked, MAX_PARAMS, rowsPerInsert } from './util.js';
+import { chunk, finiteOrNull, insertChunked, isPostgres, MAX_PARAMS, pgArray, pgUnnestInsert } from './util.js';
 
 type Db = Kysely<Database>;
 
@@ -17,35 +17,56 @@ const IN_CHUNK = 5000;
 /**
  * Map test ids to dictionary keys, adding the missing ones. Known ids are looked up first (after
  * the first run nearly all are known). New ids are inserted in sorted order so that two PostgreSQL
- * transactions adding overlapping ids take their row locks in the same order and cannot deadlock.
+ * transactions adding overlapping ids take their row locks in the same order and cannot deadlock;
+ * their keys come back from RETURNING, and ids that another process added meanwhile (skipped by
+ * ON CONFLICT, so not returned) are looked up.
  */
 export async function resolveTestKeys(db: Db, project: string, ids: string[]): Promise<Map<string, number>> {
   const unique = [...new Set(ids)];
-  const keys = await lookupKeys(db, project, unique);
+  // Extra entries in the map are harmless here: callers only look up the run's own ids.
+  const keys = await lookupKeys(db, project, unique, false);
   const missing = unique.filter((id) => !keys.has(id)).sort();
-  if (missing.length > 0) {
-    await db.transaction().execute(async (trx) => {
-      for (const part of chunk(missing, rowsPerInsert(2))) {
-        await trx
-          .insertInto('test_ids')
-          .values(part.map((test_id) => ({ project, test_id })))
-          .onConflict((oc) => oc.columns(['project', 'test_id']).doNothing())
-          .execute();
-      }
-    });
-    for (const [id, key] of await lookupKeys(db, project, missing)) keys.set(id, key);
+  if (missing.length === 0) return keys;
+  if (isPostgres(db)) {
+    const added = await insertKeysPg(db, project, missing);
+    for (const [id, key] of added) keys.set(id, key);
+    const rest = missing.filter((id) => !added.has(id));
+    if (rest.length > 0) for (const [id, key] of await lookupKeys(db, project, rest, true)) keys.set(id, key);
+    return keys;
   }
+  const added = await db.transaction().execute((trx) =>
+    insertChunked(trx, missing.map((test_id) => ({ project, test_id })), ['project', 'test_id'], (part) =>
+      trx
+        .insertInto('test_ids')
+        .values(part)
+        .onConflict((oc) => oc.columns(['project', 'test_id']).doNothing())
+        .returning(['id', 'test_id']),
+    ),
+  );
+  for (const r of added) keys.set(r.test_id, r.id);
+  const rest = missing.filter((id) => !keys.has(id));
+  if (rest.length > 0) for (const [id, key] of await lookupKeys(db, project, rest, true)) keys.set(id, key);
   return keys;
 }
 
 /** Above this many ids, reading the project's whole dictionary in one query beats IN lists. */
 const WHOLE_DICTIONARY_AT = 2000;
 
-async function lookupKeys(db: Db, project: string, ids: string[]): Promise<Map<string, number>> {
+/**
+ * Dictionary keys of `ids`; with `exact` false, a large lookup may also return the project's other
+ * entries (reading the whole dictionary is the fast path, and filtering it costs a second hash set
+ * of 100,000 long strings). Joining a text[] of the ids on the server (PostgreSQL) was measured
+ * slower than this read: the ids must cross the wire either way, and the join adds a hash build.
+ */
+async function lookupKeys(db: Db, project: string, ids: string[], exact: boolean): Promise<Map<string, number>> {
   const keys = new Map<string, number>();
   if (ids.length >= WHOLE_DICTIONARY_AT) {
-    const wanted = new Set(ids);
     const rows = await db.selectFrom('test_ids').select(['id', 'test_id']).where('project', '=', project).execute();
+    if (!exact) {
+      for (const r of rows) keys.set(r.test_id, r.id);
+      return keys;
+    }
+    const wanted = new Set(ids);
     for (const r of rows) if (wanted.has(r.test_id)) keys.set(r.test_id, r.id);
     return keys;
   }
@@ -56,15 +77,44 @@ async function lookupKeys(db: Db, project: string, ids: string[]): Promise<Map<s
   return keys;
 }
 
+/** PostgreSQL: add `ids` (sorted by the caller; inserted in that order) and return the keys of those this call added. */
+async function insertKeysPg(db: Db, project: string, ids: string[]): Promise<Map<string, number>> {
+  const res = await db.executeQuery<{ id: number; test_id: string }>(
+    CompiledQuery.raw(
+      'insert into test_ids (project, test_id) select $1::text, u.test_id from unnest($2::text[]) with ordinality as u(test_id, ord) ' +
+        'order by u.ord on conflict (project, test_id) do nothing returning id, test_id',
+      [project, pgArray(ids, 'text')],
+    ),
+  );
+  return new Map(res.rows.map((r) => [r.test_id, r.id]));
+}
+
 export const TEST_COLUMNS = ['run_seq', 'test_key', 'gate', 'status', 'duration_ms', 'attempts', 'flaky', 'bad', 'message'] as const;
 
+// A type alias, not an interface: insertChunked takes Record<string, unknown> rows.
+type TestRow = {
+  run_seq: number;
+  test_key: number;
+  gate: string;
+  status: TestStatus;
+  duration_ms: number | null;
+  attempts: number;
+  flaky: number;
+  bad: number;
+  message: string | null;
+};
+
+/**
+ * Rows go in ordered by test key: the (test_key, run_seq) index then grows in one pass from its
+ * first page to its last instead of at 100,000 scattered places, which is most of a run's cost.
+ */
 export async function insertTestResults(
   db: Db,
   runSeq: number,
   groups: { gate: string; tests: TestResult[] }[],
   keys: Map<string, number>,
 ): Promise<void> {
-  const rows = groups.flatMap(({ gate, tests }) =>
+  const rows: TestRow[] = groups.flatMap(({ gate, tests }) =>
     tests.map((t) => {
       const bad = t.status === 'failed' || t.status === 'error' || t.flaky;
       return {
@@ -80,6 +130,25 @@ export async function insertTestResults(
       };
     }),
   );
+  rows.sort((a, b) => a.test_key - b.test_key);
+  if (isPostgres(db)) {
+    await pgUnnestInsert(
+      db,
+      'test_results',
+      [{ column: 'run_seq', type: 'int', value: runSeq }],
+      [
+        { column: 'test_key', type: 'int', values: rows.map((r) => r.test_key) },
+        { column: 'gate', type: 'text', values: rows.map((r) => r.gate) },
+        { column: 'status', type: 'text', values: rows.map((r) => r.status) },
+        { column: 'duration_ms', type: 'float8', values: rows.map((r) => r.duration_ms) },
+        { column: 'attempts', type: 'int', values: rows.map((r) => r.attempts) },
+        { column: 'flaky', type: 'int', values: rows.map((r) => r.flaky) },
+        { column: 'bad', type: 'int', values: rows.map((r) => r.bad) },
+        { column: 'message', type: 'text', values: rows.map((r) => r.message) },
+      ],
+    );
+    return;
+  }
   await insertChunked(db, rows, TEST_COLUMNS, (part) => db.insertInto('test_results').values(part));
 }
 
@@ -105,7 +174,7 @@ export async function testHistory(db: Db, project: string, testIds: string[] | u
     const seqs = await windowRuns(db, project, n);
     return seqs.length === 0 ? [] : rowsOfRuns(db, seqs, undefined);
   }
-  const keys = await lookupKeys(db, project, [...new Set(testIds)]);
+  const keys = await lookupKeys(db, project, [...new Set(testIds)], true);
   const names = new Map([...keys].map(([id, key]) => [key, id]));
   const out: HistoryRow[] = [];
   for (const part of chunk([...keys.values()], IN_CHUNK)) {
