@@ -1,25 +1,45 @@
 /**
- * JUnit parse benchmark: shipgate's streaming parser vs fast-xml-parser (XMLParser into objects)
- * and a bare saxes pass (the streaming alternative that was measured before choosing the
- * purpose-built scanner). Generates realistic reports (suites, properties, failures with messages
- * and CDATA, system-out) at 100k and 500k test cases in a temp dir; each parse runs in its own
- * child process so peak RSS (`process.resourceUsage().maxRSS`) is per parser.
+ * JUnit parse benchmark: shipgate's streaming parser (parseJunit, one TestResult per testcase)
+ * vs fast-xml-parser (XMLParser into objects, attributes kept).
  *
- *   node --import tsx bench/junit-parse.ts            # 100k and 500k, 3 runs each (median)
- *   node --import tsx bench/junit-parse.ts 200000     # custom sizes
- * Goals: shipgate ≥ 3× faster than fast-xml-parser; peak RSS < 200 MB, flat across sizes apart
+ *   node --import tsx bench/junit-parse.ts                  # 100k, 500k and 1M test cases, 3 runs each
+ *   node --import tsx bench/junit-parse.ts 200000 --runs 5  # custom sizes / runs
+ *   KEEP=1 node --import tsx bench/junit-parse.ts             # keep the temp dir (child.mjs, reports) to profile
+ *
+ * Goals: shipgate >= 3x faster than fast-xml-parser; peak RSS < 200 MB at 500k, and flat apart
  * from the results themselves.
+ *
+ * How it measures, so the numbers are comparable:
+ * - each report (realistic: suites, properties, failures with messages and CDATA, system-out) is
+ *   generated once per size and every parser reads the same file;
+ * - every run is its own child process; peak RSS is that process's VmHWM (/proc/self/status;
+ *   `resourceUsage().maxRSS` elsewhere), and the clock covers only the parse (modules are loaded
+ *   first). Not maxRSS on Linux: a forked child inherits its parent's high-water mark;
+ * - children run plain `node` on JavaScript: the shipgate sources are transpiled to a temp dir
+ *   first, because tsx's loader thread adds ~35 MB of RSS to whatever runs under it;
+ * - runs alternate between parsers, and the ratio is taken per round then the median, so load
+ *   from other processes hits both sides alike;
+ * - `scanner only` is the same scanner and reader with a handler that only counts <testcase>:
+ *   its RSS staying flat across sizes shows that what grows is the results, not the parser;
+ *   `node (empty)` is the floor every child starts from.
  */
 import { execFile } from 'node:child_process';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { once } from 'node:events';
+import ts from 'typescript';
 
-type Parser = 'shipgate' | 'fast-xml-parser' | 'saxes';
+type Mode = 'shipgate' | 'fast-xml-parser' | 'scanner' | 'empty';
+const LABEL: Record<Mode, string> = {
+  shipgate: 'shipgate',
+  'fast-xml-parser': 'fast-xml-parser',
+  scanner: 'scanner only',
+  empty: 'node (empty)',
+};
 interface ChildResult {
   ms: number;
   rssMB: number;
@@ -33,7 +53,7 @@ async function generate(path: string, n: number): Promise<void> {
   const write = async (s: string): Promise<void> => {
     if (!out.write(s)) await once(out, 'drain');
   };
-  await write('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="bench" tests="' + n + '">\n');
+  await write(`<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="bench" tests="${n}">\n`);
   for (let i = 0; i < n; ) {
     const s = i / PER_SUITE;
     await write(`  <testsuite name="com.acme.module${s}.ServiceTest" tests="${PER_SUITE}" time="12.5" timestamp="2024-05-01T10:00:00">\n`);
@@ -58,75 +78,119 @@ async function generate(path: string, n: number): Promise<void> {
   await once(out, 'finish');
 }
 
-async function child(parser: Parser, file: string): Promise<void> {
-  // Load every module first so the clock measures parsing, not module loading/transpiling.
-  const [{ parseJunit }, { XMLParser }, { SaxesParser }] = await Promise.all([
-    import('../src/evidence/junit.js'),
-    import('fast-xml-parser'),
-    import('saxes'),
-  ]);
-  const t0 = performance.now();
-  let tests = 0;
-  if (parser === 'shipgate') {
-    tests = (await parseJunit(file, { displayPath: 'bench.xml' })).tests?.length ?? 0;
-  } else if (parser === 'fast-xml-parser') {
-    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_' }).parse(await readFile(file, 'utf8')) as {
-      testsuites: { testsuite: { testcase: unknown[] }[] };
-    };
-    for (const s of doc.testsuites.testsuite) tests += s.testcase.length;
-  } else {
-    const p = new SaxesParser();
-    p.on('opentag', (t) => {
-      if (t.name === 'testcase') tests++;
-    });
-    for await (const c of createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 })) p.write(c as string);
-    p.close();
-  }
-  const ms = performance.now() - t0;
-  const result: ChildResult = { ms, rssMB: process.resourceUsage().maxRSS / 1024, tests };
-  process.stdout.write(JSON.stringify(result));
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Transpile src/evidence/junit.ts and every relative module it imports into `outDir`. */
+async function transpile(outDir: string): Promise<void> {
+  const seen = new Set<string>();
+  const visit = async (file: string): Promise<void> => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const source = await readFile(file, 'utf8');
+    const js = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
+    }).outputText;
+    const out = join(outDir, relative(root, file)).replace(/\.ts$/, '.js');
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, js);
+    for (const m of source.matchAll(/^(?:import|export)\s[^;]*?from\s+'(\.{1,2}\/[^']+)\.js'/gm)) {
+      await visit(resolve(dirname(file), `${m[1]!}.ts`));
+    }
+  };
+  await visit(join(root, 'src/evidence/junit.ts'));
+  await writeFile(join(outDir, 'package.json'), '{"type":"module"}');
+}
+
+/** The child: plain JavaScript, one parse, prints its time, peak RSS and test count. */
+function childSource(): string {
+  return `
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { parseJunit } from './src/evidence/junit.js';
+import { scanFile, XmlScanner } from './src/evidence/xml-scan.js';
+const { XMLParser } = createRequire(${JSON.stringify(join(root, 'package.json'))})('fast-xml-parser');
+const [mode, file] = process.argv.slice(2);
+const t0 = performance.now();
+let tests = 0;
+if (mode === 'shipgate') {
+  tests = (await parseJunit(file, { displayPath: 'bench.xml' })).tests.length;
+} else if (mode === 'fast-xml-parser') {
+  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_' }).parse(await readFile(file, 'utf8'));
+  for (const s of doc.testsuites.testsuite) tests += s.testcase.length;
+} else if (mode === 'scanner') {
+  const scanner = new XmlScanner({
+    onOpen: (name) => { if (name === 'testcase') tests++; },
+    onClose: () => {},
+    wantText: () => false,
+    onText: () => {},
+    onDoctype: () => {},
+  });
+  scanner.end(await scanFile(file, scanner));
+}
+const ms = performance.now() - t0;
+// VmHWM is this process's own peak. resourceUsage().maxRSS is not, on Linux: a forked child
+// starts with its parent's high-water mark (here the tsx-loaded bench, ~75 MB).
+let hwm;
+try { hwm = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8')); } catch {}
+const rssMB = hwm ? Number(hwm[1]) / 1024 : process.resourceUsage().maxRSS / 1024;
+process.stdout.write(JSON.stringify({ ms, rssMB, tests }));
+`;
 }
 
 const run = promisify(execFile);
-const self = fileURLToPath(import.meta.url);
 
-async function measure(parser: Parser, file: string): Promise<ChildResult> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', self, '--child', parser, file], { maxBuffer: 1 << 20 });
+async function measure(dir: string, mode: Mode, file: string): Promise<ChildResult> {
+  const { stdout } = await run(process.execPath, [join(dir, 'child.mjs'), mode, file], { maxBuffer: 1 << 20 });
   return JSON.parse(stdout) as ChildResult;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  if (args[0] === '--child') return child(args[1] as Parser, args[2]!);
-  const sizes = args.length > 0 ? args.map(Number) : [100_000, 500_000];
-  const runs = 3;
+  const runsAt = args.indexOf('--runs');
+  const runs = runsAt === -1 ? 3 : Number(args.splice(runsAt, 2)[1]);
+  const sizes = args.length > 0 ? args.map(Number) : [100_000, 500_000, 1_000_000];
   const dir = await mkdtemp(join(tmpdir(), 'shipgate-bench-'));
   try {
-    console.log(`node ${process.version}, ${runs} runs per parser (median time, max RSS)`);
+    await transpile(dir);
+    await writeFile(join(dir, 'child.mjs'), childSource());
+    const floor = median((await Promise.all([0, 1, 2].map(() => measure(dir, 'empty', '')))).map((r) => r.rssMB));
+    console.log(`node ${process.version}; ${runs} runs per parser and size, alternating; median time, median peak RSS`);
+    console.log(`${LABEL.empty} peak RSS: ${floor.toFixed(0)} MB\n`);
+    console.log('tests       file     parser            time ms   peak RSS MB   ratio fxp/shipgate');
+    const summary: string[] = [];
     for (const n of sizes) {
       const file = join(dir, `junit-${n}.xml`);
       await generate(file, n);
       const mb = (await stat(file)).size / 1e6;
-      const results: Partial<Record<Parser, { ms: number; rss: number; tests: number }>> = {};
-      for (const parser of ['shipgate', 'fast-xml-parser', 'saxes'] as const) {
-        const rs: ChildResult[] = [];
-        for (let r = 0; r < runs; r++) rs.push(await measure(parser, file));
-        results[parser] = { ms: median(rs.map((x) => x.ms)), rss: Math.max(...rs.map((x) => x.rssMB)), tests: rs[0]!.tests };
+      const modes: Mode[] = ['shipgate', 'fast-xml-parser', 'scanner'];
+      const rs: Record<Mode, ChildResult[]> = { shipgate: [], 'fast-xml-parser': [], scanner: [], empty: [] };
+      for (let r = 0; r < runs; r++) for (const m of modes) rs[m].push(await measure(dir, m, file));
+      const ratio = median(rs.shipgate.map((s, k) => rs['fast-xml-parser'][k]!.ms / s.ms));
+      for (const m of modes) {
+        const tests = rs[m][0]!.tests;
+        if (tests !== n) console.log(`  WARNING: ${LABEL[m]} counted ${tests} tests, expected ${n}`);
+        console.log(
+          `${n.toLocaleString('en').padEnd(11)} ${`${mb.toFixed(0)} MB`.padEnd(8)} ${LABEL[m].padEnd(17)} ${median(rs[m].map((x) => x.ms)).toFixed(0).padStart(7)}   ${median(rs[m].map((x) => x.rssMB)).toFixed(0).padStart(11)}   ${m === 'shipgate' ? `${ratio.toFixed(2)}x` : ''}`,
+        );
       }
-      console.log(`\n${n.toLocaleString('en')} test cases (${mb.toFixed(1)} MB)`);
-      for (const [name, r] of Object.entries(results)) {
-        console.log(`  ${name.padEnd(16)} ${r.ms.toFixed(0).padStart(6)} ms   peak RSS ${r.rss.toFixed(0).padStart(4)} MB   tests=${r.tests}`);
-      }
-      const sg = results.shipgate!;
-      const fxp = results['fast-xml-parser']!;
-      const ratio = fxp.ms / sg.ms;
-      console.log(`  speed-up vs fast-xml-parser: ${ratio.toFixed(2)}x (goal >= 3x)   shipgate RSS < 200 MB: ${sg.rss < 200 ? 'yes' : 'NO'}`);
-      if (sg.tests !== n) console.log(`  WARNING: shipgate counted ${sg.tests} tests, expected ${n}`);
+      const rss = median(rs.shipgate.map((x) => x.rssMB));
+      const scanRss = median(rs.scanner.map((x) => x.rssMB));
+      summary.push(
+        `${n.toLocaleString('en')}: ${ratio.toFixed(2)}x faster than fast-xml-parser (goal >= 3x); shipgate peak RSS ${rss.toFixed(0)} MB ` +
+          `(goal < 200 MB at 500k) = scanner ${scanRss.toFixed(0)} MB + results ${(((rss - scanRss) * 1024 * 1024) / n).toFixed(0)} B per test`,
+      );
     }
+    console.log(`\n${summary.join('\n')}`);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (process.env.KEEP) console.log(`kept ${dir}`);
+    else await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -182,6 +182,25 @@ describe('JUnit bad files fail closed', () => {
     }
   });
 
+  it('bytes that are not UTF-8, or a NUL, are malformed; a character cut at the very end is truncated', async () => {
+    const head = '<testsuite name="s"><testcase classname="c" name="a"/>';
+    const bad = join(dir, 'latin1.xml');
+    await writeFile(bad, Buffer.concat([Buffer.from(head), Buffer.from([0xe9]), Buffer.from('</testsuite>')]));
+    expect((await failure(bad)).code).toBe('EVIDENCE_MALFORMED');
+    const nul = join(dir, 'nul.xml');
+    await writeFile(nul, `${head}\0</testsuite>`);
+    expect((await failure(nul)).code).toBe('EVIDENCE_MALFORMED');
+    const cut = join(dir, 'cut-char.xml');
+    await writeFile(cut, Buffer.from(`${head}<testcase name="caf\u00e9`).subarray(0, -1));
+    expect((await failure(cut)).code).toBe('EVIDENCE_TRUNCATED');
+  });
+
+  it('positions point at the offending character: line and column in characters, not bytes', async () => {
+    const p = join(dir, 'pos.xml');
+    await writeFile(p, '<testsuite name="\u00fc\u00fc">\n  <testcase name="\u20ac\u20ac" classname="c"></testsuit>\n</testsuite>');
+    expect(await failure(p)).toMatchObject({ code: 'EVIDENCE_MALFORMED', location: { line: 2, col: 37 } });
+  });
+
   it('an XML file that is not JUnit is named as such', async () => {
     const p = join(dir, 'cov.xml');
     await writeFile(p, '<?xml version="1.0"?><coverage line-rate="1"></coverage>');
@@ -192,6 +211,38 @@ describe('JUnit bad files fail closed', () => {
 
   it('a missing file is EVIDENCE_MISSING', async () => {
     expect((await failure(join(dir, 'nope.xml'))).code).toBe('EVIDENCE_MISSING');
+  });
+});
+
+describe('large reports', () => {
+  it('reads tags, multi-byte text, references and CDATA correctly wherever the read buffer splits them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'shipgate-junit-big-'));
+    try {
+      // Lines of varying length put every kind of token across the 256 KiB read boundaries.
+      const names: string[] = [];
+      const parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n<testsuite name="big" file="./src/big.test.ts">\n'];
+      for (let i = 0; i < 6000; i++) {
+        const name = `case ${i} ${'\u00fc\u20ac\u{1d11e}'.repeat(i % 5)} &amp; ${'x'.repeat(i % 37)}`;
+        names.push(name.replace('&amp;', '&').replace(/\s+/g, ' ').trim());
+        if (i % 3 === 0) {
+          parts.push(`<testcase name="${name}" time="0.${i}"><failure><![CDATA[boom ${i} \u00e9\n${'trace '.repeat(i % 50)}]]></failure></testcase>\n`);
+        } else if (i % 3 === 1) {
+          parts.push(`<!-- ${'c'.repeat(i % 300)} --><testcase name="${name}"><system-out>${'log &lt;line&gt; '.repeat(i % 40)}</system-out></testcase>\n`);
+        } else parts.push(`<testcase   name="${name}"\n   time="${i}"  />\n`);
+      }
+      parts.push('</testsuite>\n</testsuites>\n');
+      const p = join(dir, 'big.xml');
+      await writeFile(p, parts.join(''));
+      const tests = (await parseJunit(p, { displayPath: 'big.xml' })).tests!;
+      expect(tests.map((t) => t.name)).toEqual(names);
+      expect(tests.every((t) => t.id === `src/big.test.ts::${t.name}` && t.file === 'src/big.test.ts')).toBe(true);
+      expect(tests.filter((t) => t.status === 'failed')).toHaveLength(2000);
+      expect(tests[3]).toMatchObject({ status: 'failed', durationMs: 300, message: `boom 3 \u00e9\n${'trace '.repeat(3).trimEnd()}` });
+      expect(tests[5]).toMatchObject({ status: 'passed', durationMs: 5000 });
+      expect(tests[4]!.durationMs).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -4,17 +4,20 @@
  * node:test). We count the <testcase> elements the file contains; header attributes (`tests=`,
  * `failures=`) are ignored because tools get them wrong (subtests, hand edits, trimmed files).
  *
- * Streaming over decoded chunks with the purpose-built scanner in xml-scan.ts (measured against
- * saxes and fast-xml-parser in bench/junit-parse.ts): memory is the results plus one chunk,
- * whatever the file size. Nothing expands DTD entities or fetches anything; we refuse any DOCTYPE
- * that declares entities or points outside the file, so XXE / billion-laughs files fail before a
- * single entity is looked at.
+ * Streaming over raw bytes with the purpose-built scanner in xml-scan.ts (measured against
+ * fast-xml-parser in bench/junit-parse.ts): memory is the results plus the read buffers, whatever
+ * the file size. The results are what grows, so each is kept small: strings only for what a
+ * result holds, repeated classname/file/suite strings shared (byte caches, then interning), the
+ * id built as `scope::` (made once per scope) + name, and every result an object of one layout.
+ * Nothing expands DTD entities or fetches anything; we refuse any DOCTYPE that declares entities
+ * or points outside the file, so XXE / billion-laughs files fail before a single entity is
+ * looked at.
  */
 import { EvidenceError } from '../errors.js';
 import type { EvidencePart, FormatParser, TestResult, TestStatus } from './model.js';
-import { isBlank, lineColAtCharOffset, readChunks } from './read.js';
+import { ioError, readChunks } from './read.js';
 import { collapse, normalizeFile, testScope } from './testid.js';
-import { attr, XmlScanner, XmlSyntaxError } from './xml-scan.js';
+import { RepeatCache, scanFile, XmlEncodingError, XmlScanner, XmlSyntaxError, type XmlTag } from './xml-scan.js';
 
 /** Messages keep their first lines only: enough to recognise a failure, bounded per test. */
 export const MESSAGE_MAX_LINES = 10;
@@ -50,15 +53,6 @@ export function parseSeconds(raw: string | undefined): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-/**
- * A copy of `s` that does not keep the chunk it was sliced from alive. V8 represents substrings
- * of 13+ characters as views on their parent; a kept test name would otherwise pin the whole
- * 256 KiB chunk it came from, i.e. the whole file across 500k tests.
- */
-function detach(s: string): string {
-  return s.length < 13 ? s : `${s} `.slice(0, -1);
-}
-
 const DOCTYPE_RE = /^<!DOCTYPE[^[>]*(\[[\s\S]*?\])?\s*>/i;
 
 /** The first element after the prolog (XML declaration, comments, PIs, a doctype), if visible. */
@@ -92,25 +86,6 @@ export function sniffJunit(head: string): boolean {
 type Outcome = 'failure' | 'error' | 'skipped';
 const OUTCOME_RANK: Record<TestStatus, number> = { passed: 0, skipped: 1, failed: 2, error: 3 };
 
-interface CaseState {
-  name: string;
-  classname?: string;
-  suite?: string;
-  file?: string;
-  durationMs?: number;
-  status: TestStatus;
-  flakyCount: number;
-  rerunCount: number;
-  message?: string;
-  /** Body text of the outcome element being read, when it had no `message` attribute. */
-  body?: string;
-}
-
-interface SuiteState {
-  name?: string;
-  file?: string;
-}
-
 /** Element names directly under <testcase> that decide its outcome. */
 const OUTCOME_OF: Record<string, Outcome | 'flaky' | 'rerun' | undefined> = {
   failure: 'failure',
@@ -121,6 +96,19 @@ const OUTCOME_OF: Record<string, Outcome | 'flaky' | 'rerun' | undefined> = {
   rerunFailure: 'rerun',
   rerunError: 'rerun',
 };
+
+/** Names the scanner hands back as these literals (fast to compare), seen in nearly every report. */
+const KNOWN_NAMES = [
+  'testcase', 'testsuite', 'testsuites', 'properties', 'property', 'system-out', 'system-err',
+  'failure', 'error', 'skipped', 'flakyFailure', 'flakyError', 'rerunFailure', 'rerunError',
+  'name', 'classname', 'class', 'file', 'filepath', 'time', 'status', 'result', 'message', 'type',
+  'value', 'tests', 'failures', 'errors', 'timestamp', 'hostname', 'id', 'assertions', 'line',
+];
+
+interface SuiteState {
+  name: string | undefined;
+  file: string | undefined;
+}
 
 /** Thrown from the DOCTYPE handler; turned into EVIDENCE_UNSAFE with a line number. */
 class UnsafeDoctype extends Error {
@@ -138,57 +126,200 @@ function unsafe(displayPath: string, line: number | undefined): EvidenceError {
   );
 }
 
+/**
+ * 1-based line and column (in characters) of byte `offset` of a UTF-8 file, found by reading it
+ * again: the scanner does not count lines on the hot path. Undefined when it cannot be read.
+ */
+async function lineColAtByte(path: string, offset: number): Promise<{ line: number; col: number } | undefined> {
+  let line = 1;
+  let col = 1;
+  let seen = 0;
+  let bom = 0;
+  try {
+    for await (const chunk of readChunks(path, { displayPath: path })) {
+      if (seen === 0 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) bom = 3;
+      const upto = Math.min(chunk.length, offset - seen);
+      for (let i = seen === 0 ? bom : 0; i < upto; i++) {
+        const c = chunk[i]!;
+        if (c === 0x0a) {
+          line++;
+          col = 1;
+        } else if ((c & 0xc0) !== 0x80) col++; // count characters, not continuation bytes
+      }
+      seen += chunk.length;
+      if (seen >= offset) break;
+    }
+  } catch {
+    return undefined;
+  }
+  return { line, col };
+}
+
+/**
+ * What is known of the <testcase> being read. One object, reset per test: the parse allocates
+ * only what it keeps.
+ */
+interface CaseState {
+  open: boolean;
+  name: string;
+  classname: string | undefined;
+  suite: string | undefined;
+  file: string | undefined;
+  durationMs: number | undefined;
+  status: TestStatus;
+  flakyCount: number;
+  rerunCount: number;
+  message: string | undefined;
+  /** Body text of the outcome element being read, when it had no `message` attribute. */
+  body: string | undefined;
+}
+
 /** Parse a JUnit XML file into test results. */
 export async function parseJunit(path: string, opts: { displayPath: string }): Promise<EvidencePart> {
   const { displayPath } = opts;
   const tests: TestResult[] = [];
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
   // Interning keeps 500k tests from holding 500k copies of the same few suite/file strings.
   const interned = new Map<string, string>();
   const intern = (s: string): string => {
     const hit = interned.get(s);
     if (hit !== undefined) return hit;
-    interned.set(s, s);
+    if (interned.size < 100_000) interned.set(s, s);
     return s;
   };
+  // Consecutive elements repeat their classname/file/suite: read those through byte caches.
+  const classCache = new RepeatCache();
+  const fileCache = new RepeatCache();
+  const suiteCache = new RepeatCache();
+  const rawFileCache = new RepeatCache();
 
   const suites: SuiteState[] = [];
-  let current: CaseState | undefined;
+  const cur: CaseState = {
+    open: false,
+    name: '',
+    classname: undefined,
+    suite: undefined,
+    file: undefined,
+    durationMs: undefined,
+    status: 'passed',
+    flakyCount: 0,
+    rerunCount: 0,
+    message: undefined,
+    body: undefined,
+  };
   let depth = 0;
   let caseDepth = -1;
   /** Depth of the outcome element (failure/error/skipped) whose body is being read, or -1. */
   let bodyDepth = -1;
-  let sawNonBlank = false;
 
-  // Consecutive testcases almost always share file/classname/suite: reuse the last scope.
+  // The id's scope depends on file/classname/suite (and, for one mocha layout, the name's end):
+  // reuse the last one, and its `scope::` prefix, while they repeat.
+  let lastFile: string | undefined;
+  let lastClass: string | undefined;
+  let lastSuite: string | undefined;
   let lastScope = '';
-  let lastKey: [string | undefined, string | undefined, string | undefined] | undefined;
-  const scopeOf = (c: CaseState): string => {
-    if (lastKey && lastKey[0] === c.file && lastKey[1] === c.classname && lastKey[2] === c.suite) return lastScope;
-    lastScope = intern(detach(testScope({ file: c.file, classname: c.classname, suite: c.suite, name: c.name })));
-    lastKey = [c.file, c.classname, c.suite];
-    return lastScope;
+  let lastPrefix = '';
+  let lastClassCollapsed = '';
+  let scoped = false;
+
+  const normFile = (raw: string): string => {
+    // The raw value repeats; normalising it again each time would make a new string per test.
+    const hit = interned.get(raw);
+    if (hit !== undefined) return hit;
+    const norm = intern(normalizeFile(raw));
+    if (interned.size < 100_000) interned.set(raw, norm);
+    return norm;
   };
 
-  const finish = (c: CaseState): void => {
-    const scope = scopeOf(c);
-    const name = detach(collapse(c.name));
-    const t: TestResult = {
-      id: scope ? `${scope}::${name}` : name,
+  const finish = (): void => {
+    const c = cur;
+    const name = c.name;
+    if (!scoped || c.file !== lastFile || c.classname !== lastClass || c.suite !== lastSuite) {
+      lastFile = c.file;
+      lastClass = c.classname;
+      lastSuite = c.suite;
+      lastClassCollapsed = c.classname === undefined ? '' : collapse(c.classname);
+      // With an empty name, the scope is what every test of this file/classname/suite shares.
+      lastScope = intern(testScope({ file: c.file, classname: c.classname, suite: c.suite, name: '' }));
+      lastPrefix = lastScope ? `${lastScope}::` : '';
+      scoped = true;
+    }
+    let scope = lastScope;
+    let prefix = lastPrefix;
+    if (c.file !== undefined && c.file !== '' && lastClassCollapsed !== '' && name.endsWith(lastClassCollapsed)) {
+      // mocha-junit-reporter: the name ends with the classname, so the file alone is the scope.
+      scope = intern(testScope({ file: c.file, classname: c.classname, suite: c.suite, name }));
+      prefix = scope ? `${scope}::` : '';
+    }
+    // Every property, always, in one order: all results share one compact object layout.
+    tests.push({
+      id: prefix ? prefix + name : name,
       suite: scope,
       name,
+      file: c.file,
       status: c.status,
+      durationMs: c.durationMs,
       attempts: 1 + c.flakyCount + c.rerunCount,
       flaky: c.status === 'passed' && c.flakyCount > 0,
-    };
-    if (c.file !== undefined) t.file = c.file;
-    if (c.durationMs !== undefined) t.durationMs = c.durationMs;
-    if (c.message !== undefined) t.message = c.message;
-    tests.push(t);
+      message: c.message,
+    });
   };
 
-  const onOpen = (name: string, attrs: readonly string[]): void => {
+  const openCase = (tag: XmlTag): void => {
+    const suite = suites[suites.length - 1];
+    let name = '';
+    let classname: string | undefined;
+    let klass: string | undefined;
+    let file: string | undefined;
+    let secs: number | undefined;
+    let declared = '';
+    // One pass over the attributes instead of a lookup per name: this runs once per test.
+    for (let k = 0; k < tag.count; k++) {
+      switch (tag.key(k)) {
+        case 'name':
+          name = tag.value(k);
+          // Plain ASCII names need collapsing only around or between spaces: skip the regex.
+          if (!tag.plain(k) || name.charCodeAt(0) === 0x20 || name.charCodeAt(name.length - 1) === 0x20 || name.includes('  ')) name = collapse(name);
+          break;
+        case 'classname':
+          classname = tag.cachedValue(k, classCache);
+          break;
+        case 'class':
+          klass = tag.value(k);
+          break;
+        case 'file':
+        case 'filepath':
+          file ??= tag.cachedValue(k, rawFileCache);
+          break;
+        case 'time': {
+          const plain = tag.decimal(k);
+          secs = plain >= 0 ? plain : parseSeconds(tag.value(k));
+          break;
+        }
+        case 'status':
+        case 'result':
+          declared ||= tag.value(k).toLowerCase();
+          break;
+      }
+    }
+    const c = cur;
+    c.open = true;
+    c.name = name;
+    c.classname = classname !== undefined ? intern(classname) : klass;
+    c.suite = suite?.name;
+    c.file = file !== undefined && file !== '' ? normFile(file) : suite?.file;
+    // Rounded to the microsecond: `0.000045 * 1000` should read 0.045, not 0.045000000000000005.
+    c.durationMs = secs === undefined ? undefined : Math.round(secs * 1e6) / 1e3;
+    // Some producers (GoogleTest, ctest) mark not-run cases by attribute instead of <skipped>.
+    c.status = declared === 'notrun' || declared === 'skipped' || declared === 'disabled' ? 'skipped' : 'passed';
+    c.flakyCount = 0;
+    c.rerunCount = 0;
+    c.message = undefined;
+    c.body = undefined;
+    caseDepth = depth;
+  };
+
+  const onOpen = (name: string, tag: XmlTag): void => {
     if (depth === 0 && name !== 'testsuites' && name !== 'testsuite') {
       throw new EvidenceError(
         'EVIDENCE_MALFORMED',
@@ -198,86 +329,53 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
       );
     }
     depth++;
-    if (current) {
+    if (cur.open) {
       if (depth !== caseDepth + 1) return;
       const kind = OUTCOME_OF[name];
-      if (kind === 'flaky') current.flakyCount++;
-      else if (kind === 'rerun') current.rerunCount++;
+      if (kind === 'flaky') cur.flakyCount++;
+      else if (kind === 'rerun') cur.rerunCount++;
       else if (kind !== undefined) {
         const status: TestStatus = kind === 'failure' ? 'failed' : kind;
-        if (OUTCOME_RANK[status] > OUTCOME_RANK[current.status]) {
-          current.status = status;
-          current.message = undefined;
+        if (OUTCOME_RANK[status] > OUTCOME_RANK[cur.status]) {
+          cur.status = status;
+          cur.message = undefined;
         }
-        if (current.status === status && current.message === undefined) {
-          const m = attr(attrs, 'message');
-          const msg = m === undefined ? undefined : firstLines(m);
-          if (msg !== undefined) current.message = msg;
+        if (cur.status === status && cur.message === undefined) {
+          const at = tag.indexOf('message');
+          const msg = at === -1 ? undefined : firstLines(tag.value(at));
+          if (msg !== undefined) cur.message = msg;
           else {
             bodyDepth = depth;
-            current.body = '';
+            cur.body = '';
           }
         }
       }
       return;
     }
+    if (name === 'testcase') return openCase(tag);
     if (name === 'testsuite' || name === 'testsuites') {
       const parent = suites[suites.length - 1];
-      const file = attr(attrs, 'file') ?? attr(attrs, 'filepath');
-      const suiteName = name === 'testsuite' ? attr(attrs, 'name') : undefined;
+      let at = tag.indexOf('file');
+      if (at === -1) at = tag.indexOf('filepath');
+      const file = at === -1 ? undefined : tag.cachedValue(at, fileCache);
+      const nameAt = name === 'testsuite' ? tag.indexOf('name') : -1;
       suites.push({
-        name: suiteName !== undefined ? intern(suiteName) : parent?.name,
-        file: file !== undefined && file !== '' ? intern(detach(normalizeFile(file))) : parent?.file,
+        name: nameAt !== -1 ? intern(tag.cachedValue(nameAt, suiteCache)) : parent?.name,
+        file: file !== undefined && file !== '' ? normFile(file) : parent?.file,
       });
-      return;
-    }
-    if (name === 'testcase') {
-      const suite = suites[suites.length - 1];
-      let tcName = '';
-      let classname: string | undefined;
-      let klass: string | undefined;
-      let file: string | undefined;
-      let time: string | undefined;
-      let declared = '';
-      // One pass over the attributes instead of a lookup per name: this runs once per test.
-      for (let k = 0; k < attrs.length; k += 2) {
-        const v = attrs[k + 1]!;
-        switch (attrs[k]) {
-          case 'name': tcName = v; break;
-          case 'classname': classname = v; break;
-          case 'class': klass = v; break;
-          case 'file': case 'filepath': file ??= v; break;
-          case 'time': time = v; break;
-          case 'status': case 'result': declared ||= v.toLowerCase(); break;
-        }
-      }
-      const secs = parseSeconds(time);
-      current = {
-        name: tcName,
-        classname: classname ?? klass,
-        suite: suite?.name,
-        file: file !== undefined && file !== '' ? intern(detach(normalizeFile(file))) : suite?.file,
-        // Rounded to the microsecond: `0.000045 * 1000` should read 0.045, not 0.045000000000000005.
-        durationMs: secs === undefined ? undefined : Math.round(secs * 1e6) / 1e3,
-        // Some producers (GoogleTest, ctest) mark not-run cases by attribute instead of <skipped>.
-        status: declared === 'notrun' || declared === 'skipped' || declared === 'disabled' ? 'skipped' : 'passed',
-        flakyCount: 0,
-        rerunCount: 0,
-      };
-      caseDepth = depth;
     }
   };
 
   const onClose = (name: string): void => {
-    if (current) {
+    if (cur.open) {
       if (depth === bodyDepth) {
-        current.message = firstLines(current.body ?? '');
-        current.body = undefined;
+        cur.message = firstLines(cur.body ?? '');
+        cur.body = undefined;
         bodyDepth = -1;
       }
       if (depth === caseDepth) {
-        finish(current);
-        current = undefined;
+        finish();
+        cur.open = false;
         caseDepth = -1;
       }
     } else if (name === 'testsuite' || name === 'testsuites') {
@@ -286,29 +384,33 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
     depth--;
   };
 
-  const scanner = new XmlScanner({
-    onOpen,
-    onClose,
-    wantText: () => bodyDepth !== -1,
-    onText: (text) => {
-      // Only the first lines are kept, so stop growing the body well before it matters.
-      if (current?.body !== undefined && current.body.length < MESSAGE_MAX_CHARS * 2) current.body += text;
+  const scanner = new XmlScanner(
+    {
+      onOpen,
+      onClose,
+      wantText: () => bodyDepth !== -1,
+      onText: (text) => {
+        // Only the first lines are kept, so stop growing the body well before it matters.
+        if (cur.body !== undefined && cur.body.length < MESSAGE_MAX_CHARS * 2) cur.body += text;
+      },
+      onDoctype: (doctype, offset) => {
+        if (/<!ENTITY|\bSYSTEM\b|\bPUBLIC\b/i.test(doctype)) throw new UnsafeDoctype(offset);
+      },
     },
-    onDoctype: (doctype, offset) => {
-      if (/<!ENTITY|\bSYSTEM\b|\bPUBLIC\b/i.test(doctype)) throw new UnsafeDoctype(offset);
-    },
-  });
+    KNOWN_NAMES,
+  );
 
-  const notUtf8 = (cause: unknown): EvidenceError =>
-    new EvidenceError('EVIDENCE_MALFORMED', displayPath, `report ${displayPath} is not UTF-8 text (after character ${scanner.offset})`, {
-      hint: 'the file looks binary or uses another encoding; point the gate at the JUnit report',
-      cause,
-    });
-
-  const syntax = async (err: unknown): Promise<unknown> => {
-    if (err instanceof UnsafeDoctype) return unsafe(displayPath, (await lineColAtCharOffset(path, err.offset))?.line);
-    if (!(err instanceof XmlSyntaxError)) return err;
-    const at = (await lineColAtCharOffset(path, err.offset)) ?? { line: undefined, col: undefined };
+  const explain = async (err: unknown): Promise<unknown> => {
+    if (err instanceof EvidenceError) return err;
+    if (err instanceof UnsafeDoctype) return unsafe(displayPath, (await lineColAtByte(path, err.offset))?.line);
+    if (err instanceof XmlEncodingError) {
+      return new EvidenceError('EVIDENCE_MALFORMED', displayPath, `report ${displayPath} is not UTF-8 text (${err.message} at byte ${err.offset})`, {
+        hint: 'the file looks binary or uses another encoding; point the gate at the JUnit report',
+        cause: err,
+      });
+    }
+    if (!(err instanceof XmlSyntaxError)) return ioError(err, displayPath);
+    const at = (await lineColAtByte(path, err.offset)) ?? { line: undefined, col: undefined };
     if (err.truncated) {
       return new EvidenceError(
         'EVIDENCE_TRUNCATED',
@@ -326,34 +428,15 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
   };
 
   try {
-    for await (const chunk of readChunks(path, { displayPath })) {
-      let text: string;
-      try {
-        text = decoder.decode(chunk, { stream: true });
-      } catch (err) {
-        throw notUtf8(err);
-      }
-      if (text.includes('\0')) throw notUtf8(undefined);
-      if (!sawNonBlank && !isBlank(text)) sawNonBlank = true;
-      scanner.write(text);
-    }
-    let tail: string;
-    try {
-      tail = decoder.decode();
-    } catch (err) {
-      // A multi-byte character cut in half at the very end: the file was cut mid-write.
-      if (scanner.sawRoot) throw new XmlSyntaxError('input ends inside a character', scanner.offset, true);
-      throw notUtf8(err);
-    }
-    if (tail) scanner.write(tail);
-    if (!sawNonBlank) {
+    const size = await scanFile(path, scanner);
+    if (!scanner.sawContent) {
       throw new EvidenceError('EVIDENCE_EMPTY', displayPath, `report ${displayPath} is empty`, {
         hint: 'the test tool ran but wrote nothing; check that it finished and that its output option points here',
       });
     }
-    scanner.end();
+    scanner.end(size);
   } catch (err) {
-    throw await syntax(err);
+    throw await explain(err);
   }
   return { tests };
 }
