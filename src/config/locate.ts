@@ -2,7 +2,8 @@
  * Map a field path (`gates.api.timeout`) back to `line:col` in the YAML source, so every
  * configuration error points at the place to fix.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node } from 'yaml';
+import type { LineCounter} from 'yaml';
+import { isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
 import type { SourceLocation } from '../errors.js';
 
 export type FieldPath = readonly (string | number)[];
