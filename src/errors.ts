@@ -60,6 +60,7 @@ export class EvidenceError extends ShipgateError {
       | 'EVIDENCE_UNREADABLE'
       | 'EVIDENCE_MALFORMED'
       | 'EVIDENCE_TRUNCATED'
+      | 'EVIDENCE_STALE'
       | 'EVIDENCE_UNKNOWN_FORMAT'
       | 'EVIDENCE_UNSAFE'
       | 'EVIDENCE_TOO_LARGE',

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,6 +87,16 @@ describe('collectEvidence', () => {
   it('absolute test file paths under cwd become relative, in the id too', async () => {
     const ev = await collectEvidence([{ path: 'abs.xml' }], cwd);
     expect(ev.tests[0]).toMatchObject({ file: 'tests/MoneyTest.php', id: 'tests/MoneyTest.php::C::t' });
+  });
+
+  it('a report written before the command started is stale, one written since is read', async () => {
+    const old = new Date(Date.now() - 60_000);
+    await utimes(join(cwd, 'reports/unit.xml'), old, old);
+    const stale = await collectEvidence([{ path: 'reports/unit.xml' }], cwd, { notBeforeMs: Date.now() });
+    expect(stale.reports[0]).toMatchObject({ ok: false, error: { code: 'EVIDENCE_STALE' } });
+    expect(stale.tests).toEqual([]);
+    const fresh = await collectEvidence([{ path: 'reports/unit.xml' }], cwd, { notBeforeMs: old.getTime() - 1 });
+    expect(fresh.reports[0]!.ok).toBe(true);
   });
 
   it('a report over the size limit is refused', async () => {

@@ -11,7 +11,7 @@ import { EvidenceError, ShipgateError } from '../errors.js';
 import type { Coverage, CoverageCounter, Evidence, EvidenceFormat, EvidencePart, FileCoverage, ReportRead, TestResult } from './model.js';
 import { EVIDENCE_FORMATS, emptyEvidence } from './model.js';
 import { parserFor } from './registry.js';
-import { decodeHead, fileSize, HEAD_BYTES, readHead } from './read.js';
+import { decodeHead, fileStat, HEAD_BYTES, readHead } from './read.js';
 import { sniffText } from './sniff.js';
 
 /** Default per-file ceiling; a report bigger than this is refused rather than read. */
@@ -32,10 +32,27 @@ function toRead(path: string, err: unknown, format?: EvidenceFormat): ReportRead
   return read;
 }
 
-async function readOne(abs: string, display: string, spec: ReportSpec, maxBytes: number): Promise<{ read: ReportRead; part?: EvidencePart }> {
+/**
+ * File systems stamp times from a coarse clock; a report written right after the command started
+ * can carry an mtime a little before the start we measured.
+ */
+const MTIME_SLACK_MS = 1000;
+
+async function readOne(
+  abs: string,
+  display: string,
+  spec: ReportSpec,
+  maxBytes: number,
+  notBeforeMs: number | undefined,
+): Promise<{ read: ReportRead; part?: EvidencePart }> {
   let format: EvidenceFormat | undefined = spec.format;
   try {
-    const size = await fileSize(abs, display);
+    const { size, mtimeMs } = await fileStat(abs, display);
+    if (notBeforeMs !== undefined && mtimeMs < notBeforeMs - MTIME_SLACK_MS) {
+      throw new EvidenceError('EVIDENCE_STALE', display, `report ${display} was last written ${new Date(mtimeMs).toISOString()}, before the gate's command started: it is left over from an earlier run`, {
+        hint: "the gate's command did not write it this time; check the tool's output option, and delete old reports before running",
+      });
+    }
     if (size === 0) {
       throw new EvidenceError('EVIDENCE_EMPTY', display, `report ${display} is empty (0 bytes)`, {
         hint: 'the tool ran but wrote nothing; check that it finished and that its output option points here',
@@ -151,8 +168,16 @@ export function mergeCoverage(parts: Coverage[]): Coverage | undefined {
   return merged;
 }
 
-/** Read every declared report (globs relative to `cwd`) into one `Evidence`. Never throws for bad reports. */
-export async function collectEvidence(reports: ReportSpec[], cwd: string, opts: { maxFileBytes?: number } = {}): Promise<Evidence> {
+/**
+ * Read every declared report (globs relative to `cwd`) into one `Evidence`. Never throws for bad
+ * reports. `notBeforeMs`: reports must have been written since then (the gate's command start), so a
+ * report left over from an earlier run can never stand in for one this run failed to write.
+ */
+export async function collectEvidence(
+  reports: ReportSpec[],
+  cwd: string,
+  opts: { maxFileBytes?: number; notBeforeMs?: number } = {},
+): Promise<Evidence> {
   const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const ev = emptyEvidence();
   const coverages: Coverage[] = [];
@@ -178,7 +203,7 @@ export async function collectEvidence(reports: ReportSpec[], cwd: string, opts: 
       seen.add(abs);
       const rel = relative(cwd, abs);
       const display = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split('\\').join('/') : abs;
-      const { read, part } = await readOne(abs, display, spec, maxBytes);
+      const { read, part } = await readOne(abs, display, spec, maxBytes, opts.notBeforeMs);
       ev.reports.push(read);
       if (!part) continue;
       if (part.tests) for (const t of part.tests) ev.tests.push(relativizeTest({ ...t, source: display }, cwd));

@@ -55,6 +55,11 @@ export function ioError(err: unknown, displayPath: string): EvidenceError {
 
 /** Size of a report file in bytes; fails when it is missing or not a regular file. */
 export async function fileSize(path: string, displayPath: string): Promise<number> {
+  return (await fileStat(path, displayPath)).size;
+}
+
+/** Size and modification time of a regular file; EvidenceError otherwise. */
+export async function fileStat(path: string, displayPath: string): Promise<{ size: number; mtimeMs: number }> {
   let st;
   try {
     st = await stat(path);
@@ -66,7 +71,7 @@ export async function fileSize(path: string, displayPath: string): Promise<numbe
       hint: 'point the report path (or glob) at the file the tool writes',
     });
   }
-  return st.size;
+  return { size: st.size, mtimeMs: st.mtimeMs };
 }
 
 /** The first `bytes` bytes of a file (fewer when the file is shorter). */

@@ -142,6 +142,7 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
       }
       for (;;) {
         attempts++;
+        const attemptStart = Date.now();
         const res = await runCommand({
           command,
           cwd: gate.cwd,
@@ -159,7 +160,7 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
           checks.push({ check: `service ${deathReason.id}`, expected: 'stays up while the gate runs', actual: deathReason.message, ok: false });
           return outcome('failed', { attempts, reason: `service ${deathReason.id} died: ${deathReason.message}`, logTail: deathReason.tail });
         }
-        evidence = gate.reports.length ? await collectEvidence(gate.reports, gate.cwd) : undefined;
+        evidence = gate.reports.length ? await collectEvidence(gate.reports, gate.cwd, { notBeforeMs: attemptStart }) : undefined;
         const ok = res.exitCode === 0 && !res.timedOut && !hasFailingTests(evidence);
         if (ok || attempts >= gate.retry.attempts) {
           checks.push(exitCheck(res.exitCode, res.signal, res.timedOut, gate.timeoutMs));

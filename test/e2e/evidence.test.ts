@@ -3,6 +3,7 @@
  * JUnit and TAP reporters, pytest, vitest): counts in the summary, failing tests in the diagnostics,
  * and fail-closed handling of reports that are missing, empty, truncated or contradict the exit code.
  */
+import { utimesSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -109,6 +110,20 @@ describe('fail closed on evidence', () => {
     expect(gate(res.decision, 'unit').status).toBe('fail');
     expect(res.human).toContain('reports/never-written.xml');
     expect(res.human).toContain('EVIDENCE_MISSING');
+  });
+
+  it('a green report left over from an earlier run never stands in for one this run did not write', async () => {
+    const green = '<testsuite name="s"><testcase classname="s" name="ok"/></testsuite>';
+    const dir = await project({
+      'shipgate.yml': `gates:\n  unit:\n    run: echo "tests crashed before writing the report"\n    reports: [reports/unit.xml]\n`,
+      'reports/unit.xml': green,
+    });
+    const old = new Date(Date.now() - 3_600_000);
+    utimesSync(join(dir, 'reports/unit.xml'), old, old);
+    const res = await run(dir);
+    expect(res.code, res.stderr).toBe(1);
+    expect(gate(res.decision, 'unit').status).toBe('fail');
+    expect(res.human).toContain('EVIDENCE_STALE');
   });
 
   it('a report with zero tests → BLOCKED', async () => {
