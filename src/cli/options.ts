@@ -1,6 +1,7 @@
 /** Flag values that need checking beyond what the parser does. */
 import { availableParallelism } from 'node:os';
 import { UsageError } from '../errors.js';
+import { isCi } from '../run/ci.js';
 
 /** `--with a,b --with c` → [a, b, c]. */
 export function collectList(value: string, previous: string[] = []): string[] {
@@ -42,7 +43,7 @@ export function ciMode(opts: { ci?: boolean; local?: boolean }, env: NodeJS.Proc
   if (opts.ci && opts.local) throw new UsageError('--ci and --local cannot both be given');
   if (opts.ci) return true;
   if (opts.local) return false;
-  return !!env.CI && env.CI !== 'false' && env.CI !== '0';
+  return isCi(env);
 }
 
 export function positiveInt(value: string | undefined, flag: string, fallback: number): number {

@@ -5,20 +5,29 @@ import { exportedEnv, interpolateCommand, interpolateText, unknownVariables, typ
 const vars: Vars = { version: '1.0; touch pwned', gitSha: 'abc', gitBranch: 'main', runDir: '/r', env: { HOME: '/home/x' } };
 
 describe('interpolation', () => {
-  it('quotes values into commands so metacharacters stay data', () => {
-    expect(interpolateCommand('echo ${version}', vars)).toBe(`echo '1.0; touch pwned'`);
-    expect(interpolateCommand('echo ${git.sha} ${env.HOME}', vars)).toBe('echo abc /home/x');
+  it('turns variables into quoted references to the environment, never into shell text', () => {
+    expect(interpolateCommand('echo ${version}', vars)).toBe('echo "${SHIPGATE_VERSION}"');
+    expect(interpolateCommand('echo "v=${git.sha}" \'${env.HOME}\'', vars)).toBe(`echo "v=\${SHIPGATE_GIT_SHA}" ''"\${HOME}"''`);
   });
-  it('keeps every value literal in /bin/sh, unquoted or inside double or single quotes', () => {
-    const nasty = ['$(echo PWNED)', '`echo PWNED`', '1.0"; echo PWNED; echo "', "1.0'; echo PWNED; echo '", 'a\\b $HOME', '', '-n'];
+  it('keeps every value literal in /bin/sh, in any quoting context, even inside $(…)', () => {
+    const nasty = ['$(echo PWNED)', '`echo PWNED`', '1.0"; echo PWNED; echo "', "1.0'; echo PWNED; echo '", '1; echo PWNED', 'a\\b $HOME', '', '-n'];
+    const templates: [string, (v: string) => string][] = [
+      ['printf %s ${version}', (v) => v],
+      ['printf %s "v=${version}!"', (v) => `v=${v}!`],
+      ["printf %s 'v=${version}!'", (v) => `v=${v}!`],
+      ['printf %s "v=$(printf %s "${version}")"', (v) => `v=${v}`],
+    ];
     for (const version of nasty) {
-      for (const template of ['printf %s ${version}', 'printf %s "v=${version}!"', "printf %s 'v=${version}!'"]) {
-        const cmd = interpolateCommand(template, { ...vars, version });
-        const out = execFileSync('/bin/sh', ['-c', cmd], { encoding: 'utf8' });
-        const expected = template.includes('v=') ? `v=${version}!` : version;
-        expect({ template, version, out }).toEqual({ template, version, out: expected });
+      const v = { ...vars, version };
+      for (const [template, expected] of templates) {
+        const out = execFileSync('/bin/sh', ['-c', interpolateCommand(template, v)], { encoding: 'utf8', env: exportedEnv(v) });
+        expect({ template, version, out }).toEqual({ template, version, out: expected(version) });
       }
     }
+  });
+  it('never writes a secret into the command text', () => {
+    const cmd = interpolateCommand('curl -H "Authorization: Bearer ${env.TOKEN}" x', { ...vars, env: { TOKEN: 's3cr3t' } });
+    expect(cmd).not.toContain('s3cr3t');
   });
   it('inserts values as they are into URLs and paths', () => {
     expect(interpolateText('dist/app-${version}.tar', { ...vars, version: '1.2.3' })).toBe('dist/app-1.2.3.tar');

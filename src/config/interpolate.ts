@@ -1,10 +1,12 @@
 /**
  * `${version}`, `${git.sha}`, `${git.branch}`, `${run.dir}`, `${gate}`, `${env.NAME}` in commands,
- * URLs and paths. In shell commands every value is shell-quoted, so a VERSION like `1.0; rm -rf /`
- * is one argument, never code. The same values are exported as SHIPGATE_* environment variables.
+ * URLs and paths. Values never become shell text: in a command each variable is rewritten into a
+ * quoted reference to the environment variable that carries it (`${version}` → `"${SHIPGATE_VERSION}"`),
+ * so the shell expands it as data — a VERSION like `1.0; rm -rf /` is one argument, never code, in
+ * any quoting context — and secrets passed as `${env.TOKEN}` never appear in logged commands.
  */
-import { quote } from 'shell-quote';
 import { ShipgateError } from '../errors.js';
+import type { ProbeConfig } from './types.js';
 
 export interface Vars {
   version: string;
@@ -58,25 +60,31 @@ function lookup(name: string, vars: Vars): string {
   throw new InterpolationError(`unknown variable \${${name}}; ${VARIABLE_HINT}`);
 }
 
-/** Inside "…" the shell still expands `$`, backquotes and `\`: escape those (and the quote itself). */
-function escapeInDoubleQuotes(v: string): string {
-  return v.replace(/[\\$`"]/g, '\\$&');
-}
+const ENV_OF: Record<string, string> = {
+  version: 'SHIPGATE_VERSION',
+  'git.sha': 'SHIPGATE_GIT_SHA',
+  'git.branch': 'SHIPGATE_GIT_BRANCH',
+  'run.dir': 'SHIPGATE_RUN_DIR',
+  gate: 'SHIPGATE_GATE',
+};
 
-/** Inside '…' nothing is special but the closing quote: close, add an escaped quote, reopen. */
-function escapeInSingleQuotes(v: string): string {
-  return v.replace(/'/g, `'\\''`);
+/** The environment variable a command reads for `${name}`; checks now that it will be set. */
+function envNameFor(name: string, vars: Vars): string {
+  lookup(name, vars);
+  return ENV_OF[name] ?? name.slice(4);
 }
 
 /**
- * Interpolate into a shell command so that every value stays data. The command is scanned the way
- * /bin/sh reads quotes: a `${…}` outside quotes becomes one shell-quoted word; inside double or
- * single quotes the value is escaped for that context (`"v=${version}"` with a version of
- * `$(touch pwned)` prints the text, it does not run it).
+ * Interpolate into a shell command. The command is scanned the way /bin/sh reads quotes, and each
+ * `${…}` becomes a reference fitting its context: `"${VAR}"` outside quotes, `${VAR}` inside double
+ * quotes, `'"${VAR}"'` inside single quotes. Parameter expansion output is never parsed again as
+ * shell code, so no value can run as a command.
  */
 export function interpolateCommand(text: string, vars: Vars): string {
   let out = '';
   let quote: '' | "'" | '"' = '';
+  // `$(…)` opens a fresh quoting context, even inside double quotes.
+  const outer: ('' | "'" | '"')[] = [];
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (ch === '\\' && quote !== "'") {
@@ -84,11 +92,23 @@ export function interpolateCommand(text: string, vars: Vars): string {
       i++;
       continue;
     }
+    if (ch === '$' && text[i + 1] === '(' && quote !== "'") {
+      out += '$(';
+      outer.push(quote);
+      quote = '';
+      i++;
+      continue;
+    }
+    if (ch === ')' && quote === '' && outer.length) {
+      out += ch;
+      quote = outer.pop()!;
+      continue;
+    }
     if (ch === '$' && text[i + 1] === '{') {
       const end = text.indexOf('}', i + 2);
       if (end !== -1) {
-        const value = lookup(text.slice(i + 2, end).trim(), vars);
-        out += quote === '"' ? escapeInDoubleQuotes(value) : quote === "'" ? escapeInSingleQuotes(value) : quoteWord(value);
+        const ref = `\${${envNameFor(text.slice(i + 2, end).trim(), vars)}}`;
+        out += quote === '"' ? ref : quote === "'" ? `'"${ref}"'` : `"${ref}"`;
         i = end;
         continue;
       }
@@ -97,10 +117,6 @@ export function interpolateCommand(text: string, vars: Vars): string {
     out += ch;
   }
   return out;
-}
-
-function quoteWord(v: string): string {
-  return v === '' ? "''" : quote([v]);
 }
 
 /** Interpolate into a URL, path or other non-shell text: values inserted as they are. */
@@ -118,4 +134,14 @@ export function exportedEnv(vars: Vars): Record<string, string> {
   };
   if (vars.gate) env.SHIPGATE_GATE = vars.gate;
   return env;
+}
+
+/** A probe with `${…}` resolved in its URL, header values and body. */
+export function interpolateProbe(p: ProbeConfig, vars: Vars): ProbeConfig {
+  return {
+    ...p,
+    url: interpolateText(p.url, vars),
+    headers: Object.fromEntries(Object.entries(p.headers).map(([k, v]) => [k, interpolateText(v, vars)])),
+    body: p.body === undefined ? undefined : interpolateText(p.body, vars),
+  };
 }

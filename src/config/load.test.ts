@@ -129,6 +129,45 @@ gates:
     expect(issues[0]).toMatchObject({ code: 'CONFIG_EMPTY_GATE', path: 'gates.a' });
   });
 
+  it('refuses settings that would quietly judge nothing', async () => {
+    const rules = (await issuesOf(`
+gates:
+  sign: { manual: { checklist: [x] }, run: "false" }
+  cov: { run: make, expect: ["coverage.lines >= 80%"] }
+`)).issues;
+    const ruleCodes = Object.fromEntries(rules.map((i) => [i.path, i.code]));
+    expect(ruleCodes['gates.sign.run']).toBe('CONFIG_VALUE');
+    expect(ruleCodes['gates.cov.expect']).toBe('CONFIG_EXPECT');
+    const { issues } = await issuesOf(`
+gates:
+  slow: { run: echo, timeout: 30d }
+  zero: { run: echo, timeout: 0s }
+baseline: { runs: 3, min-runs: 5, warn: 30%, fail: 20% }
+quarantine: [{ tests: "a::b", reason: r, until: "2026-02-30" }]
+`);
+    const byPath = Object.fromEntries(issues.map((i) => [i.path, i.code]));
+    expect(byPath['gates.slow.timeout']).toBe('CONFIG_DURATION');
+    expect(byPath['gates.zero.timeout']).toBe('CONFIG_DURATION');
+    expect(byPath['quarantine[0].until']).toBe('CONFIG_VALUE');
+    expect(issues.filter((i) => i.path === 'baseline').map((i) => i.message).join('\n')).toMatch(/min-runs[\s\S]*warn/);
+  });
+
+  it('refuses a configuration without gates', async () => {
+    const { issues } = await issuesOf('gates: {}\n');
+    expect(issues[0]).toMatchObject({ code: 'CONFIG_EMPTY', path: 'gates' });
+  });
+
+  it('refuses a YAML alias bomb instead of expanding it', async () => {
+    const lines = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    let prev = 'a';
+    for (const n of 'bcdefgh') {
+      lines.push(`${n}: &${n} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+      prev = n;
+    }
+    const { issues } = await issuesOf(`${lines.join('\n')}\ngates:\n  x: { run: echo }\n`);
+    expect(issues[0]!.code).toBe('CONFIG_YAML');
+  });
+
   it('says when the file is missing', async () => {
     await expect(loadConfig({ file: '/nonexistent/shipgate.yml' })).rejects.toMatchObject({ code: 'CONFIG_NOT_FOUND' });
   });

@@ -72,7 +72,18 @@ function parseYaml(file: string, text: string): Parsed {
         : 'check the indentation (spaces, not tabs) and that every quote and bracket is closed',
     });
   }
-  return { value: issues.length ? undefined : doc.toJS({ maxAliasCount: 100 }), locator, issues };
+  if (issues.length) return { value: undefined, locator, issues };
+  try {
+    return { value: doc.toJS({ maxAliasCount: 100 }), locator, issues };
+  } catch (e) {
+    // A "billion laughs" of aliases, or an alias to nothing: refuse it rather than expand it.
+    const message = (e as Error).message;
+    return {
+      value: undefined,
+      locator,
+      issues: [{ code: 'CONFIG_YAML', message: `cannot expand the YAML: ${message}`, path: '', location: { file, line: 1, col: 1 }, hint: 'use fewer aliases (*name); at most 100 are expanded' }],
+    };
+  }
 }
 
 async function parseModule(file: string): Promise<Parsed> {

@@ -16,13 +16,12 @@ import type {
   Severity,
 } from './types.js';
 import type { EvidenceFormat } from '../evidence/model.js';
-import type { UserConfig, UserProbe } from './schema.js';
+import { PROBE_METHODS, type UserConfig, type UserProbe } from './schema.js';
 import { parseDuration, parseSize } from './values.js';
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 const DEFAULT_READY_TIMEOUT_MS = 30_000;
 const DEFAULT_READY_INTERVAL_MS = 250;
-const PROBE_METHODS = ['get', 'post', 'put', 'delete', 'head'] as const;
 
 const ms = (d: string | undefined): number | undefined => (d === undefined ? undefined : parseDuration(d));
 const bytes = (s: string | number | undefined): number | undefined => (s === undefined ? undefined : parseSize(s));

@@ -5,12 +5,12 @@
 import type { ConfigIssue } from '../errors.js';
 import { findCycle } from '../plan/graph.js';
 import { compileExpectation, ExpectSyntaxError } from '../policy/expect-parse.js';
+import { toRegExp } from '../util/regex.js';
 import { unknownVariables, VARIABLE_HINT } from './interpolate.js';
 import { suggest } from './issues.js';
 import { formatPath, type FieldPath, type Locator } from './locate.js';
-import type { UserConfig, UserProbe } from './schema.js';
+import { PROBE_METHODS, type UserConfig, type UserProbe } from './schema.js';
 
-const PROBE_METHODS = ['get', 'post', 'put', 'delete', 'head'] as const;
 
 export function checkRules(cfg: UserConfig, loc: Locator): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -34,13 +34,19 @@ export function checkRules(cfg: UserConfig, loc: Locator): ConfigIssue[] {
       if (!URL.canParse(url.replace(/\$\{[^}]*\}/g, '0'))) push('CONFIG_VALUE', `not a URL: ${JSON.stringify(url)}`, [...path, method]);
     }
     const patterns = p['body-matches'] === undefined ? [] : [p['body-matches']].flat();
-    patterns.forEach((re, i) => {
-      try {
-        new RegExp(re);
-      } catch (e) {
-        push('CONFIG_VALUE', `not a regular expression: ${(e as Error).message}`, [...path, 'body-matches', ...(Array.isArray(p['body-matches']) ? [i] : [])]);
-      }
-    });
+    patterns.forEach((re, i) => checkRegex(re, [...path, 'body-matches', ...(Array.isArray(p['body-matches']) ? [i] : [])]));
+    for (const [name, expected] of Object.entries(p.header ?? {})) {
+      if (/^\/.*\/[a-z]*$/s.test(expected)) checkRegex(expected, [...path, 'header', name]);
+    }
+    for (const [name, value] of Object.entries(p.headers ?? {})) checkVars(value, [...path, 'headers', name]);
+    if (typeof p.body === 'string') checkVars(p.body, [...path, 'body']);
+  };
+  const checkRegex = (src: string, path: FieldPath) => {
+    try {
+      toRegExp(src);
+    } catch (e) {
+      push('CONFIG_VALUE', `not a regular expression: ${(e as Error).message}`, path);
+    }
   };
 
   for (const [id, svc] of Object.entries(cfg.services ?? {})) {
@@ -72,6 +78,20 @@ export function checkRules(cfg: UserConfig, loc: Locator): ConfigIssue[] {
         );
       }
     });
+    if (gate.manual) {
+      const extra = (['run', 'services', 'probes', 'artifacts', 'reports', 'expect', 'retry'] as const).filter((k) => gate[k] !== undefined);
+      if (extra.length) {
+        push(
+          'CONFIG_VALUE',
+          `a manual gate is a sign-off only; it cannot also have ${extra.map((k) => `\`${k}\``).join(', ')}`,
+          ['gates', id, extra[0]!],
+          'put the automated part in a gate of its own and make the manual gate need it',
+        );
+      }
+    }
+    if ((gate.expect?.length ?? 0) > 0 && (gate.reports?.length ?? 0) === 0) {
+      push('CONFIG_EXPECT', `gate "${id}" has \`expect\` but no \`reports\` to judge it on`, ['gates', id, 'expect'], 'declare the report files the expectations are about under `reports:`');
+    }
     const doesSomething =
       gate.run !== undefined ||
       (gate.probes?.length ?? 0) > 0 ||
@@ -93,6 +113,10 @@ export function checkRules(cfg: UserConfig, loc: Locator): ConfigIssue[] {
         push(e.code, e.message, ['gates', id, 'expect', i], e.hint, e.column - 1);
       }
     });
+  }
+
+  if (Object.keys(cfg.gates).length === 0) {
+    push('CONFIG_EMPTY', 'no gates: a release gate needs at least one gate', ['gates'], 'declare gates under `gates:` (see the README quickstart)');
   }
 
   const cycle = findCycle(Object.fromEntries(Object.entries(cfg.gates).map(([id, g]) => [id, { needs: (g.needs ?? []).filter((n) => n !== id) }])));

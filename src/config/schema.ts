@@ -5,9 +5,13 @@
  */
 import { z } from 'zod';
 import { EVIDENCE_FORMATS } from '../evidence/model.js';
+import { validateUntil } from '../policy/quarantine.js';
 import { DURATION_HINT, SIZE_HINT, parseDuration, parseSize } from './values.js';
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** Timers in Node hold at most 2^31-1 ms (about 24.8 days); longer ones would fire at once. */
+const MAX_DURATION_MS = 2 ** 31 - 1;
 
 const duration = z
   .string()
@@ -15,6 +19,10 @@ const duration = z
     message: `not a duration; ${DURATION_HINT}`,
     params: { code: 'CONFIG_DURATION' },
   })
+  .refine((s) => {
+    const ms = parseDuration(s);
+    return ms === undefined || (ms > 0 && ms <= MAX_DURATION_MS);
+  }, { message: 'a duration must be more than 0 and at most 24d', params: { code: 'CONFIG_DURATION' } })
   .meta({ description: 'A duration: 250ms, 30s, 5m, 1h30m', examples: ['30s', '10m'] });
 
 const size = z
@@ -55,7 +63,7 @@ export const serviceSchema = z.strictObject({
   ready: readySchema.optional(),
 });
 
-const PROBE_METHODS = ['get', 'post', 'put', 'delete', 'head'] as const;
+export const PROBE_METHODS = ['get', 'post', 'put', 'delete', 'head'] as const;
 
 export const probeSchema = z
   .strictObject({
@@ -153,9 +161,14 @@ export const quarantineSchema = z.strictObject({
   reason: z.string().min(1),
   until: z
     .string()
-    .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'not a date; write YYYY-MM-DD', params: { code: 'CONFIG_VALUE' } })
+    .refine((s) => validateUntil(s) === undefined, {
+      message: 'not a date: write YYYY-MM-DD (through that day, UTC) or a full ISO timestamp with a zone',
+      params: { code: 'CONFIG_VALUE' },
+    })
     .optional(),
 });
+
+const pctValue = (p: string | number | undefined): number | undefined => (p === undefined ? undefined : typeof p === 'number' ? p : Number(p.replace('%', '')));
 
 export const baselineSchema = z.strictObject({
   branch: z.string().optional().meta({ description: 'Branch whose READY runs make the baseline (default main)' }),
@@ -169,7 +182,15 @@ export const baselineSchema = z.strictObject({
       z.strictObject({ direction: z.enum(['lower', 'higher']).optional(), warn: percent.optional(), fail: percent.optional() }),
     )
     .optional(),
-});
+})
+  .refine((b) => (b['min-runs'] ?? 3) <= (b.runs ?? 5), {
+    message: '`min-runs` is larger than `runs`: the baseline could never have enough runs, so drift would never be judged',
+    params: { code: 'CONFIG_VALUE' },
+  })
+  .refine((b) => [b, ...Object.values(b.metrics ?? {})].every((m) => (pctValue(m.warn) ?? 10) <= (pctValue(m.fail) ?? 20)), {
+    message: '`warn` is above `fail`: a regression would fail before it could warn, or never fail',
+    params: { code: 'CONFIG_VALUE' },
+  });
 
 export const rollbackStepSchema = z
   .strictObject({

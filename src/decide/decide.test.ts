@@ -32,8 +32,8 @@ describe('decide', () => {
     const strict = decide({ ...base, gates, strict: true });
     expect(strict.result).toBe('BLOCKED');
     expect(strict.blockers[0]).toContain('build: skipped (local only)');
-    expect(decide({ ...base, gates: [v('opt', 'skip', 'warn')], strict: true }).result).toBe('READY');
-    expect(decide({ ...base, gates: [{ ...v('live', 'skip', 'block', 'optional; enable with --with live'), optional: true }], strict: true }).result).toBe('READY');
+    expect(decide({ ...base, gates: [v('a', 'pass'), v('opt', 'skip', 'warn')], strict: true }).result).toBe('READY');
+    expect(decide({ ...base, gates: [v('a', 'pass'), { ...v('live', 'skip', 'block', 'optional; enable with --with live'), optional: true }], strict: true }).result).toBe('READY');
   });
 
   it('blocks on a failed requirement and names the tests', () => {
@@ -44,6 +44,12 @@ describe('decide', () => {
     const d = decide({ ...base, gates: [v('a', 'pass')], requirements: [req] });
     expect(d.result).toBe('BLOCKED');
     expect(d.blockers[0]).toBe('requirement api: tests/x::* (no such test ran), t::a failed, t::b did not run');
+  });
+
+  it('is never READY when no gate ran', () => {
+    const d = decide({ ...base, gates: [v('a', 'skip', 'block', 'CI only'), v('b', 'skip', 'warn', 'local only')] });
+    expect(d.result).toBe('BLOCKED');
+    expect(d.blockers[0]).toMatch(/^no gate ran/);
   });
 
   it('never reads READY after an interruption', () => {

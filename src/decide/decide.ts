@@ -2,7 +2,8 @@
  * Verdicts → the decision. Pure. The rules that make it trustworthy live here, in one place:
  * a failed or pending blocking gate blocks; a blocking gate that could not run blocks; a skipped
  * blocking gate is named, and blocks under --strict; a failed blocking requirement blocks; an
- * interrupted run never reads READY. Optional gates that were not enabled never block.
+ * interrupted run never reads READY, nor does a run in which no gate ran. Optional gates that
+ * were not enabled never block.
  */
 import type { Decision, GateVerdict, RequirementVerdict } from './types.js';
 
@@ -45,6 +46,8 @@ export function decide(input: DecideInput): Decision {
   const blockers: string[] = [];
   const warnings: string[] = [];
   if (input.interrupted) blockers.push('the run was interrupted before it finished');
+  // Nothing checked is not evidence of anything: a run in which every gate was skipped cannot be READY.
+  if (!input.gates.some((g) => g.status !== 'skip')) blockers.push('no gate ran: every gate was left out of this run, so nothing was checked');
   for (const g of input.gates) {
     const b = blockerFor(g, input.strict);
     if (b) blockers.push(b);

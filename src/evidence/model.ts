@@ -52,6 +52,9 @@ export const EVIDENCE_FORMATS: readonly EvidenceFormat[] = [
   'prometheus',
 ];
 
+/** Formats whose reports hold test results (a gate declaring one is a test gate). */
+export const TEST_FORMATS: readonly EvidenceFormat[] = ['junit', 'tap', 'go-test-json'];
+
 export type TestStatus = 'passed' | 'failed' | 'error' | 'skipped';
 
 export interface TestResult {

@@ -9,6 +9,7 @@ import type { Check } from '../decide/types.js';
 import { formatDuration } from '../util/duration-format.js';
 import { formatBytes } from '../util/size-format.js';
 import { sleep } from '../util/sleep.js';
+import { toRegExp } from '../util/regex.js';
 
 /** Without a latency bound, a request that has not answered in this long is a failure. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -44,11 +45,6 @@ export function requestTimeoutMs(p: ProbeConfig): number {
   return p.maxLatencyMs !== undefined ? Math.max(1000, 2 * p.maxLatencyMs) : DEFAULT_REQUEST_TIMEOUT_MS;
 }
 
-/** `/re/flags` → RegExp; anything else is a plain pattern source. Throws on an invalid pattern. */
-export function toRegExp(src: string): RegExp {
-  const m = /^\/(.*)\/([dgimsuvy]*)$/s.exec(src);
-  return m ? new RegExp(m[1] ?? '', m[2]) : new RegExp(src);
-}
 
 /** `data.items[0].id` → ['data', 'items', 0, 'id']; also accepts `a["b.c"]`. */
 export function parseJsonPath(path: string): (string | number)[] {

@@ -256,9 +256,11 @@ describe('countTests and defaultTestChecks', () => {
     expect(defaultTestChecks(emptyEvidence(), [], { declaredTestReports: true })[0]?.ok).toBe(false);
   });
 
-  it('lets the user\'s expect replace a default', () => {
+  it('lets the user\'s expect replace a default, but tests.total never replaces "at least one test ran"', () => {
     const user = ['tests.total >= 17', 'tests.failed <= 1'].map(parseExpectation);
-    expect(defaultTestChecks(ev, user, ctx).map((c) => c.check)).toEqual(['tests.errors == 0']);
+    expect(defaultTestChecks(ev, user, ctx).map((c) => c.check)).toEqual(['tests.executed >= 1', 'tests.errors == 0']);
+    const skippedOnly = evidence({ tests: [test('s::a', 'skipped'), test('s::b', 'skipped')], reports: [junit] });
+    expect(defaultTestChecks(skippedOnly, [parseExpectation('tests.total >= 2')], ctx)[0]).toMatchObject({ check: 'tests.executed >= 1', ok: false });
     expect(defaultTestChecks(ev, [parseExpectation('tests.errors <= 3'), parseExpectation('tests.executed >= 2')], ctx).map((c) => c.check)).toEqual(['tests.failed == 0']);
   });
 

@@ -60,6 +60,23 @@ describe('judgeGate', () => {
     expect(v2.warnings.join('\n')).toContain('expired');
   });
 
+  it('lets a runner\'s non-zero exit pass when every failure it reports is quarantined, and only then', () => {
+    const q = quarantineMatcher([{ tests: ['s::flaky'], reason: 'ticket 1', origin: 'config' }], new Date('2026-01-01'));
+    const exit1 = [{ check: 'command exit code', expected: '0', actual: '1', ok: false }];
+    const v = judgeGate(gate(), passedRun([t('a', 'passed'), t('flaky', 'failed')], { status: 'failed', checks: exit1 }), { quarantine: q });
+    expect(v.status).toBe('pass');
+    expect(v.checks[0]).toMatchObject({ ok: true, message: 'exit code 1 is explained by 1 quarantined failure' });
+    const alsoReal = judgeGate(gate(), passedRun([t('real', 'failed'), t('flaky', 'failed')], { status: 'failed', checks: exit1 }), { quarantine: q });
+    expect(alsoReal.status).toBe('fail');
+    const killed = [{ check: 'command exit code', expected: '0', actual: 'killed by SIGKILL', ok: false }];
+    expect(judgeGate(gate(), passedRun([t('flaky', 'failed')], { status: 'failed', checks: killed }), { quarantine: q }).status).toBe('fail');
+  });
+
+  it('judges expectations even when no report produced evidence', () => {
+    const v = judgeGate(gate({ expect: ['tests.total >= 1'] }), { id: 'g', status: 'passed', durationMs: 1, attempts: 1, checks: [] });
+    expect(v.status).toBe('fail');
+  });
+
   it('evaluates expect and warns when over budget', () => {
     const v = judgeGate(gate({ expect: ['tests.total >= 3'], budgetMs: 5 }), passedRun([t('a', 'passed')]));
     expect(v.status).toBe('fail');

@@ -2,13 +2,14 @@
  * A gate's outcome judged against policy: its checks (run facts, report problems, expectations,
  * fail-closed defaults, drift), quarantine and flakiness → one verdict. Pure.
  */
-import type { GateConfig, Severity } from '../config/types.js';
+import type { GateConfig } from '../config/types.js';
 import { formatDuration } from '../util/duration-format.js';
-import type { Check, GateOutcome, GateStatus, GateVerdict } from '../decide/types.js';
-import type { Evidence, TestResult } from '../evidence/model.js';
+import type { Check, GateOutcome, GateVerdict } from '../decide/types.js';
+import { emptyEvidence, TEST_FORMATS, type Evidence, type TestResult } from '../evidence/model.js';
 import { countTests, defaultTestChecks, evaluate, type BaselineInput, type EvalContext } from './expect-eval.js';
 import { parseExpectation, type Expectation } from './expect-parse.js';
 import { isExempt, type QuarantineMatch } from './quarantine.js';
+import { failedStatus } from './severity.js';
 
 export interface JudgeContext {
   quarantine?(testId: string): QuarantineMatch | undefined;
@@ -18,11 +19,7 @@ export interface JudgeContext {
   approveCommand?(gate: string): string;
 }
 
-const TEST_FORMATS = new Set(['junit', 'tap', 'go-test-json']);
 
-function failedStatus(severity: Severity): GateStatus {
-  return severity === 'block' ? 'fail' : severity;
-}
 
 function reportChecks(ev: Evidence): Check[] {
   return ev.reports
@@ -64,6 +61,20 @@ function failureReason(v: GateVerdict, blocking: Check[]): string | undefined {
   return first.message && !first.ok && first.check.startsWith('tests.') ? first.message : `${first.check}: expected ${first.expected}, got ${first.actual}`;
 }
 
+/**
+ * Test runners exit non-zero when any test fails, quarantined or not. When the report was read and
+ * every failure in it is quarantined, that exit code says nothing more than the quarantine already
+ * accounts for, so it must not block on its own.
+ */
+function explainExitByQuarantine(v: GateVerdict): void {
+  const n = v.counts;
+  if (!n || n.quarantined === 0 || n.failed > 0 || n.errors > 0) return;
+  const i = v.checks.findIndex((c) => c.check === 'command exit code' && !c.ok && /^\d+$/.test(c.actual));
+  if (i === -1) return;
+  const c = v.checks[i]!;
+  v.checks[i] = { ...c, ok: true, message: `exit code ${c.actual} is explained by ${n.quarantined} quarantined failure${n.quarantined === 1 ? '' : 's'}` };
+}
+
 export function judgeGate(gate: GateConfig, outcome: GateOutcome, ctx: JudgeContext = {}): GateVerdict {
   const base: GateVerdict = {
     id: gate.id,
@@ -93,12 +104,13 @@ export function judgeGate(gate: GateConfig, outcome: GateOutcome, ctx: JudgeCont
       return { ...base, status: 'pending', logPath: undefined, approveCommand: ctx.approveCommand?.(gate.id) };
   }
 
-  const ev = outcome.evidence;
+  // Expectations are judged even when no report produced evidence: they then fail, saying why.
+  const ev = outcome.evidence ?? (gate.expect.length ? emptyEvidence() : undefined);
   if (ev) {
     const evalCtx: EvalContext = {
       baseline: ctx.baseline,
       quarantined: ctx.quarantine,
-      declaredTestReports: ev.reports.some((r) => r.format !== undefined && TEST_FORMATS.has(r.format)),
+      declaredTestReports: ev.reports.some((r) => r.format !== undefined && TEST_FORMATS.includes(r.format)),
     };
     base.checks.push(...reportChecks(ev), ...expectationChecks(gate, ev, evalCtx));
     if (ev.tests.length || evalCtx.declaredTestReports) base.counts = countTests(ev.tests, ctx.quarantine);
@@ -109,6 +121,7 @@ export function judgeGate(gate: GateConfig, outcome: GateOutcome, ctx: JudgeCont
       if (q?.expired) base.warnings.push(`quarantine of ${t.id} expired on ${q.rule.until}; its failure blocks again`);
     }
     for (const f of ctx.newlyFlaky?.(ev.tests) ?? []) base.warnings.push(`newly flaky: ${f.testId} (${f.why})`);
+    explainExitByQuarantine(base);
   }
 
   // A check may carry its own lower severity (a drift check without enough history only warns).
@@ -119,7 +132,9 @@ export function judgeGate(gate: GateConfig, outcome: GateOutcome, ctx: JudgeCont
     // A passing check can still have something to say (a drift check without enough history yet).
     else if (c.ok && c.severity === 'warn' && c.message) base.warnings.push(c.message);
   }
-  const failed = outcome.status === 'failed' || outcome.status === 'timed-out' || blocking.length > 0;
+  // Every failed outcome carries the failing check that says why (the gate task guarantees it),
+  // so the checks decide, after the quarantine had its say about the exit code.
+  const failed = outcome.status === 'timed-out' || blocking.length > 0;
   if (failed) {
     return { ...base, status: failedStatus(gate.severity), reason: outcome.reason ?? failureReason(base, blocking) };
   }

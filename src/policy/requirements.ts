@@ -9,13 +9,11 @@ import type { RequirementStatus, RequirementVerdict } from '../decide/types.js';
 import type { TestResult } from '../evidence/model.js';
 import { matchTestPattern } from '../evidence/testid.js';
 import { describeQuarantine, type QuarantineMatch } from './quarantine.js';
+import { failedStatus } from './severity.js';
 
 /** Placed in `unmatched` when a requirement lists no patterns at all: it maps nothing, so it proves nothing. */
 export const NO_PATTERNS = '(no test patterns declared)';
 
-function failedStatus(severity: RequirementConfig['severity']): RequirementStatus {
-  return severity === 'block' ? 'fail' : severity;
-}
 
 /**
  * Judge each requirement against the tests of this run. A mapped test that failed but is under a

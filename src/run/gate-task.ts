@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { GateConfig } from '../config/types.js';
-import { exportedEnv, interpolateCommand, interpolateText, InterpolationError, type Vars } from '../config/interpolate.js';
+import { exportedEnv, interpolateCommand, interpolateProbe, interpolateText, InterpolationError, type Vars } from '../config/interpolate.js';
 import { formatDuration } from '../util/duration-format.js';
 import type { Check, GateOutcome } from '../decide/types.js';
 import { collectEvidence } from '../evidence/collect.js';
@@ -15,13 +15,8 @@ import { runProbe } from '../gates/probe.js';
 import { runCommand, tailFile } from './process.js';
 import type { ServicePool } from './services.js';
 import { sleep } from '../util/sleep.js';
+import { judgeManual, type ApprovalRecord } from '../policy/manual.js';
 
-export interface Approval {
-  by: string;
-  at: string;
-  evidence?: string;
-  note?: string;
-}
 
 export interface GateTaskContext {
   vars: Vars;
@@ -29,9 +24,7 @@ export interface GateTaskContext {
   pool: ServicePool;
   /** Environment every process starts from (process.env, minus nothing). */
   baseEnv: Record<string, string>;
-  findApproval?(gate: string): Promise<Approval | undefined>;
-  /** Command a user runs to approve a manual gate (for the PENDING message). */
-  approveCommand?(gate: string): string;
+  findApproval?(gate: string): Promise<ApprovalRecord | undefined>;
   onOutput?(gate: string, chunk: string): void;
   graceMs?: number;
   logTailLines?: number;
@@ -64,25 +57,7 @@ function hasFailingTests(ev: Evidence | undefined): boolean {
 
 async function manualOutcome(gate: GateConfig, ctx: GateTaskContext, startedAt: string): Promise<GateOutcome> {
   const approval = await ctx.findApproval?.(gate.id);
-  const base = { id: gate.id, startedAt, durationMs: 0, attempts: 0 };
-  if (!approval) {
-    return {
-      ...base,
-      status: 'pending',
-      reason: `awaiting approval for ${ctx.vars.version}${ctx.vars.gitSha ? ` @ ${ctx.vars.gitSha.slice(0, 12)}` : ''}`,
-      checks: gate.manual!.checklist.map((item) => ({ check: `checklist: ${item}`, expected: 'confirmed by an approver', actual: 'not yet approved', ok: false })),
-    };
-  }
-  const checks: Check[] = [
-    { check: 'approval', expected: `approved for ${ctx.vars.version}`, actual: `approved by ${approval.by} at ${approval.at}`, ok: true },
-  ];
-  if (gate.manual!.evidence === 'required') {
-    checks.push({ check: 'approval evidence', expected: 'evidence attached', actual: approval.evidence ?? 'none', ok: !!approval.evidence });
-  }
-  if (gate.manual!.approvers && !gate.manual!.approvers.includes(approval.by)) {
-    checks.push({ check: 'approver', expected: `one of ${gate.manual!.approvers.join(', ')}`, actual: approval.by, ok: false });
-  }
-  return { ...base, status: checks.every((c) => c.ok) ? 'passed' : 'failed', checks };
+  return { id: gate.id, startedAt, durationMs: 0, attempts: 0, ...judgeManual(gate.manual!, approval, ctx.vars.version, ctx.vars.gitSha) };
 }
 
 export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateTaskContext, signal: AbortSignal): Promise<GateOutcome> {
@@ -193,7 +168,7 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
     for (const probe of gate.probes) {
       if (signal.aborted) return outcome('cancelled', { attempts, reason: 'interrupted' });
       try {
-        checks.push(...(await runProbe({ ...probe, url: interpolateText(probe.url, vars) }, { signal: abortBoth })));
+        checks.push(...(await runProbe(interpolateProbe(probe, vars), { signal: abortBoth })));
       } catch (e) {
         checks.push({ check: `${probe.method} ${probe.url}`, expected: 'probe runs', actual: (e as Error).message, ok: false });
       }

@@ -37,3 +37,8 @@ export async function defaultVersion(cwd: string, info: GitInfo): Promise<string
   }
   return '0.0.0-unversioned';
 }
+
+/** The full sha of a revision (`abc123`, a tag, `HEAD~1`), or undefined when git does not know it. */
+export function resolveCommit(cwd: string, rev: string): Promise<string | undefined> {
+  return git(cwd, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
+}

@@ -4,6 +4,7 @@
  * A thin layer over the Store so that run.ts never builds queries.
  */
 import type { Config } from '../config/types.js';
+import { StoreError } from '../errors.js';
 import { interpolateText, InterpolationError } from '../config/interpolate.js';
 import type { Decision, GateOutcome } from '../decide/types.js';
 import type { Metric } from '../evidence/model.js';
@@ -27,14 +28,20 @@ export interface History {
 }
 
 /** Where history lives: SHIPGATE_DATABASE_URL, else `store.url` (with `${env.NAME}` resolved), else `.shipgate/shipgate.db` beside the config. */
-export async function openConfiguredStore(config: Config, opts: { url?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Store> {
+export async function openConfiguredStore(config: Config, opts: { url?: string; env?: NodeJS.ProcessEnv; ci?: boolean } = {}): Promise<Store> {
   const env = opts.env ?? process.env;
   let configured: string | undefined;
   try {
     configured = config.store.url ? interpolateText(config.store.url, { version: '', gitSha: '', gitBranch: '', runDir: '', env }) : undefined;
   } catch (e) {
-    // `url: ${env.DB_URL}` with DB_URL unset (a developer's machine): use the local SQLite file.
     if (!(e instanceof InterpolationError)) throw e;
+    // In CI a missing secret must not quietly split history into a throwaway local file; on a
+    // developer's machine (DB_URL unset) the local SQLite file is what is wanted.
+    if (opts.ci) {
+      throw new StoreError('STORE_URL', `store.url uses a variable that is not set: ${e.message}`, {
+        hint: 'set it in the CI environment (history would otherwise go to a local file no other run sees)',
+      });
+    }
   }
   const location = storeLocation(config.rootDir, configured, opts.url === undefined ? env : { ...env, SHIPGATE_DATABASE_URL: opts.url });
   return openStore(location);
@@ -55,7 +62,7 @@ export function metricsOf(outcome: GateOutcome): Metric[] {
   return out;
 }
 
-export async function openHistory(config: Config, opts: { url?: string; env?: NodeJS.ProcessEnv } = {}): Promise<History> {
+export async function openHistory(config: Config, opts: { url?: string; env?: NodeJS.ProcessEnv; ci?: boolean } = {}): Promise<History> {
   const store = await openConfiguredStore(config, opts);
   const project = config.name;
   return {

@@ -14,6 +14,7 @@ import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ShipgateError } from '../errors.js';
 import { groupGone, isGone, listProcesses, signalQuietly, treeAndGroup } from './proc-table.js';
+import { sleep } from '../util/sleep.js';
 
 export interface CommandOptions {
   /** A shell command, run with /bin/sh -c. */
@@ -60,7 +61,6 @@ const KILL_WAIT_MS = 10_000;
 const PIPE_DRAIN_MS = 2000;
 const POLL_MS = 25;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function waitAllGone(pids: Iterable<number>, pgid: number, deadline: number): Promise<boolean> {
   const pending = new Set(pids);

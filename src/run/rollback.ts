@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import type { Config } from '../config/types.js';
-import { exportedEnv, interpolateCommand, interpolateText, type Vars } from '../config/interpolate.js';
+import { exportedEnv, interpolateCommand, interpolateProbe, type Vars } from '../config/interpolate.js';
 import type { Check } from '../decide/types.js';
 import { runProbe } from '../gates/probe.js';
 import { runCommand } from './process.js';
@@ -61,7 +61,7 @@ export async function runRollback(
           : { check: 'command exit code', expected: '0', actual: res.exitCode === null ? `killed by ${res.signal}` : String(res.exitCode), ok: res.exitCode === 0 },
       ];
     } else {
-      checks = await runProbe({ ...step.probe!, url: interpolateText(step.probe!.url, vars) }, { signal: opts.signal });
+      checks = await runProbe(interpolateProbe(step.probe!, vars), { signal: opts.signal });
     }
     const result: StepResult = { index: i + 1, title: step.title, ok: checks.every((c) => c.ok), durationMs: Math.round(performance.now() - t0), checks, logPath };
     steps.push(result);

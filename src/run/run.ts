@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import { shellQuote } from '../util/shell.js';
 import { loadConfig } from '../config/load.js';
@@ -12,10 +12,11 @@ import type { Config } from '../config/types.js';
 import { exportedEnv, interpolateCommand, interpolateText, type Vars } from '../config/interpolate.js';
 import type { ServiceConfig } from '../config/types.js';
 import { decide } from '../decide/decide.js';
+import { ShipgateError } from '../errors.js';
 import type { Decision, GateOutcome, GateVerdict } from '../decide/types.js';
 import { judgeGate, type JudgeContext } from '../policy/judge.js';
 import { judgeRequirements } from '../policy/requirements.js';
-import { quarantineMatcher, type QuarantineRule } from '../policy/quarantine.js';
+import { quarantineMatcher, rulesFromConfig, type QuarantineRule } from '../policy/quarantine.js';
 import { newlyFlaky } from '../policy/flaky.js';
 import { selectGates, type Plan, type PlannedGate } from '../plan/select.js';
 import { multiplex } from '../report/multiplexer.js';
@@ -23,6 +24,7 @@ import { decisionJson, writeFileAtomic } from '../report/json.js';
 import type { Reporter } from '../report/reporter.js';
 import { openHistory, type History } from './history.js';
 import { runGate, type GateTaskContext } from './gate-task.js';
+import { isCi } from './ci.js';
 import { defaultVersion, gitInfo } from './git.js';
 import { schedule, type NotRunCause } from './scheduler.js';
 import { ServicePool } from './services.js';
@@ -71,6 +73,44 @@ function skippedVerdict(p: PlannedGate): GateVerdict {
   return p.optionalSkip ? { ...v, optional: true } : v;
 }
 
+/**
+ * A gate task that threw. A ShipgateError is the user's to fix (a missing cwd, an unwritable log)
+ * and reads as such; anything else is a bug in shipgate, said plainly. Either way the gate fails.
+ */
+function crashOutcome(id: string, e: unknown): GateOutcome {
+  const known = e instanceof ShipgateError;
+  const message = e instanceof Error ? e.message : String(e);
+  return {
+    id,
+    status: 'failed',
+    reason: known ? message : `internal error: ${message}`,
+    durationMs: 0,
+    attempts: 0,
+    checks: [{ check: 'gate', expected: 'runs', actual: known ? `${message} [${e.code}]` : `internal error: ${message}`, ok: false }],
+  };
+}
+
+/**
+ * Record the run. History that cannot be written is a blocker, not a crash: the decision is still
+ * reported in full, and says why it is BLOCKED.
+ */
+async function record(history: History | undefined, runId: string, decision: Decision, outcomes: GateOutcome[]): Promise<Decision> {
+  if (!history) return decision;
+  try {
+    await history.finish(runId, decision, outcomes);
+    return decision;
+  } catch (e) {
+    const why = e instanceof ShipgateError ? `${e.message} [${e.code}]` : String(e);
+    return { ...decision, result: 'BLOCKED', blockers: [...decision.blockers, `the run could not be recorded in history: ${why}`] };
+  }
+}
+
+/** A run that left gates out on request is partial: recorded, but never last-good nor a baseline. */
+function selectionOf(opts: RunOptions): string | null {
+  const parts = [...(opts.only?.length ? [`--only ${opts.only.join(',')}`] : []), ...(opts.skip?.length ? [`--skip ${opts.skip.join(',')}`] : [])];
+  return parts.length ? parts.join(' ') : null;
+}
+
 export function approveCommand(config: Config, gate: string, version: string): string {
   const manual = config.gates[gate]?.manual;
   const parts = ['npx shipgate approve', shellQuote(gate), '--by NAME'];
@@ -104,7 +144,7 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
   const cwd = opts.cwd ?? process.cwd();
   const env = opts.env ?? process.env;
   const config = opts.config ?? (await loadConfig({ cwd, file: opts.configFile }));
-  const ci = opts.ci ?? !!env.CI;
+  const ci = opts.ci ?? isCi(env);
   const plan: Plan = selectGates(config, { ci, with: opts.with, skip: opts.skip, only: opts.only });
 
   const git = await gitInfo(config.rootDir, env);
@@ -113,14 +153,16 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
   const t0 = performance.now();
   const runId = newRunId(startedAt);
   const runDir = join(config.rootDir, '.shipgate', 'runs', runId);
+  const vars: Vars = { version, gitSha: git.sha ?? '', gitBranch: git.branch ?? '', runDir, env };
+  // Resolved before anything is created: an unset ${env.X} in a service is a configuration error.
+  const services = interpolateServices(config.services, plan, vars);
   await mkdir(runDir, { recursive: true });
 
   const history: History | undefined =
-    opts.history === false ? undefined : await openHistory(config, { url: opts.storeUrl ?? env.SHIPGATE_DATABASE_URL });
+    opts.history === false ? undefined : await openHistory(config, { url: opts.storeUrl ?? env.SHIPGATE_DATABASE_URL, env, ci });
   const reporters = multiplex(opts.reporters ?? [], opts.onReporterError ?? (() => {}));
-  const vars: Vars = { version, gitSha: git.sha ?? '', gitBranch: git.branch ?? '', runDir, env };
   const baseEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-  const pool = new ServicePool(interpolateServices(config.services, plan, vars), {
+  const pool = new ServicePool(services, {
     logDir: runDir,
     env: { ...baseEnv, ...exportedEnv(vars) },
     signal: opts.signal,
@@ -138,9 +180,10 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
       host: hostname(),
       configHash: config.hash,
       startedAt: startedAt.toISOString(),
+      selection: selectionOf(opts),
     });
     const quarantineRules: QuarantineRule[] = [
-      ...config.quarantine.map((q) => ({ ...q, origin: 'config' as const })),
+      ...rulesFromConfig(config.quarantine),
       ...((await history?.quarantine()) ?? []),
     ];
     const isQuarantined = quarantineMatcher(quarantineRules, startedAt);
@@ -175,7 +218,7 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
       return judgeGate(p.gate, outcome, ctx);
     };
 
-    const result = await schedule(
+    await schedule(
       running.map((p) => ({
         id: p.id,
         needs: p.gate.needs.filter((n) => runningIds.has(n)),
@@ -188,21 +231,14 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
         },
       })),
       {
-        concurrency: opts.concurrency ?? 4,
+        concurrency: opts.concurrency ?? availableParallelism(),
         failFast: opts.failFast,
         signal: opts.signal,
         succeeded: (v) => v.status === 'pass',
         stopsRun: (v) => v.severity === 'block' && (v.status === 'fail' || v.status === 'cancelled'),
         crashed: (id, e) => {
           const p = running.find((x) => x.id === id)!;
-          const v = judgeGate(p.gate, {
-            id,
-            status: 'failed',
-            reason: `internal error: ${(e as Error).message}`,
-            durationMs: 0,
-            attempts: 0,
-            checks: [],
-          });
+          const v = judgeGate(p.gate, crashOutcome(id, e));
           verdicts.set(id, v);
           return v;
         },
@@ -218,7 +254,6 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
         },
       },
     );
-    void result;
 
     const gates = plan.gates.map((p) => verdicts.get(p.id) ?? skippedVerdict(p));
     const testsByGate = [...outcomes.values()].map((o) => ({ gate: o.id, tests: o.evidence?.tests ?? [] }));
@@ -240,10 +275,10 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
       interrupted,
     });
 
-    await writeFileAtomic(join(runDir, 'decision.json'), decisionJson(decision));
-    await history?.finish(runId, decision, [...outcomes.values()]);
-    await reporters.onDecision(decision);
-    return decision;
+    const recorded = await record(history, runId, decision, [...outcomes.values()]);
+    await writeFileAtomic(join(runDir, 'decision.json'), decisionJson(recorded));
+    await reporters.onDecision(recorded);
+    return recorded;
   } finally {
     await pool.stopAll();
     await reporters.close();

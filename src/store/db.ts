@@ -26,6 +26,8 @@ export interface RunsTable {
   gates: number;
   /** The whole Decision as JSON, for `shipgate show`. */
   decision: string | null;
+  /** `--only …`/`--skip …` when the run left gates out; null for a full run. */
+  selection: string | null;
 }
 
 export interface GateResultsTable {

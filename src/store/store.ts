@@ -28,6 +28,8 @@ export interface RunStart {
   host: string;
   configHash: string;
   startedAt: string;
+  /** `--only …`/`--skip …` when gates were left out on request: such a run is never last-good nor a baseline sample. */
+  selection?: string | null;
 }
 
 export interface RunFinish {

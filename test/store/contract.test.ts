@@ -256,6 +256,15 @@ describe.each(backends)('store contract: $name', (backend) => {
     expect(run?.id).toBe('esc1');
   });
 
+  it('a partial run (--only/--skip) is recorded but is never last-good nor a baseline sample', async () => {
+    const p = project();
+    await record(store, { project: p, id: 'full', metrics: [{ name: 'm', value: 1 }] });
+    await record(store, { project: p, id: 'part', selection: '--only unit', metrics: [{ name: 'm', value: 99 }] });
+    expect((await store.lastGood(p))?.id).toBe('full');
+    expect((await store.metricSamples(p, { branch: 'main', runs: 5 })).get('m')?.map((s) => s.runId)).toEqual(['full']);
+    expect((await store.listRuns(p)).map((r) => r.id)).toEqual(['part', 'full']);
+  });
+
   it('runMetrics: the metrics one run recorded, by gate', async () => {
     const p = project();
     await record(store, { project: p, id: 'rm1', metrics: [{ name: 'coverage.lines', value: 81.5, unit: '%' }, { name: 'bench.a.mean', value: 2 }] });

@@ -3,7 +3,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { suggest } from '../../config/issues.js';
-import { defaultVersion, gitInfo } from '../../run/git.js';
+import { defaultVersion, gitInfo, resolveCommit } from '../../run/git.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { json, short, table, withStore } from './common.js';
@@ -45,7 +45,11 @@ export async function approveCommand(
     }
     const info = await gitInfo(config.rootDir, ctx.env);
     const version = flags.version ?? (await defaultVersion(config.rootDir, info));
-    const commit = flags.commit ?? info.sha;
+    // Approvals match runs by full sha: a short one would never match and the gate would stay PENDING.
+    const commit = flags.commit === undefined ? info.sha : ((await resolveCommit(config.rootDir, flags.commit)) ?? null);
+    if (flags.commit !== undefined && !commit) {
+      throw new UsageError(`--commit ${flags.commit}: not a commit of the repository at ${config.rootDir}`);
+    }
     const evidence = flags.evidence ? await describeEvidence(flags.evidence, ctx.cwd) : undefined;
     const at = new Date().toISOString();
     await store.addApproval({ project: config.name, gate, version, commit, by: flags.by, evidence, note: flags.note, at });

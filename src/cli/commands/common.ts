@@ -1,13 +1,14 @@
 /** What the history commands share: the project's config and its store, opened and closed once. */
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/types.js';
+import { isCi } from '../../run/ci.js';
 import { openConfiguredStore } from '../../run/history.js';
 import type { Store } from '../../store/store.js';
 import type { CliContext } from '../context.js';
 
 export async function withStore<T>(flags: { config?: string }, ctx: CliContext, fn: (config: Config, store: Store) => Promise<T>): Promise<T> {
   const config = await loadConfig({ cwd: ctx.cwd, file: flags.config });
-  const store = await openConfiguredStore(config, { env: ctx.env });
+  const store = await openConfiguredStore(config, { env: ctx.env, ci: isCi(ctx.env) });
   try {
     return await fn(config, store);
   } finally {

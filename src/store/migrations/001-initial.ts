@@ -27,6 +27,8 @@ export const initial: Migration = {
       .addColumn('retries', 'integer', (c) => c.notNull().defaultTo(0))
       .addColumn('gates', 'integer', (c) => c.notNull().defaultTo(0))
       .addColumn('decision', 'text')
+      // Set when gates were left out by --only/--skip: such a run is never last-good nor a baseline sample.
+      .addColumn('selection', 'text')
       .execute();
     await db.schema.createIndex('runs_project_seq').on('runs').columns(['project', 'seq']).execute();
     await db.schema.createIndex('runs_project_branch_result').on('runs').columns(['project', 'branch', 'result', 'seq']).execute();

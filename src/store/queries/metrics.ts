@@ -52,7 +52,9 @@ export async function samplesWithUnits(
     .where('r.project', '=', project)
     .where('r.branch', '=', opts.branch)
     .where('r.result', '=', 'READY')
-    .where('r.state', '=', 'finished');
+    .where('r.state', '=', 'finished')
+    // A partial run (--only/--skip) did not check everything: its figures are no baseline.
+    .where('r.selection', 'is', null);
   if (opts.names) inner = inner.where('m.name', 'in', opts.names);
   const recorded = await db
     .selectFrom(inner.as('s'))

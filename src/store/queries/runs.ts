@@ -49,6 +49,7 @@ export async function beginRun(db: Db, run: RunStart, pid: number): Promise<void
       state: 'running',
       retries: 0,
       gates: 0,
+      selection: run.selection ?? null,
     })
     .execute();
 }
@@ -214,7 +215,8 @@ export async function lastGood(
     .select(SUMMARY_COLUMNS)
     .where('project', '=', project)
     .where('result', '=', 'READY')
-    .where('state', '=', 'finished');
+    .where('state', '=', 'finished')
+    .where('selection', 'is', null);
   if (opts.branch !== undefined) q = q.where('branch', '=', opts.branch);
   if (opts.beforeRunId !== undefined) {
     const before = await db
