@@ -165,3 +165,19 @@ describe('manual gates and approvals', () => {
     expect(gate(off.decision, 'cost-guardrails').status).toBe('pending');
   });
 });
+
+describe('approving by a short commit', () => {
+  it('resolves a short sha to the full one, so the approval matches the run; an unknown one is refused', async () => {
+    const { dir, sha } = await project({ 'shipgate.yml': config });
+    for (const [gateId, by] of [['cost-guardrails', 'alice'], ['docs-review', 'dave']] as const) {
+      const res = await sg(dir, ['approve', gateId, '--by', by, '--evidence', 'https://ci.example/run/1', '--version', '1.0.0', '--commit', sha.slice(0, 8)]);
+      expect(res.code, res.stderr).toBe(0);
+    }
+    const { res, decision } = await runJson(dir, '1.0.0');
+    expect(res.code, res.stderr).toBe(0);
+    expect(decision.result).toBe('READY');
+    const bad = await sg(dir, ['approve', 'docs-review', '--by', 'dave', '--version', '1.0.0', '--commit', 'deadbee']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('not a commit');
+  });
+});

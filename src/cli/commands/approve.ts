@@ -45,8 +45,11 @@ export async function approveCommand(
     }
     const info = await gitInfo(config.rootDir, ctx.env);
     const version = flags.version ?? (await defaultVersion(config.rootDir, info));
-    // Approvals match runs by full sha: a short one would never match and the gate would stay PENDING.
-    const commit = flags.commit === undefined ? info.sha : ((await resolveCommit(config.rootDir, flags.commit)) ?? null);
+    // Approvals match runs by full sha: a short sha or a ref would never match and the gate would
+    // stay PENDING, so those are resolved here; a full sha is taken as given (the approver's clone
+    // need not have fetched it yet).
+    const commit =
+      flags.commit === undefined ? info.sha : /^[0-9a-f]{40}$/i.test(flags.commit) ? flags.commit.toLowerCase() : ((await resolveCommit(config.rootDir, flags.commit)) ?? null);
     if (flags.commit !== undefined && !commit) {
       throw new UsageError(`--commit ${flags.commit}: not a commit of the repository at ${config.rootDir}`);
     }
