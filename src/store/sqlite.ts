@@ -64,13 +64,34 @@ function cachingHandle(handle: BetterSqlite3.Database): SqliteDatabase {
   };
 }
 
+/**
+ * Switch a database to WAL. The switch needs an exclusive lock, and SQLite answers SQLITE_BUSY at
+ * once (without the busy handler) when another process is opening the same fresh file: two
+ * `shipgate run` started together would otherwise fail. Retry within the busy timeout.
+ */
+function enableWal(handle: BetterSqlite3.Database): void {
+  const deadline = Date.now() + SQLITE_BUSY_TIMEOUT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      handle.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      if (!code.startsWith('SQLITE_BUSY') && !code.startsWith('SQLITE_LOCKED')) throw err;
+      if (Date.now() > deadline) throw err;
+      Atomics.wait(pause, 0, 0, 10 + Math.floor(Math.random() * 40));
+    }
+  }
+}
+
 export function openSqlite(file: string): Kysely<Database> {
   let handle: BetterSqlite3.Database;
   try {
     mkdirSync(dirname(file), { recursive: true });
     handle = new BetterSqlite3(file);
     handle.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-    handle.pragma('journal_mode = WAL');
+    enableWal(handle);
     // NORMAL is durable against process crashes in WAL mode (only an OS crash may lose the last commit).
     handle.pragma('synchronous = NORMAL');
     handle.pragma('foreign_keys = ON');
