@@ -168,6 +168,15 @@ quarantine: [{ tests: "a::b", reason: r, until: "2026-02-30" }]
     expect(issues[0]!.code).toBe('CONFIG_YAML');
   });
 
+  it('loads the configurations shipped with the project: the self-gate and the demo', async () => {
+    const repo = join(import.meta.dirname, '..', '..');
+    const self = await loadConfig({ file: join(repo, 'shipgate.yml') });
+    expect(Object.keys(self.gates)).toEqual(['typecheck', 'lint', 'build', 'unit', 'e2e', 'conformance']);
+    const demo = await loadConfig({ file: join(repo, 'examples', 'demo', 'shipgate.yml') });
+    expect(demo.gates['live-smoke']?.optional).toBe(true);
+    expect(demo.gates['package-audit']?.when).toBe('local');
+  });
+
   it('says when the file is missing', async () => {
     await expect(loadConfig({ file: '/nonexistent/shipgate.yml' })).rejects.toMatchObject({ code: 'CONFIG_NOT_FOUND' });
   });
