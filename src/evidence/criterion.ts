@@ -12,9 +12,8 @@ import { EvidenceError } from '../errors.js';
 import type { EvidencePart, FormatParser, Metric } from './model.js';
 import { parseJsonText, readText } from './read.js';
 import { benchMetrics, benchName, num, timeFactor, uniqueName } from './units.js';
+import { isObject, type Json } from './json-shape.js';
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Benchmark name from `…/criterion/<name…>/(new|base|change)/estimates.json`. */
 export function nameFromPath(displayPath: string): string {

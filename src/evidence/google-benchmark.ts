@@ -12,9 +12,8 @@ import type { EvidencePart, FormatParser, Metric } from './model.js';
 import { readJson } from './read.js';
 import type { BenchStats } from './units.js';
 import { benchMetrics, benchName, groupInOrder, num, summarize, timeFactor } from './units.js';
+import { isObject } from './json-shape.js';
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 interface Entry {
   run: string;

@@ -7,9 +7,8 @@ import { EvidenceError } from '../errors.js';
 import type { CoverageCounter, EvidencePart, FileCoverage, FormatParser } from './model.js';
 import { counter, totalsFromFiles } from './coverage-math.js';
 import { readJson } from './read.js';
+import { isObject } from './json-shape.js';
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
 function malformed(displayPath: string, what: string): EvidenceError {

@@ -15,9 +15,8 @@
 import { EvidenceError } from '../errors.js';
 import type { EvidencePart, FormatParser, Metric, ThresholdResult } from './model.js';
 import { readJson } from './read.js';
+import { isObject, type Json } from './json-shape.js';
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Built-in trends measured in time (summary-export carries no type information). */
 const TIME_METRIC = /^(http_req_(duration|blocked|connecting|tls_handshaking|sending|waiting|receiving)|iteration_duration|group_duration|ws_(connecting|session_duration|ping)|grpc_req_duration|browser_.*|webvital_(lcp|fcp|ttfb|inp|fid))(\{|$)/;

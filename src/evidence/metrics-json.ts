@@ -12,9 +12,8 @@ import { EvidenceError } from '../errors.js';
 import type { EvidencePart, FormatParser, Metric } from './model.js';
 import { readJson } from './read.js';
 import { normalizeUnit } from './units.js';
+import { isObject } from './json-shape.js';
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const NAME = /^[A-Za-z_][A-Za-z0-9_:/-]*$/;
 
 async function parse(path: string, opts: { displayPath: string }): Promise<EvidencePart> {

@@ -12,9 +12,8 @@
 import { EvidenceError } from '../errors.js';
 import type { EvidencePart, Finding, FindingLevel, FormatParser, SecuritySeverity } from './model.js';
 import { readJson } from './read.js';
+import { isObject, type Json } from './json-shape.js';
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const LEVELS: readonly FindingLevel[] = ['error', 'warning', 'note', 'none'];
 const asLevel = (v: unknown): FindingLevel | undefined => (LEVELS.includes(v as FindingLevel) ? (v as FindingLevel) : undefined);

@@ -8,9 +8,8 @@ import { EvidenceError } from '../errors.js';
 import type { EvidencePart, FormatParser, Metric } from './model.js';
 import { readJson } from './read.js';
 import { benchMetrics, benchName, num, uniqueName } from './units.js';
+import { isObject } from './json-shape.js';
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 async function parse(path: string, opts: { displayPath: string }): Promise<EvidencePart> {
   const { displayPath } = opts;
