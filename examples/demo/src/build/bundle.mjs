@@ -1,13 +1,17 @@
 // What goes into the web bundle and how it is named. Pure: the build script reads the files.
 import { createHash } from 'node:crypto';
 
-/** Versions end up in file names, so only a plain semver-like shape is accepted. */
-const VERSION = /^[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+/**
+ * Versions end up in file names, so only characters that are safe there are accepted: semver
+ * (`1.2.3-rc.1+build.5`), a tag (`v1.2.3`) or what `git describe --tags --always` prints
+ * (`v1.2.3-4-gabc1234`, or a bare commit `abc1234` in a repository without tags).
+ */
+const VERSION = /^[0-9A-Za-z][0-9A-Za-z._+-]{0,63}$/;
 
 /** @param {string | undefined} version */
 export function checkVersion(version) {
   if (!version) throw new Error('no version given: pass one (node scripts/build.mjs 1.2.3) or set SHIPGATE_VERSION');
-  if (!VERSION.test(version)) throw new Error(`version ${JSON.stringify(version)} is not of the form 1.2.3 or 1.2.3-rc.1`);
+  if (!VERSION.test(version)) throw new Error(`version ${JSON.stringify(version)} is not a version: use letters, digits, . _ + - (like 1.2.3, v1.2.3 or v1.2.3-4-gabc1234)`);
   return version;
 }
 

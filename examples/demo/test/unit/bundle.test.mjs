@@ -61,7 +61,9 @@ describe('web bundle', () => {
     assert.equal(bundleName('1.4.0'), 'demo-web-1.4.0.tar.gz');
     assert.throws(() => checkVersion(undefined), /no version given/);
     assert.throws(() => checkVersion(''), /no version given/);
-    for (const bad of ['1.4', 'v1.4.0', '1.4.0/../../x', '1.4.0 ; rm -rf /']) assert.throws(() => checkVersion(bad), /not of the form/, bad);
+    assert.equal(checkVersion('v1.4.0-3-gabc1234'), 'v1.4.0-3-gabc1234');
+    assert.equal(checkVersion('abc1234'), 'abc1234');
+    for (const bad of ['1.4.0/../../x', '1.4.0 ; rm -rf /', '-rf', '.hidden', 'a'.repeat(65)]) assert.throws(() => checkVersion(bad), /not a version/, bad);
   });
 
   test('puts every file under one folder with a manifest of sizes and hashes', () => {
