@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,6 +176,16 @@ quarantine: [{ tests: "a::b", reason: r, until: "2026-02-30" }]
     const demo = await loadConfig({ file: join(repo, 'examples', 'demo', 'shipgate.yml') });
     expect(demo.gates['live-smoke']?.optional).toBe(true);
     expect(demo.gates['package-audit']?.when).toBe('local');
+  });
+
+  it('accepts the example configuration in the README, so the front door stays true', async () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const example = /```yaml\n(name: resume-assistant[\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const { result } = await load(example!);
+    const cfg = await result;
+    expect(Object.keys(cfg.gates)).toContain('cost-guardrails');
+    expect(cfg.requirements['api-contract']?.tests).toEqual(['tests/test_web_api.py::*']);
   });
 
   it('says when the file is missing', async () => {
