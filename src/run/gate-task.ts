@@ -21,6 +21,8 @@ import { judgeManual, type ApprovalRecord } from '../policy/manual.js';
 export interface GateTaskContext {
   vars: Vars;
   runDir: string;
+  /** When the run started (epoch ms): reports its gates read must not be older. */
+  runStartedMs: number;
   pool: ServicePool;
   /** Environment every process starts from (process.env, minus nothing). */
   baseEnv: Record<string, string>;
@@ -150,7 +152,11 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
       }
       if (evidence) evidence = { ...evidence, tests: markRetriedFlaky(evidence.tests, earlierTests) };
     } else if (gate.reports.length) {
-      evidence = await collectEvidence(gate.reports, gate.cwd);
+      // A reports-only gate reads what its needs wrote: when one of them ran in this run, a report
+      // older than the run is a leftover. Without such a need the file comes from outside (an
+      // earlier CI step) and its age says nothing.
+      const fromNeeds = gate.needs.some((n) => !ranWithout.includes(n));
+      evidence = await collectEvidence(gate.reports, gate.cwd, fromNeeds ? { notBeforeMs: ctx.runStartedMs } : {});
     }
 
     let artifactFiles: GateOutcome['artifacts'];

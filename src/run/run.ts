@@ -194,6 +194,7 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
     const taskCtx: GateTaskContext = {
       vars,
       runDir,
+      runStartedMs: startedAt.getTime(),
       pool,
       baseEnv,
       findApproval: history ? (gate) => history.approval(gate, version, git.sha) : undefined,

@@ -126,6 +126,19 @@ describe('fail closed on evidence', () => {
     expect(res.human).toContain('EVIDENCE_STALE');
   });
 
+  it('a reports-only gate whose need ran does not accept a report older than the run', async () => {
+    const dir = await project({
+      'shipgate.yml': `gates:\n  unit:\n    run: echo "coverage not written"\n  coverage:\n    needs: [unit]\n    reports: [coverage/lcov.info]\n`,
+      'coverage/lcov.info': 'TN:\nSF:src/a.js\nDA:1,1\nLF:1\nLH:1\nend_of_record\n',
+    });
+    const old = new Date(Date.now() - 3_600_000);
+    utimesSync(join(dir, 'coverage/lcov.info'), old, old);
+    const res = await run(dir);
+    expect(res.code, res.stderr).toBe(1);
+    expect(gate(res.decision, 'coverage').status).toBe('fail');
+    expect(res.human).toContain('EVIDENCE_STALE');
+  });
+
   it('a report with zero tests → BLOCKED', async () => {
     const dir = await project({ 'shipgate.yml': `gates:\n  unit:\n    run: mkdir -p r && cp ${q(fixture('junit-zero-tests.xml'))} r/unit.xml\n    reports: [r/unit.xml]\n` });
     const res = await run(dir);
