@@ -49,7 +49,7 @@ async function readOne(
   try {
     const { size, mtimeMs } = await fileStat(abs, display);
     if (notBeforeMs !== undefined && mtimeMs < notBeforeMs - MTIME_SLACK_MS) {
-      throw new EvidenceError('EVIDENCE_STALE', display, `report ${display} was last written ${new Date(mtimeMs).toISOString()}, before this run produced it: it is left over from an earlier run`, {
+      throw new EvidenceError('EVIDENCE_STALE', display, `report ${display} was last written ${new Date(mtimeMs).toISOString()}, before this gate started: it is left over from an earlier run`, {
         hint: "the gate's command did not write it this time; check the tool's output option, and delete old reports before running",
       });
     }
