@@ -22,7 +22,7 @@ export function formatPlan(config: Config, plan: Plan): string {
   const skipped = plan.gates.filter((g) => g.action === 'skip');
   if (skipped.length) {
     lines.push('  not in this run:');
-    for (const p of skipped) lines.push(`    SKIP  ${p.id.padEnd(idW)}  ${p.reason}${p.gate.severity === 'block' ? ' — blocking gate; --strict would block the release' : ''}`);
+    for (const p of skipped) lines.push(`    SKIP  ${p.id.padEnd(idW)}  ${p.reason}${p.gate.severity === 'block' && !p.optionalSkip ? ' — blocking gate; --strict would block the release' : ''}`);
   }
   lines.push(`${runs.length} to run, ${skipped.length} skipped. Nothing was executed.`);
   return lines.join('\n');

@@ -20,7 +20,7 @@ export async function flakyCommand(flags: { config?: string; window?: string; js
     const rows2 = stats.map((s) => [
       s.testId,
       String(s.runs),
-      `${(s.flipRate * 100).toFixed(0)}% (${s.flips} flips)`,
+      `${(s.flipRate * 100).toFixed(0)}% (${s.flips} flip${s.flips === 1 ? '' : 's'})`,
       String(s.flakyInRun),
       s.commits.length ? s.commits.map(short).join(',') : '-',
       s.lastSeen.replace('T', ' ').slice(0, 19),
