@@ -58,7 +58,7 @@ export function formatNotes(n: NotesInput): string {
     for (const m of n.metrics) {
       const unit = m.unit ? ` ${m.unit}` : '';
       const change = m.changePct === undefined ? '—' : `${m.changePct >= 0 ? '+' : ''}${m.changePct.toFixed(1)}%`;
-      out.push(`| ${esc(m.name)} | ${formatNumber(m.value)}${unit} | ${m.baseline === undefined ? `no baseline (${m.samples} runs)` : `${formatNumber(m.baseline)}${unit}`} | ${change} |`);
+      out.push(`| ${esc(m.name)} | ${formatNumber(m.value)}${unit} | ${m.baseline === undefined ? `no baseline (${m.samples} run${m.samples === 1 ? '' : 's'})` : `${formatNumber(m.baseline)}${unit}`} | ${change} |`);
     }
     out.push('');
   }
