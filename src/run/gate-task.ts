@@ -16,6 +16,7 @@ import { runCommand, tailFile } from './process.js';
 import type { ServicePool } from './services.js';
 import { sleep } from '../util/sleep.js';
 import { judgeManual, type ApprovalRecord } from '../policy/manual.js';
+import { redactText, secretValues } from './redact.js';
 
 
 export interface GateTaskContext {
@@ -62,12 +63,18 @@ async function manualOutcome(gate: GateConfig, ctx: GateTaskContext, startedAt: 
   return { id: gate.id, startedAt, durationMs: 0, attempts: 0, ...judgeManual(gate.manual!, approval, ctx.vars.version, ctx.vars.gitSha) };
 }
 
+function redactCheck(c: Check, secrets: readonly string[]): Check {
+  const r = (s: string) => redactText(s, secrets);
+  return { ...c, check: r(c.check), expected: r(c.expected), actual: r(c.actual), ...(c.message === undefined ? {} : { message: r(c.message) }) };
+}
+
 export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateTaskContext, signal: AbortSignal): Promise<GateOutcome> {
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const logPath = join(ctx.runDir, `gate-${gate.id}.log`);
   const vars: Vars = { ...ctx.vars, gate: gate.id };
   const checks: Check[] = [];
+  const secrets = secretValues({ ...ctx.baseEnv, ...gate.env });
   const outcome = (status: GateOutcome['status'], extra: Partial<GateOutcome> = {}): GateOutcome => ({
     id: gate.id,
     status,
@@ -75,9 +82,11 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
     durationMs: Math.round(performance.now() - t0),
     attempts: extra.attempts ?? 0,
     logPath,
-    checks,
     ranWithout: ranWithout.length ? ranWithout : undefined,
     ...extra,
+    // A probe URL or header built from ${env.TOKEN} must not carry the token into the decision.
+    checks: secrets.length ? checks.map((c) => redactCheck(c, secrets)) : checks,
+    reason: extra.reason === undefined ? undefined : redactText(extra.reason, secrets),
   });
 
   const serviceDeath = new AbortController();

@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { ShipgateError } from '../errors.js';
 import { groupGone, isGone, listProcesses, signalQuietly, treeAndGroup } from './proc-table.js';
 import { sleep } from '../util/sleep.js';
+import { Redactor, secretValues } from './redact.js';
 
 export interface CommandOptions {
   /** A shell command, run with /bin/sh -c. */
@@ -133,13 +134,15 @@ function checkCwd(cwd: string): void {
   }
 }
 
-function pipeOutput(child: ChildProcess, log: WriteStream, onOutput?: (chunk: string) => void): Promise<void> {
+function pipeOutput(child: ChildProcess, log: WriteStream, secrets: readonly string[], onOutput?: (chunk: string) => void): Promise<void> {
   const streams = [child.stdout, child.stderr].filter((s) => s !== null);
   return Promise.all(
     streams.map(
-      (s) =>
+      (raw) =>
         new Promise<void>((resolve) => {
-          s.setEncoding('utf8');
+          raw.setEncoding('utf8');
+          // Secrets from the environment are masked before anything is written or shown.
+          const s = secrets.length ? raw.pipe(new Redactor(secrets)) : raw;
           if (onOutput) {
             s.on('data', (chunk: string) => {
               try {
@@ -153,6 +156,7 @@ function pipeOutput(child: ChildProcess, log: WriteStream, onOutput?: (chunk: st
           s.pipe(log, { end: false });
           s.once('close', () => resolve());
           s.once('error', () => resolve());
+          raw.once('error', () => resolve());
         }),
     ),
   ).then(() => undefined);
@@ -194,7 +198,7 @@ function launch(opts: CommandOptions): ManagedProcess {
     return stopping.then(() => exited.then(() => undefined));
   };
 
-  const piped = pipeOutput(child, log, opts.onOutput);
+  const piped = pipeOutput(child, log, secretValues(opts.env), opts.onOutput);
   let timer: NodeJS.Timeout | undefined;
   const onAbort = (): void => {
     flags.cancelled = true;

@@ -1,0 +1,61 @@
+/**
+ * Secrets named in the environment never reach logs or reports: not through the command text
+ * (`${env.API_TOKEN}` becomes a reference to the variable), not through what the command prints,
+ * not through a probe URL built from one.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, makeProject, parseDecision, removeProject, runCli } from './helpers.js';
+
+const SECRET = 'sk-live-0123456789abcdef';
+const dirs: string[] = [];
+let server: Server | undefined;
+afterAll(async () => {
+  server?.close();
+  for (const d of dirs) await removeProject(d);
+});
+
+function allFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+}
+
+describe('secrets', () => {
+  it('are masked in gate logs, checks and the decision, and never written into commands', async () => {
+    const port = await freePort();
+    let seenAuth = '';
+    server = createServer((req, res) => {
+      seenAuth = req.headers.authorization ?? '';
+      res.statusCode = req.url?.includes(SECRET) ? 418 : 200;
+      res.end('ok');
+    });
+    await new Promise<void>((r) => server!.listen(port, '127.0.0.1', () => r()));
+    const dir = await makeProject({
+      'shipgate.yml': `name: secrets
+gates:
+  deploy-smoke:
+    run: 'echo "calling with \${env.API_TOKEN}" && echo "token again: $API_TOKEN" >&2'
+    probes:
+      - get: "http://127.0.0.1:${port}/check?key=\${env.API_TOKEN}"
+        headers: { authorization: "Bearer \${env.API_TOKEN}" }
+        status: 200
+`,
+    });
+    dirs.push(dir);
+    const res = await runCli(['run', '1.0.0', '--no-history', '--local', '--json'], { cwd: dir, env: { API_TOKEN: SECRET } });
+    // The probe really sent the secret (it is the server's to see), got 418, and the gate failed…
+    expect(seenAuth, res.stderr).toBe(`Bearer ${SECRET}`);
+    expect(res.code).toBe(1);
+    const decision = parseDecision(res.stdout);
+    expect(JSON.stringify(decision)).toContain('***');
+    // …but nothing shipgate wrote or printed holds it.
+    expect(res.stdout + res.stderr).not.toContain(SECRET);
+    const written = allFiles(join(dir, '.shipgate')).map((f) => readFileSync(f, 'utf8'));
+    expect(written.length).toBeGreaterThan(1);
+    for (const content of written) expect(content).not.toContain(SECRET);
+    expect(written.join('\n')).toContain('calling with ***');
+  });
+});
