@@ -52,6 +52,9 @@ export interface RunOptions {
   onReporterError?(hook: string, error: unknown): void;
 }
 
+/** Up to this many tests in a gate, every test's recent history is read to spot new flakiness. */
+const ALL_TESTS_HISTORY_LIMIT = 5000;
+
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${stamp}-${randomBytes(3).toString('hex')}`;
@@ -208,7 +211,11 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
     const runningIds = new Set(running.map((p) => p.id));
 
     const judgeWith = async (p: PlannedGate, outcome: GateOutcome): Promise<GateVerdict> => {
-      const suspects = (outcome.evidence?.tests ?? []).filter((t) => t.flaky || t.status === 'failed' || t.status === 'error').map((t) => t.id);
+      // Flakiness shows both ways: failing now after passing on this commit, or passing now after
+      // failing on it. Looking up every test costs little for ordinary suites; for huge ones only
+      // the failing and retried tests are looked up.
+      const tests = outcome.evidence?.tests ?? [];
+      const suspects = (tests.length <= ALL_TESTS_HISTORY_LIMIT ? tests : tests.filter((t) => t.flaky || t.status === 'failed' || t.status === 'error')).map((t) => t.id);
       const testHistory = history && suspects.length ? await history.testHistory(suspects) : [];
       const ctx: JudgeContext = {
         quarantine: isQuarantined,
