@@ -112,7 +112,7 @@ describe('real producers', () => {
         "describe('math', () => {",
         "  it('adds', () => expect(1 + 1).toBe(2));",
         "  it('fails', () => expect(1).toBe(2));",
-        "  it.skip('later', () => {});",
+        "  it.skipIf(true)('later', () => {});",
         '});',
         '',
       ].join('\n'),

@@ -4,6 +4,7 @@
  * repeated samples of one benchmark to summary statistics.
  */
 import { mean, median, min, max, standardDeviation } from 'simple-statistics';
+import { BYTES_PER_UNIT } from '../util/size-units.js';
 import type { Metric } from './model.js';
 
 const TIME_TO_MS: Record<string, number> = {
@@ -20,19 +21,7 @@ const TIME_TO_MS: Record<string, number> = {
 };
 
 /** SI (kB = 1000) and IEC (KiB = 1024) prefixes; `KB` is read as 1000 like SI, the common tool usage. */
-const SIZE_TO_B: Record<string, number> = {
-  b: 1,
-  byte: 1,
-  bytes: 1,
-  kb: 1e3,
-  mb: 1e6,
-  gb: 1e9,
-  tb: 1e12,
-  kib: 1024,
-  mib: 1024 ** 2,
-  gib: 1024 ** 3,
-  tib: 1024 ** 4,
-};
+const SIZE_TO_B: Readonly<Record<string, number>> = { ...BYTES_PER_UNIT, byte: 1, bytes: 1 };
 
 /** Factor that turns a value in `unit` into milliseconds, or undefined when `unit` is not a time unit. */
 export function timeFactor(unit: string): number | undefined {
