@@ -40,6 +40,7 @@ describe('formatSummary', () => {
   it('keeps a tag or a bare commit as the version', () => {
     expect(formatSummary({ ...decision, version: 'v2.0.0' })).toContain('(v2.0.0)');
     expect(formatSummary({ ...decision, version: 'e062fab' })).toContain('(e062fab)');
+    expect(formatSummary({ ...decision, version: '43daf00' })).toContain('(43daf00)');
   });
   it('counts as passed/executed with what else happened', () => {
     expect(formatCounts({ total: 10, passed: 7, failed: 1, errors: 0, skipped: 2, flaky: 1, quarantined: 0 })).toBe('(7/8, 1 failed, 2 skipped, 1 flaky)');

@@ -75,8 +75,8 @@ function requirementLine(r: RequirementVerdict): string {
 export function formatSummary(d: Decision, opts: { color?: boolean } = {}): string {
   const c = createColors(opts.color ?? false);
   const lines: string[] = [];
-  // `1.2.3` reads as v1.2.3; a tag (`v1.2.3`) or a bare commit from git describe stays as it is.
-  lines.push(RULE, `  RELEASE GATE SUMMARY (${/^\d/.test(d.version) ? `v${d.version}` : d.version})`, RULE);
+  // `1.2.3` reads as v1.2.3; a tag (`v1.2.3`) or a bare commit from git describe (`43daf00`) stays as it is.
+  lines.push(RULE, `  RELEASE GATE SUMMARY (${/^\d+\.\d+/.test(d.version) ? `v${d.version}` : d.version})`, RULE);
   const idW = Math.max(...d.gates.map((g) => g.id.length), 2);
   const titles = d.gates.map((g) => {
     const counts = formatCounts(g.counts);
