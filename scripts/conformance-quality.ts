@@ -8,24 +8,10 @@
  * text. Numbers are read from that text, not restated here; only which pieces to read is per format.
  */
 import { EvidenceError } from '../src/errors.js';
-import type { EvidenceFormat, EvidencePart, FormatParser, Metric } from '../src/evidence/model.js';
+import type { EvidenceFormat, EvidencePart, Metric } from '../src/evidence/model.js';
 import { HEAD_BYTES, decodeHead, readHead } from '../src/evidence/read.js';
 import { benchName } from '../src/evidence/units.js';
-import { lcovParser } from '../src/evidence/lcov.js';
-import { coberturaParser } from '../src/evidence/cobertura.js';
-import { jacocoParser } from '../src/evidence/jacoco.js';
-import { istanbulFinalParser, istanbulSummaryParser } from '../src/evidence/istanbul.js';
-import { sonarCoverageParser } from '../src/evidence/sonar-coverage.js';
-import { sarifParser } from '../src/evidence/sarif.js';
-import { k6SummaryParser } from '../src/evidence/k6.js';
-import { pytestBenchmarkParser } from '../src/evidence/pytest-benchmark.js';
-import { hyperfineParser } from '../src/evidence/hyperfine.js';
-import { googleBenchmarkParser } from '../src/evidence/google-benchmark.js';
-import { vitestBenchParser } from '../src/evidence/vitest-bench.js';
-import { criterionParser } from '../src/evidence/criterion.js';
-import { goBenchParser } from '../src/evidence/go-bench.js';
-import { metricsJsonParser } from '../src/evidence/metrics-json.js';
-import { prometheusParser } from '../src/evidence/prometheus.js';
+import { PARSERS } from '../src/evidence/registry.js';
 
 export interface CorpusRow {
   localPath: string;
@@ -55,33 +41,6 @@ export const EXCEPTIONS: Record<string, { reason: string; replace?: [string, str
     replace: ['LF=16 LH=14', 'LF=15 LH=13'],
   },
 };
-
-/** The registry's parsers in sniff order; falls back to this part's own formats in the same order. */
-async function sniffOrder(): Promise<readonly FormatParser[]> {
-  try {
-    const mod = (await import('../src/evidence/registry.js')) as { PARSERS: readonly FormatParser[] };
-    return mod.PARSERS;
-  } catch {
-    return [
-      jacocoParser,
-      coberturaParser,
-      sonarCoverageParser,
-      sarifParser,
-      k6SummaryParser,
-      pytestBenchmarkParser,
-      hyperfineParser,
-      googleBenchmarkParser,
-      vitestBenchParser,
-      criterionParser,
-      istanbulSummaryParser,
-      istanbulFinalParser,
-      metricsJsonParser,
-      lcovParser,
-      goBenchParser,
-      prometheusParser,
-    ];
-  }
-}
 
 function expectedFormat(row: CorpusRow): EvidenceFormat {
   const p = row.localPath;
@@ -269,7 +228,7 @@ export async function checkQualityRow(row: CorpusRow): Promise<RowResult | undef
   const want = expectedFormat(row);
   const head = decodeHead(await readHead(row.absPath, HEAD_BYTES));
   if (head === undefined) return { ok: false, detail: 'head is not UTF-8 text' };
-  const sniffed = (await sniffOrder()).find((p) => p.sniff(head));
+  const sniffed = PARSERS.find((p) => p.sniff(head));
   if (sniffed?.format !== want) return { ok: false, detail: `sniffed as ${sniffed?.format ?? 'nothing'}, expected ${want}` };
 
   let part: EvidencePart;

@@ -5,23 +5,10 @@
  * interrupted run never reads READY, nor does a run in which no gate ran. Optional gates that
  * were not enabled never block.
  */
-import type { Decision, GateVerdict, RequirementVerdict } from './types.js';
+import type { Decision, GateVerdict } from './types.js';
 
-export interface DecideInput {
-  project: string;
-  version: string;
-  commit: string | null;
-  branch: string | null;
-  ci: boolean;
-  strict: boolean;
-  runId: string;
-  runDir: string;
-  startedAt: string;
-  durationMs: number;
-  gates: GateVerdict[];
-  requirements: RequirementVerdict[];
-  interrupted?: boolean;
-}
+/** Everything in a decision except what deciding works out: the result, blockers and warnings. */
+export type DecideInput = Omit<Decision, 'result' | 'blockers' | 'warnings'>;
 
 function blockerFor(g: GateVerdict, strict: boolean): string | undefined {
   if (g.severity !== 'block') return undefined;

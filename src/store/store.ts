@@ -42,16 +42,7 @@ export interface RunFinish {
 /** `interrupted`: the recording process died (or was stopped) before the run finished. */
 export type RunState = 'running' | 'finished' | 'interrupted';
 
-export interface RunSummary {
-  id: string;
-  project: string;
-  version: string;
-  commit: string | null;
-  branch: string | null;
-  ci: boolean;
-  host: string;
-  configHash: string;
-  startedAt: string;
+export interface RunSummary extends Omit<RunStart, 'selection'> {
   endedAt: string | null;
   durationMs: number | null;
   result: 'READY' | 'BLOCKED' | null;
