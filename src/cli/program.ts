@@ -39,6 +39,8 @@ export function buildProgram(ctx: CliContext, version: string, setExit: (code: n
     .option('--json', 'print the decision as JSON on stdout (the summary goes to stderr)')
     .option('--report <kind=path>', 'also write a report, e.g. json=out/decision.json (repeatable)', collect)
     .option('--no-history', 'do not read or record history (no store is opened)')
+    .option('--require-clean', 'block the release when the working tree has uncommitted changes')
+    .option('--publish', 'after a READY, full, clean run is recorded, run the `publish:` steps')
     .action(async (v: string | undefined, flags) => {
       const { runCommand } = await import('./commands/run.js');
       setExit(await runCommand(v, flags, ctx));
@@ -199,10 +201,13 @@ export function buildProgram(ctx: CliContext, version: string, setExit: (code: n
 
   program
     .command('rollback')
-    .description('run the rollback steps towards the last good release (or a version)')
+    .description('run the rollback steps: to the newest READY, full, clean run of another version than the current release')
     .addOption(configOpt())
-    .option('--to <target>', 'last-good (default) or a VERSION')
-    .option('--branch <name>', 'with last-good: only runs on this branch')
+    .option('--to <version>', 'roll back to this version (it needs a READY, full, clean run, or --force)')
+    .option('--from <version>', 'the release being rolled back (default: the newest READY, full, clean run)')
+    .option('--branch <name>', 'only runs on this branch')
+    .option('--force', 'roll back to a version without a READY, full, clean run (recorded as forced)')
+    .option('--by <name>', 'who rolls back (default: the CI actor, the git user, or $USER)')
     .action(async (flags) => {
       const { rollbackCommand } = await import('./commands/rollback.js');
       setExit(await rollbackCommand(flags, ctx));

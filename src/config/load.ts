@@ -114,12 +114,25 @@ export function validateConfig(value: unknown, file: string, locator: Locator, h
       { code: 'CONFIG_TYPE', message: 'the configuration must be a mapping with at least `gates:`', path: '', location: { file, line: 1, col: 1 } },
     ]);
   }
+  // Shape and cross-field rules in one pass: every mistake in the file is reported at once.
   const result = configSchema.safeParse(value);
-  if (!result.success) throw new ConfigError(schemaIssues(result.error.issues, value, configSchema, locator));
-  const user = result.data as UserConfig;
-  const ruleIssues = checkRules(user, locator);
-  if (ruleIssues.length) throw new ConfigError(ruleIssues);
-  return normalizeConfig(user, file, hash);
+  const issues = [...(result.success ? [] : schemaIssues(result.error.issues, value, configSchema, locator)), ...checkRules(value, locator)];
+  if (issues.length || !result.success) throw new ConfigError(dedupe(issues));
+  return normalizeConfig(result.data as UserConfig, file, hash);
+}
+
+/** The same problem found by the schema and by a rule (a custom refinement) is listed once, in file order. */
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  const out = issues.filter((i) => {
+    const key = `${i.code}\u0000${i.path}\u0000${i.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const line = (i: ConfigIssue) => i.location?.line ?? Number.MAX_SAFE_INTEGER;
+  const col = (i: ConfigIssue) => i.location?.col ?? 0;
+  return out.sort((a, b) => line(a) - line(b) || col(a) - col(b));
 }
 
 export async function loadConfig(opts: { cwd?: string; file?: string } = {}): Promise<Config> {

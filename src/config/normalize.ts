@@ -16,12 +16,14 @@ import type {
   Severity,
 } from './types.js';
 import type { EvidenceFormat } from '../evidence/model.js';
-import { PROBE_METHODS, type UserConfig, type UserProbe } from './schema.js';
+import { PROBE_METHODS, type UserConfig, type UserProbe, type UserStep } from './schema.js';
 import { parseDuration, parseSize } from './values.js';
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 const DEFAULT_READY_TIMEOUT_MS = 30_000;
 const DEFAULT_READY_INTERVAL_MS = 250;
+/** Reports a gate reads from outside the run (no command, no need that ran) may be this old. */
+const DEFAULT_MAX_AGE_MS = 60 * 60_000;
 
 const ms = (d: string | undefined): number | undefined => (d === undefined ? undefined : parseDuration(d));
 const bytes = (s: string | number | undefined): number | undefined => (s === undefined ? undefined : parseSize(s));
@@ -54,6 +56,8 @@ export function normalizeProbe(p: UserProbe): ProbeConfig {
     header: Object.fromEntries(Object.entries(p.header ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
     maxLatencyMs: ms(p['max-latency']),
     retry,
+    consecutive: p.consecutive ?? 1,
+    minDurationMs: ms(p['min-duration']),
   };
 }
 
@@ -85,18 +89,28 @@ export function normalizeConfig(user: UserConfig, file: string, hash: string): C
     gates[id] = {
       id,
       title: g.title ?? id,
-      run: g.run,
+      run: g.run === undefined ? undefined : list(g.run),
       cwd: resolve(baseCwd, g.cwd ?? '.'),
       env: env(g.env),
+      testsFailedExitCodes: [...new Set(g['exit-codes']?.['tests-failed'] ?? [1])],
+      maxAgeMs: ms(g['max-age']) ?? DEFAULT_MAX_AGE_MS,
       needs: [...new Set(g.needs ?? [])],
       when: g.when ?? 'always',
       optional: g.optional ?? false,
       services: [...new Set(g.services ?? [])],
       probes: (g.probes ?? []).map(normalizeProbe),
       artifacts: (g.artifacts ?? []).map(
-        (a): ArtifactConfig => ({ path: a.path, minSize: bytes(a['min-size']), maxSize: bytes(a['max-size']), sha256: a.sha256?.toLowerCase() }),
+        (a): ArtifactConfig => ({
+          path: a.path,
+          minSize: bytes(a['min-size']),
+          maxSize: bytes(a['max-size']),
+          sha256: a.sha256?.toLowerCase(),
+          fresh: a.fresh ?? true,
+        }),
       ),
-      reports: (g.reports ?? []).map((r): ReportSpec => (typeof r === 'string' ? { path: r } : { path: r.path, format: r.format as EvidenceFormat | undefined })),
+      reports: (g.reports ?? []).map((r): ReportSpec =>
+        typeof r === 'string' ? { path: r } : { path: r.path, format: r.format as EvidenceFormat | undefined, maxAgeMs: ms(r['max-age']) },
+      ),
       expect: g.expect ?? [],
       severity: g.severity ?? defaultSeverity,
       timeoutMs: ms(g.timeout) ?? defaultTimeoutMs,
@@ -117,7 +131,8 @@ export function normalizeConfig(user: UserConfig, file: string, hash: string): C
 
   const b = user.baseline;
   const baseline: BaselineConfig = {
-    branch: b?.branch ?? 'main',
+    branch: b?.branch,
+    require: b?.require ?? false,
     runs: b?.runs ?? 5,
     minRuns: b?.['min-runs'] ?? 3,
     warnPct: pct(b?.warn) ?? 10,
@@ -127,15 +142,16 @@ export function normalizeConfig(user: UserConfig, file: string, hash: string): C
     ),
   };
 
-  const steps = Array.isArray(user.rollback) ? user.rollback : (user.rollback?.steps ?? []);
-  const rollback: RollbackStep[] = steps.map((s, i) => ({
-    title: s.title ?? s.run ?? `step ${i + 1}`,
-    run: s.run,
-    probe: s.probe && normalizeProbe(s.probe),
-    cwd: resolve(baseCwd, s.cwd ?? '.'),
-    env: env(s.env),
-    timeoutMs: ms(s.timeout) ?? defaultTimeoutMs,
-  }));
+  const stepsOf = (list: UserStep[]): RollbackStep[] =>
+    list.map((s, i) => ({
+      title: s.title ?? s.run ?? `step ${i + 1}`,
+      run: s.run,
+      probe: s.probe && normalizeProbe(s.probe),
+      cwd: resolve(baseCwd, s.cwd ?? '.'),
+      env: env(s.env),
+      timeoutMs: ms(s.timeout) ?? defaultTimeoutMs,
+    }));
+  const rollback = stepsOf(Array.isArray(user.rollback) ? user.rollback : (user.rollback?.steps ?? []));
 
   return {
     name: user.name ?? basename(rootDir),
@@ -150,5 +166,6 @@ export function normalizeConfig(user: UserConfig, file: string, hash: string): C
     store: { url: user.store?.url },
     baseline,
     rollback,
+    publish: stepsOf(user.publish ?? []),
   };
 }

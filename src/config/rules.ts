@@ -1,6 +1,9 @@
 /**
  * Rules across fields that a schema cannot express: references between gates and services,
- * cycles, expressions in `expect`, variables in commands. Run after the schema accepted the shape.
+ * cycles, expressions in `expect`, variables in commands. They run on the raw parsed value in the
+ * same pass as the schema, so a file with a shape mistake and a cross-field mistake gets both
+ * reported at once: every rule looks only at the parts whose shape it can read, and leaves parts
+ * of the wrong shape to the schema's own message.
  */
 import type { ConfigIssue } from '../errors.js';
 import { findCycle } from '../plan/graph.js';
@@ -9,37 +12,35 @@ import { toRegExp } from '../util/regex.js';
 import { unknownVariables, VARIABLE_HINT } from './interpolate.js';
 import { suggest } from './issues.js';
 import { formatPath, type FieldPath, type Locator } from './locate.js';
-import { PROBE_METHODS, type UserConfig, type UserProbe } from './schema.js';
+import { PROBE_METHODS } from './schema.js';
 
+type Obj = Record<string, unknown>;
 
-export function checkRules(cfg: UserConfig, loc: Locator): ConfigIssue[] {
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+/** Own entries only: a key named `__proto__` or `constructor` is an ordinary key here. */
+const entries = (v: unknown): [string, unknown][] => (isObj(v) ? Object.entries(v) : []);
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+/** A string or list of strings, with each element's path. */
+const stringOrList = (v: unknown, path: FieldPath): [string, FieldPath][] =>
+  typeof v === 'string' ? [[v, path]] : Array.isArray(v) ? v.flatMap((x, i): [string, FieldPath][] => (typeof x === 'string' ? [[x, [...path, i]]] : [])) : [];
+
+export function checkRules(raw: unknown, loc: Locator): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  const gateIds = Object.keys(cfg.gates);
-  const serviceIds = Object.keys(cfg.services ?? {});
+  if (!isObj(raw)) return issues;
+  const gates = entries(raw.gates);
+  const services = entries(raw.services);
+  const gateIds = gates.map(([id]) => id);
+  const serviceIds = services.map(([id]) => id);
   const push = (code: string, message: string, path: FieldPath, hint?: string, colOffset = 0) => {
     const location = loc.value(path);
     if (colOffset && location.col !== undefined) location.col += colOffset;
     issues.push({ code, message, path: formatPath(path), location, hint });
   };
 
-  const checkVars = (text: string | undefined, path: FieldPath) => {
-    if (text === undefined) return;
+  const checkVars = (text: unknown, path: FieldPath) => {
+    if (typeof text !== 'string') return;
     for (const name of unknownVariables(text)) push('CONFIG_VARIABLE', `unknown variable \${${name}}`, path, VARIABLE_HINT);
-  };
-  const checkProbe = (p: UserProbe, path: FieldPath) => {
-    const method = PROBE_METHODS.find((m) => p[m] !== undefined);
-    if (method) {
-      const url = p[method]!;
-      checkVars(url, [...path, method]);
-      if (!URL.canParse(url.replace(/\$\{[^}]*\}/g, '0'))) push('CONFIG_VALUE', `not a URL: ${JSON.stringify(url)}`, [...path, method]);
-    }
-    const patterns = p['body-matches'] === undefined ? [] : [p['body-matches']].flat();
-    patterns.forEach((re, i) => checkRegex(re, [...path, 'body-matches', ...(Array.isArray(p['body-matches']) ? [i] : [])]));
-    for (const [name, expected] of Object.entries(p.header ?? {})) {
-      if (/^\/.*\/[a-z]*$/s.test(expected)) checkRegex(expected, [...path, 'header', name]);
-    }
-    for (const [name, value] of Object.entries(p.headers ?? {})) checkVars(value, [...path, 'headers', name]);
-    if (typeof p.body === 'string') checkVars(p.body, [...path, 'body']);
   };
   const checkRegex = (src: string, path: FieldPath) => {
     try {
@@ -48,38 +49,61 @@ export function checkRules(cfg: UserConfig, loc: Locator): ConfigIssue[] {
       push('CONFIG_VALUE', `not a regular expression: ${(e as Error).message}`, path);
     }
   };
+  const checkUrl = (url: string, path: FieldPath) => {
+    if (!URL.canParse(url.replace(/\$\{[^}]*\}/g, '0'))) push('CONFIG_VALUE', `not a URL: ${JSON.stringify(url)}`, path);
+  };
+  const checkProbe = (p: unknown, path: FieldPath) => {
+    if (!isObj(p)) return;
+    for (const method of PROBE_METHODS) {
+      const url = str(p[method]);
+      if (url === undefined) continue;
+      checkVars(url, [...path, method]);
+      checkUrl(url, [...path, method]);
+    }
+    for (const [re, at] of stringOrList(p['body-matches'], [...path, 'body-matches'])) checkRegex(re, at);
+    for (const [name, expected] of entries(p.header)) {
+      if (typeof expected === 'string' && /^\/.*\/[a-z]*$/s.test(expected)) checkRegex(expected, [...path, 'header', name]);
+    }
+    for (const [name, value] of entries(p.headers)) checkVars(value, [...path, 'headers', name]);
+    checkVars(p.body, [...path, 'body']);
+  };
 
-  for (const [id, svc] of Object.entries(cfg.services ?? {})) {
+  for (const [id, svc] of services) {
+    if (!isObj(svc)) continue;
     checkVars(svc.run, ['services', id, 'run']);
-    checkVars(svc.ready?.http, ['services', id, 'ready', 'http']);
-    checkVars(svc.ready?.command, ['services', id, 'ready', 'command']);
-    const http = svc.ready?.http;
-    if (http !== undefined && !URL.canParse(http.replace(/\$\{[^}]*\}/g, '0'))) {
-      push('CONFIG_VALUE', `not a URL: ${JSON.stringify(http)}`, ['services', id, 'ready', 'http']);
+    if (isObj(svc.ready)) {
+      checkVars(svc.ready.http, ['services', id, 'ready', 'http']);
+      checkVars(svc.ready.command, ['services', id, 'ready', 'command']);
+      const http = str(svc.ready.http);
+      if (http !== undefined) checkUrl(http, ['services', id, 'ready', 'http']);
     }
   }
 
-  for (const [id, gate] of Object.entries(cfg.gates)) {
-    (gate.needs ?? []).forEach((need, i) => {
+  for (const [id, gate] of gates) {
+    if (!isObj(gate)) continue;
+    const needs = Array.isArray(gate.needs) ? gate.needs : [];
+    needs.forEach((need, i) => {
+      if (typeof need !== 'string') return;
       if (need === id) push('CONFIG_CYCLE', `gate "${id}" needs itself`, ['gates', id, 'needs', i]);
       else if (!gateIds.includes(need)) {
         const near = suggest(need, gateIds);
         push('CONFIG_UNKNOWN_GATE', `unknown gate "${need}" in needs`, ['gates', id, 'needs', i], near ? `did you mean "${near}"?` : `gates: ${gateIds.join(', ')}`);
       }
     });
-    (gate.services ?? []).forEach((svc, i) => {
-      if (!serviceIds.includes(svc)) {
-        const near = suggest(svc, serviceIds);
-        push(
-          'CONFIG_UNKNOWN_SERVICE',
-          `unknown service "${svc}"`,
-          ['gates', id, 'services', i],
-          near ? `did you mean "${near}"?` : serviceIds.length ? `services: ${serviceIds.join(', ')}` : 'declare it under `services:`',
-        );
-      }
+    (Array.isArray(gate.services) ? gate.services : []).forEach((svc, i) => {
+      if (typeof svc !== 'string' || serviceIds.includes(svc)) return;
+      const near = suggest(svc, serviceIds);
+      push(
+        'CONFIG_UNKNOWN_SERVICE',
+        `unknown service "${svc}"`,
+        ['gates', id, 'services', i],
+        near ? `did you mean "${near}"?` : serviceIds.length ? `services: ${serviceIds.join(', ')}` : 'declare it under `services:`',
+      );
     });
-    if (gate.manual) {
-      const extra = (['run', 'services', 'probes', 'artifacts', 'reports', 'expect', 'retry'] as const).filter((k) => gate[k] !== undefined);
+    const has = (k: string) => gate[k] !== undefined;
+    const nonEmpty = (k: string) => Array.isArray(gate[k]) && (gate[k] as unknown[]).length > 0;
+    if (has('manual')) {
+      const extra = ['run', 'services', 'probes', 'artifacts', 'reports', 'expect', 'retry'].filter(has);
       if (extra.length) {
         push(
           'CONFIG_VALUE',
@@ -89,22 +113,23 @@ export function checkRules(cfg: UserConfig, loc: Locator): ConfigIssue[] {
         );
       }
     }
-    if ((gate.expect?.length ?? 0) > 0 && (gate.reports?.length ?? 0) === 0) {
+    if (nonEmpty('expect') && !nonEmpty('reports')) {
       push('CONFIG_EXPECT', `gate "${id}" has \`expect\` but no \`reports\` to judge it on`, ['gates', id, 'expect'], 'declare the report files the expectations are about under `reports:`');
     }
-    const doesSomething =
-      gate.run !== undefined ||
-      (gate.probes?.length ?? 0) > 0 ||
-      (gate.artifacts?.length ?? 0) > 0 ||
-      (gate.reports?.length ?? 0) > 0 ||
-      gate.manual !== undefined;
+    if (has('exit-codes') && !has('run')) {
+      push('CONFIG_VALUE', '`exit-codes` only applies to a gate with `run`', ['gates', id, 'exit-codes']);
+    }
+    const doesSomething = has('run') || nonEmpty('probes') || nonEmpty('artifacts') || nonEmpty('reports') || has('manual');
     if (!doesSomething) {
       push('CONFIG_EMPTY_GATE', `gate "${id}" has nothing to check`, ['gates', id], 'give it `run`, `probes`, `artifacts`, `reports` or `manual`');
     }
-    checkVars(gate.run, ['gates', id, 'run']);
-    (gate.probes ?? []).forEach((p, i) => checkProbe(p, ['gates', id, 'probes', i]));
-    (gate.artifacts ?? []).forEach((a, i) => checkVars(a.path, ['gates', id, 'artifacts', i, 'path']));
-    (gate.expect ?? []).forEach((text, i) => {
+    for (const [cmd, at] of stringOrList(gate.run, ['gates', id, 'run'])) checkVars(cmd, at);
+    (Array.isArray(gate.probes) ? gate.probes : []).forEach((p, i) => checkProbe(p, ['gates', id, 'probes', i]));
+    (Array.isArray(gate.artifacts) ? gate.artifacts : []).forEach((a, i) => {
+      if (isObj(a)) checkVars(a.path, ['gates', id, 'artifacts', i, 'path']);
+    });
+    (Array.isArray(gate.expect) ? gate.expect : []).forEach((text, i) => {
+      if (typeof text !== 'string' || text === '') return;
       try {
         compileExpectation(text);
       } catch (e) {
@@ -115,23 +140,28 @@ export function checkRules(cfg: UserConfig, loc: Locator): ConfigIssue[] {
     });
   }
 
-  if (Object.keys(cfg.gates).length === 0) {
+  if (isObj(raw.gates) && gates.length === 0) {
     push('CONFIG_EMPTY', 'no gates: a release gate needs at least one gate', ['gates'], 'declare gates under `gates:` (see the README quickstart)');
   }
 
-  const cycle = findCycle(Object.fromEntries(Object.entries(cfg.gates).map(([id, g]) => [id, { needs: (g.needs ?? []).filter((n) => n !== id) }])));
+  const graph = Object.fromEntries(gates.map(([id, g]) => [id, { needs: isObj(g) ? strings(g.needs).filter((n) => n !== id) : [] }]));
+  const cycle = findCycle(graph);
   if (cycle) {
     const first = cycle[0]!;
-    const idx = (cfg.gates[first]!.needs ?? []).indexOf(cycle[1]!);
-    push('CONFIG_CYCLE', `cycle in needs: ${cycle.join(' → ')}`, ['gates', first, 'needs', idx], 'a gate cannot (transitively) need itself; remove one of these needs');
+    const rawNeeds = (gates.find(([g]) => g === first)![1] as Obj).needs as unknown[];
+    push('CONFIG_CYCLE', `cycle in needs: ${cycle.join(' → ')}`, ['gates', first, 'needs', rawNeeds.indexOf(cycle[1])], 'a gate cannot (transitively) need itself; remove one of these needs');
   }
 
-  const steps = Array.isArray(cfg.rollback) ? cfg.rollback : (cfg.rollback?.steps ?? []);
-  steps.forEach((s, i) => {
-    const base: FieldPath = Array.isArray(cfg.rollback) ? ['rollback', i] : ['rollback', 'steps', i];
-    checkVars(s.run, [...base, 'run']);
-    if (s.probe) checkProbe(s.probe, [...base, 'probe']);
-  });
-
+  const stepLists: [unknown, FieldPath][] = [
+    [Array.isArray(raw.rollback) ? raw.rollback : isObj(raw.rollback) ? raw.rollback.steps : undefined, Array.isArray(raw.rollback) ? ['rollback'] : ['rollback', 'steps']],
+    [raw.publish, ['publish']],
+  ];
+  for (const [list, base] of stepLists) {
+    (Array.isArray(list) ? list : []).forEach((s, i) => {
+      if (!isObj(s)) return;
+      checkVars(s.run, [...base, i, 'run']);
+      checkProbe(s.probe, [...base, i, 'probe']);
+    });
+  }
   return issues;
 }

@@ -88,6 +88,10 @@ export const probeSchema = z
       description: 'Header name → expected value, or /regex/',
     }),
     'max-latency': duration.optional(),
+    consecutive: z.number().int().min(1).max(1000).optional().meta({
+      description: 'Pass only after this many successes in a row (steady state, not one lucky answer)',
+    }),
+    'min-duration': duration.optional().meta({ description: 'Pass only after succeeding for at least this long' }),
     retry: z
       .union([
         duration,
@@ -109,12 +113,29 @@ export const artifactSchema = z.strictObject({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'a sha256 is 64 hexadecimal characters')
     .optional(),
+  fresh: z.boolean().optional().meta({
+    description: 'false: the file may come from before this run (default true: it must be written during the run)',
+  }),
 });
 
 export const reportSchema = z.union([
   z.string().min(1),
-  z.strictObject({ path: z.string().min(1), format: z.enum(EVIDENCE_FORMATS as [string, ...string[]]).optional() }),
+  z.strictObject({
+    path: z.string().min(1),
+    format: z.enum(EVIDENCE_FORMATS as [string, ...string[]]).optional(),
+    'max-age': duration.optional().meta({ description: 'In a gate without a command: how old the file may be (default the gate\'s max-age, 1h)' }),
+  }),
 ]);
+
+export const exitCodesSchema = z.strictObject({
+  'tests-failed': z.array(z.number().int().min(1).max(255)).min(1).meta({
+    description: "Exit codes the test runner uses for \"some tests failed\" (default [1]); only these can be explained by quarantined or tolerated failures",
+  }),
+});
+
+const commandSteps = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).meta({
+  description: 'Shell command, or a list of steps run in order (each step\'s exit code is its own)',
+});
 
 export const retrySchema = z.union([
   z.number().int().min(1).max(20),
@@ -132,9 +153,11 @@ export const manualSchema = z.strictObject({
 
 export const gateSchema = z.strictObject({
   title: z.string().optional(),
-  run: z.string().min(1).optional().meta({ description: 'Shell command; ${version}, ${git.sha}, ${env.NAME} are interpolated shell-quoted' }),
+  run: commandSteps.optional(),
   cwd: z.string().optional(),
   env: envMap.optional(),
+  'exit-codes': exitCodesSchema.optional(),
+  'max-age': duration.optional().meta({ description: 'A gate without a command reads reports at most this old (default 1h)' }),
   needs: z.array(z.string()).optional().meta({ description: 'Gates that must pass before this one runs' }),
   when: z.enum(['always', 'ci', 'local']).optional(),
   optional: z.boolean().optional().meta({ description: 'Runs only when enabled with --with <id>' }),
@@ -171,11 +194,12 @@ export const quarantineSchema = z.strictObject({
 const pctValue = (p: string | number | undefined): number | undefined => (p === undefined ? undefined : typeof p === 'number' ? p : Number(p.replace('%', '')));
 
 export const baselineSchema = z.strictObject({
-  branch: z.string().optional().meta({ description: 'Branch whose READY runs make the baseline (default main)' }),
+  branch: z.string().optional().meta({ description: "Branch whose READY runs make the baseline (default: the repository's default branch: origin/HEAD, else main or master)" }),
   runs: z.number().int().min(1).max(100).optional().meta({ description: 'Median of this many READY runs (default 5)' }),
   'min-runs': z.number().int().min(1).max(100).optional(),
   warn: percent.optional(),
   fail: percent.optional(),
+  require: z.boolean().optional().meta({ description: 'true: a baseline check that has no baseline blocks instead of warning' }),
   metrics: z
     .record(
       z.string(),
@@ -220,6 +244,9 @@ export const configSchema = z
     store: z.strictObject({ url: z.string().optional() }).optional(),
     baseline: baselineSchema.optional(),
     rollback: z.union([z.array(rollbackStepSchema), z.strictObject({ steps: z.array(rollbackStepSchema) })]).optional(),
+    publish: z.array(rollbackStepSchema).optional().meta({
+      description: 'Steps run by `shipgate run --publish` after a READY full run is recorded',
+    }),
   })
   .meta({ title: 'shipgate configuration', description: 'Release gates for shipgate (shipgate.yml)' });
 
@@ -227,6 +254,7 @@ export const configSchema = z
 export type UserConfig = z.input<typeof configSchema>;
 export type UserGate = z.input<typeof gateSchema>;
 export type UserProbe = z.input<typeof probeSchema>;
+export type UserStep = z.input<typeof rollbackStepSchema>;
 
 export function jsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;

@@ -43,6 +43,10 @@ export interface ProbeConfig {
   maxLatencyMs?: number;
   /** Retry the probe until it passes or the deadline is reached. */
   retry?: { deadlineMs: number; intervalMs: number };
+  /** Steady state: this many passing answers in a row are needed (default 1). */
+  consecutive: number;
+  /** Steady state: passing answers must span at least this long. */
+  minDurationMs?: number;
 }
 
 export interface ArtifactConfig {
@@ -52,6 +56,8 @@ export interface ArtifactConfig {
   maxSize?: number;
   /** Expected sha256 (hex) when given. */
   sha256?: string;
+  /** The file must have been written during this run (default true). */
+  fresh: boolean;
 }
 
 export interface ReportSpec {
@@ -59,6 +65,8 @@ export interface ReportSpec {
   path: string;
   /** Force a format instead of sniffing the content. */
   format?: EvidenceFormat;
+  /** In a gate whose reports come from outside the run: the oldest a file may be. */
+  maxAgeMs?: number;
 }
 
 export interface RetryConfig {
@@ -76,9 +84,14 @@ export interface ManualConfig {
 export interface GateConfig {
   id: string;
   title: string;
-  run?: string;
+  /** The command's steps, run in order, each in its own shell (one string in YAML is one step). */
+  run?: string[];
   cwd: string;
   env: Record<string, string>;
+  /** Exit codes by which the test runner says "some tests failed" (default [1]). */
+  testsFailedExitCodes: number[];
+  /** A gate without a command: reports may be at most this old (default 1h). */
+  maxAgeMs: number;
   needs: string[];
   when: When;
   optional: boolean;
@@ -111,7 +124,10 @@ export interface QuarantineEntry {
 }
 
 export interface BaselineConfig {
-  branch: string;
+  /** Configured branch; undefined: the repository's default branch, resolved at run time. */
+  branch?: string;
+  /** A baseline check without a baseline blocks (instead of warning). */
+  require: boolean;
   /** Number of READY runs whose median is the baseline. */
   runs: number;
   /** Fewer runs than this: drift checks warn "no baseline yet" instead of judging. */
@@ -148,4 +164,6 @@ export interface Config {
   store: { url?: string };
   baseline: BaselineConfig;
   rollback: RollbackStep[];
+  /** Steps of `shipgate run --publish`, after a READY full run is recorded. */
+  publish: RollbackStep[];
 }

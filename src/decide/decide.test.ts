@@ -39,7 +39,7 @@ describe('decide', () => {
   it('blocks on a failed requirement and names the tests', () => {
     const req: RequirementVerdict = {
       id: 'api', title: 'API', severity: 'block', status: 'fail', evidence: [], unmatched: ['tests/x::*'],
-      failed: [{ id: 't::a', gate: 'e2e', status: 'failed' }], notRun: [{ id: 't::b', gate: 'e2e' }],
+      failed: [{ id: 't::a', gate: 'e2e', status: 'failed' }], notRun: [{ id: 't::b', gate: 'e2e' }], unproven: [],
     };
     const d = decide({ ...base, gates: [v('a', 'pass')], requirements: [req] });
     expect(d.result).toBe('BLOCKED');

@@ -8,7 +8,10 @@
 import type { Decision, GateVerdict } from './types.js';
 
 /** Everything in a decision except what deciding works out: the result, blockers and warnings. */
-export type DecideInput = Omit<Decision, 'result' | 'blockers' | 'warnings'>;
+export type DecideInput = Omit<Decision, 'result' | 'blockers' | 'warnings' | 'publish'> & {
+  /** `--require-clean`: a run on uncommitted changes (or an unknown tree) blocks. */
+  requireClean?: boolean;
+};
 
 function blockerFor(g: GateVerdict, strict: boolean): string | undefined {
   if (g.severity !== 'block') return undefined;
@@ -33,6 +36,14 @@ export function decide(input: DecideInput): Decision {
   const blockers: string[] = [];
   const warnings: string[] = [];
   if (input.interrupted) blockers.push('the run was interrupted before it finished');
+  const tree = input.tree;
+  if (input.requireClean) {
+    if (tree === null || tree === undefined) blockers.push('--require-clean is set, but the working tree cannot be checked (not a git repository)');
+    else if (tree.dirty) blockers.push(`--require-clean is set and the working tree has uncommitted changes (${tree.files} file${tree.files === 1 ? '' : 's'})`);
+  }
+  // What was tested is not what is committed: said on every such run, never silent.
+  if (tree?.dirty) warnings.push(`uncommitted changes: ${tree.files} file${tree.files === 1 ? '' : 's'}; this run is never last-good nor a baseline`);
+  if (input.partial) warnings.push(`partial run (${input.selection ?? 'gates left out'}): never last-good nor a baseline`);
   // Nothing checked is not evidence of anything: a run in which every gate was skipped cannot be READY.
   if (!input.gates.some((g) => g.status !== 'skip')) blockers.push('no gate ran: every gate was left out of this run, so nothing was checked');
   for (const g of input.gates) {
@@ -43,7 +54,12 @@ export function decide(input: DecideInput): Decision {
   }
   for (const r of input.requirements) {
     if (r.status === 'fail') {
-      const names = [...r.unmatched.map((p) => `${p} (no such test ran)`), ...r.failed.map((t) => `${t.id} ${t.status}`), ...r.notRun.map((t) => `${t.id} did not run`)];
+      const names = [
+        ...r.unmatched.map((p) => `${p} (no such test ran)`),
+        ...r.failed.map((t) => `${t.id} ${t.status}`),
+        ...r.notRun.map((t) => `${t.id} did not run`),
+        ...r.unproven.map((t) => `${t.id} unproven (quarantined)`),
+      ];
       blockers.push(`requirement ${r.id}: ${names.slice(0, 5).join(', ')}${names.length > 5 ? `, and ${names.length - 5} more` : ''}`);
     } else if (r.status === 'warn') {
       warnings.push(`requirement ${r.id} is not met`);
@@ -66,5 +82,7 @@ export function decide(input: DecideInput): Decision {
     blockers,
     warnings,
     ...(input.interrupted ? { interrupted: true } : {}),
+    ...(input.partial ? { partial: true, selection: input.selection } : {}),
+    ...(input.tree !== undefined ? { tree: input.tree } : {}),
   };
 }

@@ -34,6 +34,24 @@ export interface ArtifactRecord {
   sha256: string;
 }
 
+/** One step of a gate's command as it ran in the final attempt. */
+export interface StepRecord {
+  /** 1-based position in `run:`. */
+  index: number;
+  /** The step as written in the configuration (before variables were resolved). */
+  command: string;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  startedAtMs: number;
+  endedAtMs: number;
+  /**
+   * One simple command (no `;`, `&&`, `||`, `|`, `&` or newline): its exit code is the program's
+   * own, so a test runner's "tests failed" code can be attributed to the reports it wrote.
+   */
+  single: boolean;
+}
+
 /** What the run stage observed for one gate. */
 export interface GateOutcome {
   id: string;
@@ -55,6 +73,8 @@ export interface GateOutcome {
   ranWithout?: string[];
   /** Retried attempts that failed before a pass (per attempt: exit code and reason). */
   failedAttempts?: { attempt: number; reason: string }[];
+  /** The command's steps in the final attempt. */
+  steps?: StepRecord[];
 }
 
 export type GateStatus = 'pass' | 'fail' | 'warn' | 'info' | 'skip' | 'not-run' | 'pending' | 'cancelled';
@@ -92,6 +112,21 @@ export interface GateVerdict {
   artifacts?: { path: string; size: number; sha256: string }[];
   /** For a pending manual gate: the command that records an approval. */
   approveCommand?: string;
+  /** When a findings check failed: the findings that count, most severe and new first (at most 20). */
+  findings?: FindingSummary[];
+  /** How many findings there were in all (the list above is cut at 20). */
+  findingsTotal?: number;
+}
+
+export interface FindingSummary {
+  level: string;
+  rule: string;
+  tool: string;
+  file?: string;
+  line?: number;
+  message: string;
+  /** New against the baseline (the tool's baselineState, or not seen in the baseline run). */
+  new?: boolean;
 }
 
 export type RequirementStatus = 'pass' | 'fail' | 'warn' | 'info';
@@ -109,6 +144,8 @@ export interface RequirementVerdict {
   failed: { id: string; gate: string; status: string; message?: string }[];
   /** Mapped tests found but skipped (did not run). */
   notRun: { id: string; gate: string }[];
+  /** Mapped tests under quarantine: whatever their outcome, they prove nothing. */
+  unproven: { id: string; gate: string; status: string; reason: string }[];
 }
 
 export type DecisionResult = 'READY' | 'BLOCKED';
@@ -131,4 +168,27 @@ export interface Decision {
   blockers: string[];
   warnings: string[];
   interrupted?: boolean;
+  /** Gates were left out on request (--only/--skip): never last-good, never a baseline. */
+  partial?: boolean;
+  /** The flags that made the run partial (`--only unit`). */
+  selection?: string;
+  /** The working tree the run saw; null when it is not a git repository. */
+  tree?: TreeState | null;
+  /** `run --publish`: what happened after the decision was recorded. */
+  publish?: PublishOutcome;
+}
+
+export interface TreeState {
+  /** Uncommitted changes: tracked, staged, or untracked files that are not ignored. */
+  dirty: boolean;
+  /** How many files differ from the commit. */
+  files: number;
+  /** sha256 over the changes (null when clean): runs with equal fingerprints saw the same tree. */
+  fingerprint: string | null;
+}
+
+export interface PublishOutcome {
+  status: 'done' | 'failed' | 'refused';
+  reason?: string;
+  steps: { index: number; title: string; ok: boolean; durationMs: number; checks: Check[]; logPath?: string }[];
 }

@@ -37,22 +37,51 @@ function toRead(path: string, err: unknown, format?: EvidenceFormat): ReportRead
  * can carry an mtime a little before the start we measured.
  */
 const MTIME_SLACK_MS = 1000;
+/** A file stamped further in the future than this was not written by this run's clock: suspect. */
+export const FUTURE_SLACK_MS = 5 * 60_000;
+
+/** When a report must have been written: not before `notBeforeMs`, not older than `maxAgeMs` before `nowMs`. */
+export interface Freshness {
+  notBeforeMs?: number;
+  maxAgeMs?: number;
+  nowMs: number;
+}
+
+function staleness(mtimeMs: number, display: string, f: Freshness, spec: ReportSpec): EvidenceError | undefined {
+  const at = new Date(mtimeMs).toISOString();
+  if (mtimeMs > f.nowMs + FUTURE_SLACK_MS) {
+    return new EvidenceError('EVIDENCE_STALE', display, `report ${display} is stamped ${at}, in the future: it was not written by this run`, {
+      hint: "check the clock of the machine that wrote it; a file from the future cannot be proven fresh",
+    });
+  }
+  if (f.notBeforeMs !== undefined && mtimeMs < f.notBeforeMs - MTIME_SLACK_MS) {
+    return new EvidenceError('EVIDENCE_STALE', display, `report ${display} was last written ${at}, before this gate started: it is left over from an earlier run`, {
+      hint: "the gate's command did not write it this time; check the tool's output option, and delete old reports before running",
+    });
+  }
+  const maxAge = spec.maxAgeMs ?? f.maxAgeMs;
+  if (maxAge !== undefined && mtimeMs < f.nowMs - maxAge) {
+    return new EvidenceError('EVIDENCE_STALE', display, `report ${display} was last written ${at}, more than ${Math.round(maxAge / 60_000)} min ago (max-age): it is too old to stand for this run`, {
+      hint: 'produce it again before the gate runs, or raise `max-age` on the gate or the report if older evidence is acceptable',
+    });
+  }
+  return undefined;
+}
 
 async function readOne(
   abs: string,
   display: string,
   spec: ReportSpec,
   maxBytes: number,
-  notBeforeMs: number | undefined,
+  fresh: Freshness,
 ): Promise<{ read: ReportRead; part?: EvidencePart }> {
   let format: EvidenceFormat | undefined = spec.format;
+  let mtime: number | undefined;
   try {
     const { size, mtimeMs } = await fileStat(abs, display);
-    if (notBeforeMs !== undefined && mtimeMs < notBeforeMs - MTIME_SLACK_MS) {
-      throw new EvidenceError('EVIDENCE_STALE', display, `report ${display} was last written ${new Date(mtimeMs).toISOString()}, before this gate started: it is left over from an earlier run`, {
-        hint: "the gate's command did not write it this time; check the tool's output option, and delete old reports before running",
-      });
-    }
+    mtime = mtimeMs;
+    const stale = staleness(mtimeMs, display, fresh, spec);
+    if (stale) throw stale;
     if (size === 0) {
       throw new EvidenceError('EVIDENCE_EMPTY', display, `report ${display} is empty (0 bytes)`, {
         hint: 'the tool ran but wrote nothing; check that it finished and that its output option points here',
@@ -84,9 +113,10 @@ async function readOne(
       }
     }
     const part = await parserFor(format).parse(abs, { displayPath: display });
-    return { read: { path: display, format, ok: true }, part };
+    return { read: { path: display, format, ok: true, mtimeMs }, part };
   } catch (err) {
-    return { read: toRead(display, err, format) };
+    const read = toRead(display, err, format);
+    return { read: mtime === undefined ? read : { ...read, mtimeMs: mtime } };
   }
 }
 
@@ -172,13 +202,16 @@ export function mergeCoverage(parts: Coverage[]): Coverage | undefined {
  * Read every declared report (globs relative to `cwd`) into one `Evidence`. Never throws for bad
  * reports. `notBeforeMs`: reports must have been written since then (the gate's command start), so a
  * report left over from an earlier run can never stand in for one this run failed to write.
+ * `maxAgeMs`: reports from outside the run may be at most this old (a report entry's own `max-age`
+ * wins). A file stamped more than 5 minutes in the future is refused like an old one.
  */
 export async function collectEvidence(
   reports: ReportSpec[],
   cwd: string,
-  opts: { maxFileBytes?: number; notBeforeMs?: number } = {},
+  opts: { maxFileBytes?: number; notBeforeMs?: number; maxAgeMs?: number; nowMs?: number } = {},
 ): Promise<Evidence> {
   const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const fresh: Freshness = { notBeforeMs: opts.notBeforeMs, maxAgeMs: opts.maxAgeMs, nowMs: opts.nowMs ?? Date.now() };
   const ev = emptyEvidence();
   const coverages: Coverage[] = [];
   const seen = new Set<string>();
@@ -203,7 +236,7 @@ export async function collectEvidence(
       seen.add(abs);
       const rel = relative(cwd, abs);
       const display = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split('\\').join('/') : abs;
-      const { read, part } = await readOne(abs, display, spec, maxBytes, opts.notBeforeMs);
+      const { read, part } = await readOne(abs, display, spec, maxBytes, fresh);
       ev.reports.push(read);
       if (!part) continue;
       if (part.tests) for (const t of part.tests) ev.tests.push(relativizeTest({ ...t, source: display }, cwd));

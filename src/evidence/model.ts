@@ -113,6 +113,12 @@ export interface Finding {
   file?: string;
   line?: number;
   column?: number;
+  /** Suppressed by the tool (a SARIF suppression accepted, or without status): kept, but not counted. */
+  suppressed?: boolean;
+  /** The tool's own comparison with its baseline (SARIF `baselineState`). */
+  baselineState?: 'new' | 'unchanged' | 'updated' | 'absent';
+  /** Stable across commits (no line numbers): what `findings.new` compares against history. */
+  fingerprint: string;
 }
 
 /**
@@ -152,6 +158,8 @@ export interface ReportRead {
   path: string;
   format?: EvidenceFormat;
   ok: boolean;
+  /** When the file was last written (epoch ms), for telling which step of a command wrote it. */
+  mtimeMs?: number;
   /** Stable code (EVIDENCE_*) and message when the report could not be used. */
   error?: { code: string; message: string };
 }

@@ -9,6 +9,7 @@
  * Location: the first physical location; `file://` URIs become paths (`file:///C:/x%20y` → `C:/x y`),
  * relative URIs stay relative to their `uriBaseId` and are percent-decoded.
  */
+import { createHash } from 'node:crypto';
 import { EvidenceError } from '../errors.js';
 import type { EvidencePart, Finding, FindingLevel, FormatParser, SecuritySeverity } from './model.js';
 import { readJson } from './read.js';
@@ -148,7 +149,10 @@ function runFindings(displayPath: string, run: unknown, runIndex: number): Findi
       defaultLevel ??
       (problemSeverity === 'recommendation' ? 'note' : asLevel(problemSeverity)) ??
       'warning';
-    const finding: Finding = { tool, ruleId, level, message: messageText(result, rule), ...location(result, run) };
+    const message = messageText(result, rule);
+    const loc = location(result, run);
+    const fingerprint = createHash('sha256').update(`${tool}\0${ruleId}\0${loc.file ?? ''}\0${message}`).digest('hex').slice(0, 16);
+    const finding: Finding = { tool, ruleId, level, message, ...loc, fingerprint };
     const s = score(result.properties) ?? score(ruleProps);
     if (s !== undefined) {
       finding.securityScore = s;

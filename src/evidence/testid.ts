@@ -117,6 +117,19 @@ function compile(pattern: string): RegExp {
 }
 
 /**
+ * Does a requirement's pattern name this test? As teams write them: the full id or a scope (as
+ * `matchTestPattern`), or — for a pattern without `::` or `/` — the test's own name
+ * (`test_login`, `adds*` match `tests/test_auth.py::test_login`, `com.acme.CalcTest::adds_two`).
+ * Broader than quarantine matching on purpose: a requirement that names more tests demands more.
+ */
+export function matchRequirementPattern(pattern: string, test: { id: string; name: string }): boolean {
+  if (matchTestPattern(pattern, test.id)) return true;
+  const p = collapse(pattern);
+  if (p.includes('::') || p.includes('/')) return false;
+  return /[*?]/.test(p) ? compile(p).test(test.name) : p === test.name;
+}
+
+/**
  * Does a test id match a pattern? `*` matches any run of characters (including `::` and `/`),
  * `?` exactly one. A pattern with neither wildcards nor `::` also names a whole suite, file or
  * package: `tests/test_api.py` matches `tests/test_api.py::TestX::test_a`.

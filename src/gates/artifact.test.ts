@@ -24,7 +24,7 @@ afterAll(async () => {
 
 describe('checkArtifacts', () => {
   it('records every match of a glob with size and streamed sha256', async () => {
-    const { checks, files } = await checkArtifacts([{ path: 'deployment/*-1.2.tar' }], dir);
+    const { checks, files } = await checkArtifacts([{ fresh: true, path: 'deployment/*-1.2.tar' }], dir);
     expect(checks).toEqual([{ check: 'artifact deployment/*-1.2.tar', expected: 'at least one file', actual: '2 files', ok: true }]);
     expect(files).toEqual([
       { path: join('deployment', 'api-1.2.tar'), size: big.length, sha256: sha(big) },
@@ -33,47 +33,47 @@ describe('checkArtifacts', () => {
   });
 
   it('fails a pattern that matches nothing', async () => {
-    const { checks, files } = await checkArtifacts([{ path: 'deployment/*-9.9.tar' }], dir);
+    const { checks, files } = await checkArtifacts([{ fresh: true, path: 'deployment/*-9.9.tar' }], dir);
     expect(checks).toEqual([{ check: 'artifact deployment/*-9.9.tar', expected: 'at least one file', actual: 'no file matches', ok: false }]);
     expect(files).toEqual([]);
   });
 
   it('checks min and max sizes with human-readable sizes', async () => {
-    const { checks } = await checkArtifacts([{ path: 'deployment/api-*.tar', minSize: 10_000_000, maxSize: 20_000_000 }], dir);
+    const { checks } = await checkArtifacts([{ fresh: true, path: 'deployment/api-*.tar', minSize: 10_000_000, maxSize: 20_000_000 }], dir);
     const min = checks.find((c) => c.expected.startsWith('>='));
     const max = checks.find((c) => c.expected.startsWith('<='));
     expect(min).toMatchObject({ check: 'artifact deployment/api-1.2.tar size', expected: '>= 10 MB', actual: '9.5 MB', ok: false, message: '9.5 MB < min 10 MB' });
     expect(max).toMatchObject({ expected: '<= 20 MB', ok: true });
-    const tooBig = await checkArtifacts([{ path: 'deployment/api-*.tar', maxSize: 1_000_000 }], dir);
+    const tooBig = await checkArtifacts([{ fresh: true, path: 'deployment/api-*.tar', maxSize: 1_000_000 }], dir);
     expect(tooBig.checks.find((c) => c.operator === '<=')).toMatchObject({ ok: false, message: '9.5 MB > max 1 MB' });
   });
 
   it('fails an empty file unless a size bound allows it', async () => {
-    const strict = await checkArtifacts([{ path: 'empty.txt' }], dir);
+    const strict = await checkArtifacts([{ fresh: true, path: 'empty.txt' }], dir);
     expect(strict.checks.map((c) => c.ok)).toEqual([true, false]);
     expect(strict.checks[1]).toMatchObject({ actual: 'empty file' });
-    const allowed = await checkArtifacts([{ path: 'empty.txt', minSize: 0 }], dir);
+    const allowed = await checkArtifacts([{ fresh: true, path: 'empty.txt', minSize: 0 }], dir);
     expect(allowed.checks.every((c) => c.ok)).toBe(true);
   });
 
   it('compares a pinned sha256 (case-insensitive)', async () => {
-    const good = await checkArtifacts([{ path: 'deployment/web-1.2.tar', sha256: sha(small).toUpperCase() }], dir);
+    const good = await checkArtifacts([{ fresh: true, path: 'deployment/web-1.2.tar', sha256: sha(small).toUpperCase() }], dir);
     expect(good.checks.every((c) => c.ok)).toBe(true);
-    const bad = await checkArtifacts([{ path: 'deployment/web-1.1.tar', sha256: sha(small) }], dir);
+    const bad = await checkArtifacts([{ fresh: true, path: 'deployment/web-1.1.tar', sha256: sha(small) }], dir);
     expect(bad.checks[1]).toMatchObject({ check: 'artifact deployment/web-1.1.tar sha256', expected: sha(small), actual: sha('old'), ok: false });
   });
 
   it('accepts absolute globs and ../ globs', async () => {
-    const abs = await checkArtifacts([{ path: join(dir, 'deployment', 'web-*.tar') }], join(dir, 'deployment'));
+    const abs = await checkArtifacts([{ fresh: true, path: join(dir, 'deployment', 'web-*.tar') }], join(dir, 'deployment'));
     expect(abs.files.map((f) => f.path)).toEqual(['web-1.1.tar', 'web-1.2.tar']);
-    const up = await checkArtifacts([{ path: '../deployment/web-1.2.tar' }], join(dir, 'deployment'));
+    const up = await checkArtifacts([{ fresh: true, path: '../deployment/web-1.2.tar' }], join(dir, 'deployment'));
     expect(up.files).toHaveLength(1);
-    const outside = await checkArtifacts([{ path: '../*.txt' }], join(dir, 'deployment'));
+    const outside = await checkArtifacts([{ fresh: true, path: '../*.txt' }], join(dir, 'deployment'));
     expect(outside.files.map((f) => f.path)).toEqual([join(dir, 'empty.txt')]);
   });
 
   it('does not count a directory as an artifact', async () => {
-    const { checks } = await checkArtifacts([{ path: 'deployment' }], dir);
+    const { checks } = await checkArtifacts([{ fresh: true, path: 'deployment' }], dir);
     expect(checks).toEqual([{ check: 'artifact deployment', expected: 'at least one file', actual: 'no file matches', ok: false }]);
   });
 });

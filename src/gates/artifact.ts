@@ -73,13 +73,43 @@ function sizeChecks(a: ArtifactConfig, file: string, size: number): Check[] {
   return checks;
 }
 
+/** File systems stamp times from a coarse clock: a file written just after the start may look a little older. */
+const MTIME_SLACK_MS = 1000;
+/** A file stamped further in the future than this was not written by this run's clock. */
+const FUTURE_SLACK_MS = 5 * 60_000;
+
+/**
+ * Was the file written during this run? Yesterday's tar in `dist/` must never pass for today's
+ * build; a file from the future cannot be proven fresh either.
+ */
+function freshnessCheck(file: string, mtimeMs: number, f: { notBeforeMs: number; nowMs: number }): Check {
+  const at = new Date(mtimeMs).toISOString();
+  const name = `artifact ${file} written during this run`;
+  const expected = `written at or after ${new Date(f.notBeforeMs).toISOString()}`;
+  if (mtimeMs > f.nowMs + FUTURE_SLACK_MS) {
+    return { check: name, expected, actual: `stamped ${at}, in the future`, ok: false, message: 'a file stamped in the future cannot be proven fresh; check the clock of the machine that wrote it' };
+  }
+  if (mtimeMs < f.notBeforeMs - MTIME_SLACK_MS) {
+    return {
+      check: name,
+      expected,
+      actual: `last written ${at}, before this run started`,
+      ok: false,
+      message: 'it is left over from an earlier build: the gate did not produce it this time (set `fresh: false` on the artifact if it comes from outside the run)',
+    };
+  }
+  return { check: name, expected, actual: `written ${at}`, ok: true };
+}
+
 /**
  * Check every declared artifact against the files under `cwd`. Each pattern gives an existence
- * check; each matching file its size and sha256 checks, and a record of path, size and sha256.
+ * check; each matching file its size, freshness and sha256 checks, and a record of path, size and
+ * sha256. `notBeforeMs`: the run's start; files of artifacts with `fresh` (the default) must be newer.
  */
 export async function checkArtifacts(
   artifacts: ArtifactConfig[],
   cwd: string,
+  opts: { notBeforeMs?: number; nowMs?: number } = {},
 ): Promise<{ checks: Check[]; files: ArtifactRecord[] }> {
   const checks: Check[] = [];
   const files: ArtifactRecord[] = [];
@@ -97,23 +127,34 @@ export async function checkArtifacts(
       actual: found.length === 0 ? 'no file matches' : found.length === 1 ? '1 file' : `${found.length} files`,
       ok: found.length > 0,
     });
+    let freshCount = 0;
     for (const abs of found) {
       const file = shown(cwd, abs);
       let size: number;
+      let mtimeMs: number;
       let sha256: string;
       try {
-        size = (await stat(abs)).size;
+        ({ size, mtimeMs } = await stat(abs));
         sha256 = await sha256File(abs);
       } catch (e) {
         checks.push({ check: `artifact ${file}`, expected: 'a readable file', actual: (e as Error).message, ok: false });
         continue;
       }
       files.push({ path: file, size, sha256 });
-      checks.push(...sizeChecks(a, file, size));
+      for (const c of sizeChecks(a, file, size)) checks.push(c);
+      if (a.fresh && opts.notBeforeMs !== undefined) {
+        const fresh = freshnessCheck(file, mtimeMs, { notBeforeMs: opts.notBeforeMs, nowMs: opts.nowMs ?? Date.now() });
+        // Stale files are named one by one; fresh ones are summed up per pattern below.
+        if (fresh.ok) freshCount++;
+        else checks.push(fresh);
+      }
       if (a.sha256 !== undefined) {
         const want = a.sha256.trim().toLowerCase();
         checks.push({ check: `artifact ${file} sha256`, expected: want, actual: sha256, operator: '==', ok: sha256 === want });
       }
+    }
+    if (freshCount > 0) {
+      checks.push({ check: `artifact ${a.path} written during this run`, expected: 'every file written during this run', actual: `${freshCount} file${freshCount === 1 ? '' : 's'} written during this run`, ok: true });
     }
   }
   return { checks, files };

@@ -57,7 +57,7 @@ afterAll(async () => {
 });
 
 function probe(path: string, over: Partial<ProbeConfig> = {}): ProbeConfig {
-  return { method: 'GET', url: `${base}${path}`, headers: {}, bodyContains: [], bodyMatches: [], json: {}, header: {}, ...over };
+  return { method: 'GET', url: `${base}${path}`, headers: {}, bodyContains: [], bodyMatches: [], json: {}, header: {}, consecutive: 1, ...over };
 }
 const byName = (checks: Check[], suffix: string): Check => {
   const c = checks.find((x) => x.check.endsWith(suffix));

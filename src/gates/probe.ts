@@ -16,6 +16,11 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 /** Bodies beyond this are cut: probes check smoke endpoints, not downloads. */
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 const SHOWN = 60;
+/** How much of a failing response's body a diagnostic shows. */
+const BODY_EXCERPT = 200;
+/** Steady state without a `retry` deadline: how long to keep asking, beyond what the streak itself needs. */
+const STEADY_SLACK_MS = 30_000;
+const DEFAULT_INTERVAL_MS = 500;
 
 export interface ProbeResponse {
   status: number;
@@ -229,7 +234,20 @@ export function judgeResponse(p: ProbeConfig, res: ProbeResponse): Check[] {
       ok: res.latencyMs <= p.maxLatencyMs,
     });
   }
+  // What the server actually said is the fastest way to see why: the first failing check shows it.
+  const firstBad = checks.findIndex((c) => !c.ok);
+  if (firstBad !== -1) {
+    const c = checks[firstBad]!;
+    checks[firstBad] = { ...c, message: `${c.message ? `${c.message}; ` : ''}body: ${bodyExcerpt(res.body)}` };
+  }
   return checks;
+}
+
+/** The start of a response body, one line, for a diagnostic. */
+export function bodyExcerpt(body: string, max = BODY_EXCERPT): string {
+  if (body.length === 0) return '(empty)';
+  const one = body.replace(/\s+/g, ' ').trim();
+  return JSON.stringify(one.length > max ? `${one.slice(0, max - 1)}…` : one);
 }
 
 async function attempt(p: ProbeConfig, timeoutMs: number, signal?: AbortSignal): Promise<Check[]> {
@@ -245,15 +263,27 @@ async function attempt(p: ProbeConfig, timeoutMs: number, signal?: AbortSignal):
 /**
  * Run a probe. With `retry`, the whole probe repeats until every check passes or the deadline is
  * reached; the last attempt's checks are returned, with the attempt count in their message.
+ * With `consecutive: N` and/or `min-duration: D` one passing answer is not enough: the probe
+ * passes only after N passing answers in a row spanning at least D — a failure resets the streak —
+ * so an endpoint that fails two calls in three never passes `consecutive: 5`.
  */
 export async function runProbe(probe: ProbeConfig, opts: { signal?: AbortSignal } = {}): Promise<Check[]> {
   const perRequest = requestTimeoutMs(probe);
-  if (!probe.retry) return attempt(probe, perRequest, opts.signal);
+  const steady = probe.consecutive > 1 || probe.minDurationMs !== undefined;
+  if (!probe.retry && !steady) return attempt(probe, perRequest, opts.signal);
 
+  const interval = probe.retry?.intervalMs ?? DEFAULT_INTERVAL_MS;
   const started = Date.now();
-  const deadline = started + probe.retry.deadlineMs;
+  const deadline =
+    started + (probe.retry?.deadlineMs ?? (probe.minDurationMs ?? 0) + probe.consecutive * (interval + perRequest) + STEADY_SLACK_MS);
   let attempts = 0;
   let checks: Check[] = [];
+  let streak = 0;
+  let streakStart = 0;
+  let best = 0;
+  let failures = 0;
+  let lastFailure: Check | undefined;
+  const reached = () => streak >= probe.consecutive && (probe.minDurationMs === undefined || Date.now() - streakStart >= probe.minDurationMs);
   for (;;) {
     if (opts.signal?.aborted) {
       if (attempts === 0) checks = [{ check: `${probe.method} ${probe.url}`, expected: 'a response', actual: 'cancelled', ok: false }];
@@ -262,13 +292,37 @@ export async function runProbe(probe: ProbeConfig, opts: { signal?: AbortSignal 
     attempts += 1;
     const remaining = Math.max(100, deadline - Date.now());
     checks = await attempt(probe, Math.min(perRequest, remaining), opts.signal);
-    if (checks.every((c) => c.ok)) break;
-    if (Date.now() + probe.retry.intervalMs >= deadline) break;
-    await sleep(probe.retry.intervalMs, opts.signal);
+    if (checks.every((c) => c.ok)) {
+      if (streak === 0) streakStart = Date.now();
+      streak += 1;
+      best = Math.max(best, streak);
+      if (!steady || reached()) break;
+    } else {
+      streak = 0;
+      failures += 1;
+      lastFailure = checks.find((c) => !c.ok);
+    }
+    if (Date.now() + interval >= deadline) break;
+    await sleep(interval, opts.signal);
   }
-  const passed = checks.every((c) => c.ok);
+  const passed = checks.every((c) => c.ok) && (!steady || reached());
   const note = `${passed ? 'passed' : 'still failing'} after ${attempts} attempt${attempts === 1 ? '' : 's'} over ${formatDuration(Date.now() - started)}`;
-  return checks.map((c) => ({ ...c, message: c.message ? `${c.message}; ${note}` : note }));
+  const out: Check[] = checks.map((c) => ({ ...c, message: c.message ? `${c.message}; ${note}` : note }));
+  if (steady) {
+    const want = [probe.consecutive > 1 ? `${probe.consecutive} passing answers in a row` : '', probe.minDurationMs !== undefined ? `passing for at least ${formatDuration(probe.minDurationMs)}` : '']
+      .filter(Boolean)
+      .join(', ');
+    out.push({
+      check: `${probe.method} ${probe.url} steady state`,
+      expected: want,
+      actual: passed
+        ? `${streak} in a row over ${formatDuration(Date.now() - streakStart)}`
+        : `at most ${best} in a row; ${failures} of ${attempts} answers failed`,
+      ok: passed,
+      ...(passed || !lastFailure ? {} : { message: `last failure: ${lastFailure.check}: expected ${lastFailure.expected}, got ${lastFailure.actual}` }),
+    });
+  }
+  return out;
 }
 
 /** One line saying what the probe checks, for plans and reports. */

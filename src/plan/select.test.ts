@@ -6,7 +6,7 @@ import { selectGates } from './select.js';
 
 function gate(id: string, extra: Partial<GateConfig> = {}): GateConfig {
   return {
-    id, title: id, run: 'true', cwd: '/', env: {}, needs: [], when: 'always', optional: false, services: [], probes: [],
+    id, title: id, run: ['true'], cwd: '/', env: {}, testsFailedExitCodes: [1], maxAgeMs: 3_600_000, needs: [], when: 'always', optional: false, services: [], probes: [],
     artifacts: [], reports: [], expect: [], severity: 'block', timeoutMs: 1000, retry: { attempts: 1, delayMs: 0 }, ...extra,
   };
 }
@@ -15,7 +15,7 @@ function config(gates: GateConfig[]): Config {
   return {
     name: 'p', file: '/shipgate.yml', rootDir: '/', hash: 'h', defaults: { timeoutMs: 1000, severity: 'block' }, services: {},
     gates: Object.fromEntries(gates.map((g) => [g.id, g])), requirements: {}, quarantine: [], store: {},
-    baseline: { branch: 'main', runs: 5, minRuns: 3, warnPct: 10, failPct: 20, metrics: {} }, rollback: [],
+    baseline: { branch: 'main', require: false, runs: 5, minRuns: 3, warnPct: 10, failPct: 20, metrics: {} }, rollback: [], publish: [],
   };
 }
 

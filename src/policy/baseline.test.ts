@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { BaselineConfig } from '../config/types.js';
-import { baselineValue, inferDirection, judgeDrift, metricPolicy, type BaselineSample } from './baseline.js';
+import { baselineValue, inferDirection, judgeDrift, metricPolicy, type BaselinePolicy, type BaselineSample } from './baseline.js';
 
-const cfg: BaselineConfig = { branch: 'main', runs: 5, minRuns: 3, warnPct: 10, failPct: 20, metrics: {} };
+const cfg: BaselinePolicy = { branch: 'main', require: false, runs: 5, minRuns: 3, warnPct: 10, failPct: 20, metrics: {} };
 
 /** Newest first, one day apart ending 2026-11-20. */
 function samples(values: number[]): BaselineSample[] {
@@ -47,7 +46,7 @@ describe('direction', () => {
     expect(metricPolicy('metric.widgets', cfg)).toMatchObject({ direction: 'lower', directionFrom: 'assumed' });
   });
   it('prefers configuration: exact key, then the longest matching pattern', () => {
-    const c: BaselineConfig = {
+    const c: BaselinePolicy = {
       ...cfg,
       metrics: { 'bench.*': { warnPct: 5 }, 'bench.parse.*': { direction: 'higher', failPct: 50 }, 'retrieval_mrr': { warnPct: 2 } },
     };
@@ -75,7 +74,7 @@ describe('judgeDrift', () => {
     expect(r.changePct).toBeCloseTo(18, 9);
     expect(r.check).toMatchObject({ ok: false, severity: 'warn', check: 'bench.parse.mean within baseline', actual: '5.9ms (+18.0%)' });
     expect(r.check.message).toBe(
-      'bench.parse.mean 5.9ms vs baseline 5ms (median of 5 READY runs on main, 2026-11-16..2026-11-20; lower is better (inferred from the name)): +18.0% >= warn 10% → WARN',
+      'bench.parse.mean 5.9ms vs baseline 5ms (median of 5 READY runs on main, 2026-11-16..2026-11-20; lower is better (inferred from the name)): +18.0% > warn 10% → WARN',
     );
   });
 
@@ -84,7 +83,27 @@ describe('judgeDrift', () => {
     expect(r.verdict).toBe('fail');
     expect(r.check.ok).toBe(false);
     expect(r.check.severity).toBeUndefined();
-    expect(r.check.message).toMatch(/\+30\.0% >= fail 20% → FAIL$/);
+    expect(r.check.message).toMatch(/\+30\.0% > fail 20% → FAIL$/);
+  });
+
+  it('is strict as the thresholds are written: warn at MORE than 10 %, fail at MORE than 20 %', () => {
+    // Exactly at a threshold is still within it (and 10 % computed in floating point is 10.000000000000002).
+    const at10 = judgeDrift(m(5.5), samples([5, 5, 5]), cfg);
+    expect(at10.verdict).toBe('ok');
+    expect(at10.check.message).toMatch(/\+10\.0% <= warn 10% → OK$/);
+    expect(judgeDrift(m(5.51), samples([5, 5, 5]), cfg).verdict).toBe('warn');
+    expect(judgeDrift(m(6), samples([5, 5, 5]), cfg).verdict).toBe('warn');
+    expect(judgeDrift(m(6.01), samples([5, 5, 5]), cfg).verdict).toBe('fail');
+    expect(judgeDrift({ name: 'metric.hit_ratio', value: 0.72 }, samples([0.8, 0.8, 0.8]), cfg).verdict).toBe('ok'); // exactly -10%
+  });
+
+  it('without a baseline warns with the exact reason, and blocks under baseline.require', () => {
+    const never = judgeDrift(m(5), [], cfg, 'no run has ever been recorded on branch main, so there is no baseline');
+    expect(never.check).toMatchObject({ ok: true, severity: 'warn', message: 'no run has ever been recorded on branch main, so there is no baseline' });
+    const required = judgeDrift(m(5), samples([5]), { ...cfg, require: true });
+    expect(required.check.ok).toBe(false);
+    expect(required.check.severity).toBeUndefined();
+    expect(required.check.message).toBe('no baseline yet: 1 of 3 READY runs on main; baseline.require is set, so this blocks');
   });
 
   it('passes a small change and any improvement', () => {
@@ -111,7 +130,7 @@ describe('judgeDrift', () => {
     expect(judgeDrift({ name, value: 0.7 }, samples([0.8, 0.8, 0.8]), cfg).verdict).toBe('warn'); // -12.5%
     expect(judgeDrift({ name, value: 0.6 }, samples([0.8, 0.8, 0.8]), cfg).verdict).toBe('fail'); // -25%
     expect(judgeDrift({ name, value: 0.95 }, samples([0.8, 0.8, 0.8]), cfg).verdict).toBe('ok');
-    const configured = judgeDrift({ name: 'bench.parse.mean', value: 4 }, samples([5, 5, 5]), { ...cfg, metrics: { 'bench.parse.mean': { direction: 'higher' } } });
+    const configured = judgeDrift({ name: 'bench.parse.mean', value: 3.9 }, samples([5, 5, 5]), { ...cfg, metrics: { 'bench.parse.mean': { direction: 'higher' } } });
     expect(configured.verdict).toBe('fail');
     expect(configured.inferred).toBe(false);
     expect(configured.check.message).toMatch(/higher is better\)/);

@@ -9,7 +9,18 @@ import type { Check } from '../decide/types.js';
 import { matchTestPattern } from '../evidence/testid.js';
 import { formatNumber, formatQuantity } from './units.js';
 
+/** Baseline settings with the branch resolved (the configured one, or the repository's default branch). */
+export interface BaselinePolicy extends Omit<BaselineConfig, 'branch'> {
+  branch: string;
+}
+
+export function resolveBaseline(cfg: BaselineConfig, defaultBranch: string): BaselinePolicy {
+  return { ...cfg, branch: cfg.branch ?? defaultBranch };
+}
+
 export interface BaselineSample {
+  /** The gate the value was measured in; absent for imported samples that name none. */
+  gate?: string;
   value: number;
   runId: string;
   version: string;
@@ -53,7 +64,7 @@ const MAD_TO_SD = 1.4826;
  * baseline, and min..max would let that same odd run widen the noise guard until it hides real
  * regressions.
  */
-export function baselineValue(samples: readonly BaselineSample[], cfg: BaselineConfig): BaselineValue | undefined {
+export function baselineValue(samples: readonly BaselineSample[], cfg: BaselinePolicy): BaselineValue | undefined {
   const used = samples.filter((s) => Number.isFinite(s.value)).slice(0, Math.max(1, cfg.runs));
   if (used.length === 0) return undefined;
   const values = used.map((s) => s.value);
@@ -95,7 +106,7 @@ export interface MetricPolicy {
 }
 
 /** Per-metric settings: an exact key in `baseline.metrics` wins, then the longest matching pattern. */
-export function metricPolicy(name: string, cfg: BaselineConfig): MetricPolicy {
+export function metricPolicy(name: string, cfg: BaselinePolicy | BaselineConfig): MetricPolicy {
   const short = name.startsWith('metric.') ? name.slice('metric.'.length) : name;
   const keys = Object.keys(cfg.metrics);
   const exact = keys.find((k) => k === name || k === short);
@@ -124,16 +135,34 @@ export function describeBaseline(b: BaselineValue): string {
   return `median of ${b.n} READY run${b.n === 1 ? '' : 's'} on ${b.branch}, ${dates}`;
 }
 
-export function noBaselineMessage(n: number, cfg: BaselineConfig): string {
-  return `no baseline yet: ${n} of ${cfg.minRuns} READY runs on ${cfg.branch}`;
+export function noBaselineMessage(n: number, cfg: BaselinePolicy, missing?: string): string {
+  const why = missing ?? `no baseline yet: ${n} of ${cfg.minRuns} READY runs on ${cfg.branch}`;
+  return cfg.require ? `${why}; baseline.require is set, so this blocks` : why;
 }
+
+/**
+ * A baseline check that has no baseline: passes with a warning (a first release is never blocked
+ * for lack of history), unless `baseline.require` says a baseline is part of the policy.
+ */
+export function noBaselineCheck(base: Omit<Check, 'ok' | 'severity' | 'message'>, cfg: BaselinePolicy, n: number, missing?: string): Check {
+  const message = noBaselineMessage(n, cfg, missing);
+  return cfg.require ? { ...base, ok: false, message } : { ...base, ok: true, severity: 'warn', message };
+}
+
+/** Changes this close to a threshold are rounding, not a crossing (10% computed as 10.000000000000002%). */
+const THRESHOLD_EPSILON = 1e-9;
 
 /**
  * Judge one metric against its baseline. Outcomes: `no-baseline` (too few runs: passes with a
  * warning), `ok`, `noise` (worse by more than `warn` but inside twice the baseline's spread, with
  * ≥ 5 samples: passes), `warn` (failing check with severity warn), `fail` (failing check).
  */
-export function judgeDrift(metric: { name: string; value: number; unit?: string }, samples: readonly BaselineSample[], cfg: BaselineConfig): DriftResult {
+export function judgeDrift(
+  metric: { name: string; value: number; unit?: string },
+  samples: readonly BaselineSample[],
+  cfg: BaselinePolicy,
+  missing?: string,
+): DriftResult {
   const policy = metricPolicy(metric.name, cfg);
   const fmt = (v: number): string => formatQuantity(v, metric.unit);
   const dirText = `${policy.direction} is better${policy.directionFrom === 'configured' ? '' : policy.directionFrom === 'inferred' ? ' (inferred from the name)' : ' (assumed: the name does not say)'}`;
@@ -141,9 +170,13 @@ export function judgeDrift(metric: { name: string; value: number; unit?: string 
   const b = baselineValue(samples, cfg);
   const n = b?.n ?? 0;
   if (!b || n < cfg.minRuns) {
-    const message = noBaselineMessage(n, cfg);
     return {
-      check: { check: checkName, operator: 'within', expected: `a baseline of ${cfg.minRuns} READY runs on ${cfg.branch}`, actual: `${fmt(metric.value)}; ${n} of ${cfg.minRuns} runs`, ok: true, severity: 'warn', message },
+      check: noBaselineCheck(
+        { check: checkName, operator: 'within', expected: `a baseline of ${cfg.minRuns} READY runs on ${cfg.branch}`, actual: `${fmt(metric.value)}; ${n} of ${cfg.minRuns} runs` },
+        cfg,
+        n,
+        n === 0 ? missing : undefined,
+      ),
       samples: n,
       verdict: 'no-baseline',
       direction: policy.direction,
@@ -162,24 +195,25 @@ export function judgeDrift(metric: { name: string; value: number; unit?: string 
   let verdict: DriftResult['verdict'];
   let why: string;
   const changeText = changePct === undefined ? `${change > 0 ? '+' : ''}${fmt(change)} from a zero baseline` : signedPct(changePct);
-  if (regression < policy.warnPct) {
+  // "Warn at +10 %" means more than 10 %: a change of exactly the threshold is still within it.
+  if (regression <= policy.warnPct + THRESHOLD_EPSILON) {
     verdict = 'ok';
-    why = worse ? `${changeText} < warn ${formatNumber(policy.warnPct)}%` : `${changeText} (not worse)`;
+    why = worse ? `${changeText} <= warn ${formatNumber(policy.warnPct)}%` : `${changeText} (not worse)`;
   } else if (guarded) {
     verdict = 'noise';
     why = `${changeText} is inside the baseline's noise (±${fmt(noiseBand)} = 2 × spread over ${b.n} runs)`;
-  } else if (regression >= policy.failPct) {
+  } else if (regression > policy.failPct + THRESHOLD_EPSILON) {
     verdict = 'fail';
-    why = `${changeText} >= fail ${formatNumber(policy.failPct)}%`;
+    why = `${changeText} > fail ${formatNumber(policy.failPct)}%`;
   } else {
     verdict = 'warn';
-    why = `${changeText} >= warn ${formatNumber(policy.warnPct)}%`;
+    why = `${changeText} > warn ${formatNumber(policy.warnPct)}%`;
   }
   const message = `${metric.name} ${fmt(metric.value)} vs baseline ${fmt(b.value)} (${describeBaseline(b)}; ${dirText}): ${why} → ${verdict.toUpperCase()}`;
   const check: Check = {
     check: checkName,
     operator: 'within',
-    expected: `${policy.direction === 'lower' ? '<' : '>'} ${formatNumber(policy.warnPct)}% (warn) / ${formatNumber(policy.failPct)}% (fail) ${policy.direction === 'lower' ? 'above' : 'below'} ${fmt(b.value)}`,
+    expected: `at most ${formatNumber(policy.warnPct)}% (warn) / ${formatNumber(policy.failPct)}% (fail) ${policy.direction === 'lower' ? 'above' : 'below'} ${fmt(b.value)}`,
     actual: `${fmt(metric.value)} (${changeText})`,
     ok: verdict === 'ok' || verdict === 'noise',
     message,

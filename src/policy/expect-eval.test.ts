@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { BaselineConfig } from '../config/types.js';
 import { emptyEvidence, type Evidence, type TestResult } from '../evidence/model.js';
-import type { BaselineSample } from './baseline.js';
+import type { BaselinePolicy, BaselineSample } from './baseline.js';
 import { countTests, defaultTestChecks, evaluate, resolvePath, resolvePathDetailed, type EvalContext } from './expect-eval.js';
 import { parseExpectation } from './expect-parse.js';
 import { quarantineMatcher } from './quarantine.js';
@@ -38,10 +37,10 @@ const ev = evidence({
     ],
   },
   findings: [
-    { tool: 'eslint', ruleId: 'no-eval', level: 'error', message: 'eval' },
-    { tool: 'eslint', ruleId: 'no-eval', level: 'warning', message: 'eval' },
-    { tool: 'semgrep', ruleId: 'sqli', level: 'error', message: 'sql', securitySeverity: 'high', securityScore: 8.1 },
-    { tool: 'semgrep', ruleId: 'xss', level: 'note', message: 'xss', securitySeverity: 'medium' },
+    { tool: 'eslint', ruleId: 'no-eval', level: 'error', message: 'eval', fingerprint: 'f1' },
+    { tool: 'eslint', ruleId: 'no-eval', level: 'warning', message: 'eval', fingerprint: 'f2' },
+    { tool: 'semgrep', ruleId: 'sqli', level: 'error', message: 'sql', securitySeverity: 'high', securityScore: 8.1, fingerprint: 'f3' },
+    { tool: 'semgrep', ruleId: 'xss', level: 'note', message: 'xss', securitySeverity: 'medium', fingerprint: 'f4' },
   ],
   metrics: [
     { name: 'metric.http_req_duration.p95', value: 180, unit: 'ms' },
@@ -186,13 +185,13 @@ describe('evaluate: plain comparisons', () => {
   });
 });
 
-const cfg: BaselineConfig = { branch: 'main', runs: 5, minRuns: 3, warnPct: 10, failPct: 20, metrics: {} };
+const cfg: BaselinePolicy = { branch: 'main', require: false, runs: 5, minRuns: 3, warnPct: 10, failPct: 20, metrics: {} };
 function samples(values: number[]): BaselineSample[] {
   return values.map((value, i) => ({ value, runId: `r${i}`, version: `1.0.${i}`, commit: `c${i}`, startedAt: `2026-11-${String(20 - i).padStart(2, '0')}T10:00:00Z`, branch: 'main' }));
 }
 
 describe('evaluate: baselines', () => {
-  const withBaseline = (values: number[], c: BaselineConfig = cfg): EvalContext => ({ ...ctx, baseline: (p) => (p === 'coverage.lines' || p === 'bench.parse_large.mean' ? { samples: samples(values), cfg: c } : undefined) });
+  const withBaseline = (values: number[], c: BaselinePolicy = cfg): EvalContext => ({ ...ctx, baseline: (p) => (p === 'coverage.lines' || p === 'bench.parse_large.mean' ? { samples: samples(values), cfg: c } : undefined) });
 
   it('moves a percent baseline by percentage points', () => {
     const c = run('coverage.lines >= baseline - 1%', ev, withBaseline([62, 62, 61, 63, 62]));
@@ -218,7 +217,7 @@ describe('evaluate: baselines', () => {
   it('judges drift for "within baseline" under the expectation\'s own text', () => {
     const c = run('bench.parse_large.mean within baseline', ev, withBaseline([3.7, 3.7, 3.7]));
     expect(c).toMatchObject({ check: 'bench.parse_large.mean within baseline', ok: false, severity: 'warn' });
-    expect(c.message).toMatch(/\+13\.5% >= warn 10% → WARN$/);
+    expect(c.message).toMatch(/\+13\.5% > warn 10% → WARN$/);
     expect(run('bench.parse_large.mean within baseline', ev, withBaseline([3.2, 3.2, 3.2]))).toMatchObject({ ok: false });
     expect(run('bench.parse_large.mean within baseline', ev, withBaseline([3.2, 3.2, 3.2])).severity).toBeUndefined();
     expect(run('bench.parse_large.mean within baseline', ev, withBaseline([4.1, 4.2, 4.3])).ok).toBe(true);

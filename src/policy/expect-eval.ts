@@ -4,10 +4,9 @@
  * be judged (missing evidence, a unit that cannot apply) is a failing check that says why.
  */
 import { closest } from 'fastest-levenshtein';
-import type { BaselineConfig } from '../config/types.js';
 import type { Check, TestCounts } from '../decide/types.js';
-import { TEST_FORMATS, type Evidence, type TestResult, type CoverageCounter } from '../evidence/model.js';
-import { describeBaseline, judgeDrift, baselineValue, noBaselineMessage, type BaselineSample } from './baseline.js';
+import { TEST_FORMATS, type Evidence, type Finding, type TestResult, type CoverageCounter } from '../evidence/model.js';
+import { describeBaseline, judgeDrift, baselineValue, noBaselineCheck, type BaselinePolicy, type BaselineSample } from './baseline.js';
 import type { Comparator, Expectation, Quantity } from './expect-parse.js';
 import { lookupPath, pathKey, splitPath, type PathInfo } from './expect-paths.js';
 import { isExempt, type QuarantineMatch } from './quarantine.js';
@@ -16,16 +15,43 @@ import { dimensionOf, formatNumber, formatQuantity, toCanonical, CANONICAL_UNIT 
 /** What history offers for one path: the samples (newest first, READY runs) and the settings. */
 export interface BaselineInput {
   samples: readonly BaselineSample[];
-  cfg: BaselineConfig;
+  cfg: BaselinePolicy;
   /** Unit the samples were recorded in; assumed to be the metric's current unit when absent. */
   unit?: string;
+  /** Why there can be no samples at all (history off, no run ever on the branch); said instead of "0 of N". */
+  missing?: string;
 }
+
+/** The findings of the baseline run of this gate, by fingerprint — or why there is none. */
+export type FindingsBaseline = { fingerprints: ReadonlySet<string>; runId: string } | { missing: string };
 
 export interface EvalContext {
   baseline?: (path: string) => BaselineInput | undefined;
   quarantined?: (testId: string) => QuarantineMatch | undefined;
   /** The gate declared reports of a test format (even if they yielded no tests). */
   declaredTestReports?: boolean;
+  findingsBaseline?: () => FindingsBaseline;
+  /** Settings for checks that need a baseline but have none (`findings.new` without one). */
+  baselinePolicy?: BaselinePolicy;
+}
+
+/** Findings that count: suppressed ones (accepted suppressions) and ones the tool says are gone do not. */
+export function countedFindings(ev: Evidence): Finding[] {
+  return ev.findings.filter((f) => !f.suppressed && f.baselineState !== 'absent');
+}
+
+/**
+ * A predicate for "new against the baseline": the tool's own baselineState "new", or (with a
+ * baseline run recorded) a fingerprint that run did not have. Undefined when neither exists: then
+ * nothing can be called new or old, and `findings.new` has no baseline.
+ */
+export function newFindingTest(ev: Evidence, ctx: EvalContext | undefined): ((f: Finding) => boolean) | { missing: string } {
+  const counted = countedFindings(ev);
+  const toolSays = counted.some((f) => f.baselineState !== undefined);
+  const base = ctx?.findingsBaseline?.();
+  if (base && 'fingerprints' in base) return (f) => f.baselineState === 'new' || !base.fingerprints.has(f.fingerprint);
+  if (toolSays) return (f) => f.baselineState === 'new';
+  return { missing: base?.missing ?? 'no baseline: no history of this gate\'s findings' };
 }
 
 
@@ -44,7 +70,8 @@ export function countTests(tests: readonly TestResult[], quarantined?: (id: stri
   return c;
 }
 
-export type Resolved = { ok: true; value: number; unit?: string } | { ok: false; reason: string };
+/** `noBaseline`: the value needs a baseline that does not exist (a warning, or a block under `baseline.require`). */
+export type Resolved = { ok: true; value: number; unit?: string } | { ok: false; reason: string; noBaseline?: boolean };
 
 function hasTestEvidence(ev: Evidence, ctx: EvalContext | undefined): boolean {
   return ev.tests.length > 0 || ctx?.declaredTestReports === true || ev.reports.some((r) => r.format !== undefined && TEST_FORMATS.includes(r.format));
@@ -114,8 +141,17 @@ function resolveInfo(info: PathInfo, ev: Evidence, ctx: EvalContext | undefined)
       if (ev.findings.length === 0 && !ev.reports.some((r) => r.format === 'sarif')) {
         return { ok: false, reason: 'no findings report (SARIF) in this gate\'s evidence' };
       }
-      const fs = ev.findings;
-      if (info.kind === 'findings') return { ok: true, value: info.level === 'total' ? fs.length : fs.filter((f) => f.level === info.level).length };
+      const fs = countedFindings(ev);
+      if (info.kind === 'findings') {
+        if (info.level === 'total') return { ok: true, value: fs.length };
+        if (info.level === 'suppressed') return { ok: true, value: ev.findings.filter((f) => f.suppressed).length };
+        if (info.level === 'new') {
+          const isNew = newFindingTest(ev, ctx);
+          if (typeof isNew !== 'function') return { ok: false, reason: isNew.missing, noBaseline: true };
+          return { ok: true, value: fs.filter(isNew).length };
+        }
+        return { ok: true, value: fs.filter((f) => f.level === info.level).length };
+      }
       if (info.kind === 'security') return { ok: true, value: fs.filter((f) => f.securitySeverity === info.severity).length };
       if (info.kind === 'rule') return { ok: true, value: fs.filter((f) => f.ruleId === info.name).length };
       return { ok: true, value: fs.filter((f) => f.tool === info.name).length };
@@ -205,6 +241,9 @@ export function evaluate(e: Expectation, ev: Evidence, ctx?: EvalContext): Check
   const split = splitPath(e.path);
   const key = split.ok ? pathKey(split.segments) : e.path;
   const got = resolvePathDetailed(e.path, ev, ctx);
+  if (!got.ok && got.noBaseline && ctx?.baselinePolicy) {
+    return noBaselineCheck({ check: e.source, operator, expected: expectedText, actual: 'no baseline' }, ctx.baselinePolicy, 0, got.reason);
+  }
   if (!got.ok) return { check: e.source, operator, expected: expectedText, actual: 'missing', ok: false, message: got.reason };
 
   if (e.kind === 'compare') {
@@ -219,19 +258,19 @@ export function evaluate(e: Expectation, ev: Evidence, ctx?: EvalContext): Check
 
   const input = ctx?.baseline?.(key);
   if (e.kind === 'within-baseline') {
-    if (!input) return noBaseline(e, expectedText, got, undefined);
+    if (!input) return noBaseline(e, expectedText, got, ctx, undefined);
     const conv = baselineSamplesIn(input, got.unit);
     if (!conv.ok) return unitFailure(e, expectedText, conv.reason);
-    const drift = judgeDrift({ name: key, value: got.value, unit: got.unit }, conv.samples, input.cfg);
+    const drift = judgeDrift({ name: key, value: got.value, unit: got.unit }, conv.samples, input.cfg, input.missing);
     return { ...drift.check, check: e.source };
   }
 
   // compare-baseline
-  if (!input) return noBaseline(e, expectedText, got, undefined);
+  if (!input) return noBaseline(e, expectedText, got, ctx, undefined);
   const conv = baselineSamplesIn(input, got.unit);
   if (!conv.ok) return unitFailure(e, expectedText, conv.reason);
   const b = baselineValue(conv.samples, input.cfg);
-  if (!b || b.n < input.cfg.minRuns) return noBaseline(e, expectedText, got, input, b?.n ?? 0);
+  if (!b || b.n < input.cfg.minRuns) return noBaseline(e, expectedText, got, ctx, input, b?.n ?? 0);
   let target = b.value;
   let how = '';
   const off = e.offset;
@@ -265,9 +304,11 @@ function baselineSamplesIn(input: BaselineInput, unit: string | undefined): { ok
   return { ok: true, samples: input.samples.map((s) => ({ ...s, value: s.value * from.value })) };
 }
 
-function noBaseline(e: Expectation, expected: string, got: { value: number; unit?: string }, input: BaselineInput | undefined, n = 0): Check {
-  const message = input ? noBaselineMessage(n, input.cfg) : 'no baseline yet: no READY runs recorded for this path';
-  return { check: e.source, operator: e.kind === 'within-baseline' ? 'within' : e.op, expected, actual: formatQuantity(got.value, got.unit), ok: true, severity: 'warn', message };
+function noBaseline(e: Expectation, expected: string, got: { value: number; unit?: string }, ctx: EvalContext | undefined, input: BaselineInput | undefined, n = 0): Check {
+  const base = { check: e.source, operator: e.kind === 'within-baseline' ? 'within' : e.op, expected, actual: formatQuantity(got.value, got.unit) };
+  const cfg = input?.cfg ?? ctx?.baselinePolicy;
+  if (!cfg) return { ...base, ok: true, severity: 'warn', message: 'no baseline: no history was given to judge against' };
+  return noBaselineCheck(base, cfg, n, n === 0 ? input?.missing : undefined);
 }
 
 function mentions(expect: readonly Expectation[], ...paths: string[]): boolean {

@@ -22,6 +22,10 @@
  *   coverage.file["src/x.ts"].lines (also .branches, .functions, .statements, and .covered/.total)
  *       the file as the coverage report names it; a unique suffix match is accepted.
  *   findings.total | error | warning | note                      counts of SARIF results by level
+ *       (suppressed results — SARIF suppressions accepted or without status — are left out)
+ *   findings.suppressed                                          results left out by an accepted suppression
+ *   findings.new          results new against the baseline: the tool's baselineState "new", or a
+ *                         fingerprint the newest READY run of this gate on the baseline branch did not have
  *   findings.security-severity.critical | high | medium | low   counts by security severity
  *   findings.rule["no-eval"]   findings.tool["semgrep"]         counts for one rule id / one tool
  *   thresholds.failed | passed | total                           k6 thresholds as k6 judged them
@@ -66,7 +70,7 @@ export type PathDim = 'count' | 'percent' | 'runtime';
 export type PathInfo =
   | { kind: 'tests'; field: TestField; dim: PathDim }
   | { kind: 'coverage'; counter: CoverageField; part: CoveragePart; file?: string; dim: PathDim }
-  | { kind: 'findings'; level: 'total' | 'error' | 'warning' | 'note'; dim: PathDim }
+  | { kind: 'findings'; level: FindingField; dim: PathDim }
   | { kind: 'security'; severity: 'critical' | 'high' | 'medium' | 'low'; dim: PathDim }
   | { kind: 'rule' | 'tool'; name: string; dim: PathDim }
   | { kind: 'thresholds'; field: 'failed' | 'passed' | 'total'; dim: PathDim }
@@ -87,7 +91,8 @@ export type TestField = (typeof TEST_FIELDS)[number];
 export const COVERAGE_FIELDS = ['lines', 'branches', 'functions', 'statements'] as const;
 export type CoverageField = (typeof COVERAGE_FIELDS)[number];
 export type CoveragePart = 'pct' | 'covered' | 'total';
-const FINDING_LEVELS = ['total', 'error', 'warning', 'note'] as const;
+export const FINDING_FIELDS = ['total', 'error', 'warning', 'note', 'suppressed', 'new'] as const;
+export type FindingField = (typeof FINDING_FIELDS)[number];
 const SECURITY_SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 const THRESHOLD_FIELDS = ['failed', 'passed', 'total'] as const;
 
@@ -95,7 +100,7 @@ const THRESHOLD_FIELDS = ['failed', 'passed', 'total'] as const;
 export const STATIC_PATHS: readonly string[] = [
   ...TEST_FIELDS.map((f) => `tests.${f}`),
   ...COVERAGE_FIELDS.flatMap((f) => [`coverage.${f}`, `coverage.${f}.covered`, `coverage.${f}.total`]),
-  ...FINDING_LEVELS.map((l) => `findings.${l}`),
+  ...FINDING_FIELDS.map((l) => `findings.${l}`),
   ...SECURITY_SEVERITIES.map((s) => `findings.security-severity.${s}`),
   ...THRESHOLD_FIELDS.map((f) => `thresholds.${f}`),
 ];
@@ -208,7 +213,7 @@ export function lookupPath(segments: readonly string[]): LookupResult {
       return { ok: true, info: { kind: 'coverage', counter: a, part, dim: part === 'pct' ? 'percent' : 'count' } };
     }
     case 'findings':
-      if (n === 2 && oneOf(FINDING_LEVELS, a)) return { ok: true, info: { kind: 'findings', level: a, dim: 'count' } };
+      if (n === 2 && oneOf(FINDING_FIELDS, a)) return { ok: true, info: { kind: 'findings', level: a, dim: 'count' } };
       if (n === 3 && a === 'security-severity' && oneOf(SECURITY_SEVERITIES, b)) {
         return { ok: true, info: { kind: 'security', severity: b, dim: 'count' } };
       }
@@ -232,5 +237,5 @@ export function lookupPath(segments: readonly string[]): LookupResult {
 export function suggest(text: string): string {
   const best = closest(text, STATIC_PATHS);
   if (best !== undefined && distance(text, best) <= Math.max(2, Math.floor(best.length / 4))) return `did you mean "${best}"?`;
-  return `known paths: tests.<total|passed|failed|errors|skipped|flaky|executed|pass-rate>, coverage.<lines|branches|functions|statements>, findings.<total|error|warning|note>, findings.security-severity.<level>, thresholds.failed, ${PATH_SHAPES.join(', ')}`;
+  return `known paths: tests.<total|passed|failed|errors|skipped|flaky|executed|pass-rate>, coverage.<lines|branches|functions|statements>, findings.<total|error|warning|note|suppressed|new>, findings.security-severity.<level>, thresholds.failed, ${PATH_SHAPES.join(', ')}`;
 }

@@ -10,6 +10,8 @@ export interface TestHistoryRow {
   testId: string;
   runId: string;
   commit: string | null;
+  /** Fingerprint of the uncommitted changes the run saw (null: a clean tree, or unknown). */
+  tree?: string | null;
   status: TestResult['status'];
   flaky: boolean;
   startedAt: string;
@@ -44,17 +46,27 @@ function byTime(a: TestHistoryRow, b: TestHistoryRow): number {
   return a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0;
 }
 
-/** Commits on which the rows show both a pass and a failure. */
+/**
+ * The code a run tested: its commit plus the fingerprint of any uncommitted changes. Two runs with
+ * the same commit but different local edits tested different code, so their disagreement is the
+ * edit, not flakiness.
+ */
+function codeKey(commit: string | null, tree: string | null | undefined): string | undefined {
+  return commit === null ? undefined : tree ? `${commit}+${tree}` : commit;
+}
+
+/** Commits (with their tree, when dirty) on which the rows show both a pass and a failure. */
 function contradictedCommits(rows: readonly TestHistoryRow[]): string[] {
   const seen = new Map<string, Set<Outcome>>();
   for (const r of rows) {
     const o = outcome(r.status);
-    if (r.commit === null || o === undefined) continue;
-    let s = seen.get(r.commit);
-    if (!s) seen.set(r.commit, (s = new Set()));
+    const key = codeKey(r.commit, r.tree);
+    if (key === undefined || o === undefined) continue;
+    let s = seen.get(key);
+    if (!s) seen.set(key, (s = new Set()));
     s.add(o);
   }
-  return [...seen].filter(([, s]) => s.size === 2).map(([c]) => c).sort();
+  return [...seen].filter(([, s]) => s.size === 2).map(([c]) => c.split('+')[0]!).sort();
 }
 
 /**
@@ -115,7 +127,13 @@ export function flakyStats(rows: readonly TestHistoryRow[], window: number): Fla
  * outcome now contradicts an earlier outcome on the same commit. A test history already knew as
  * flaky is not news (it is reported by `shipgate flaky`, not warned about on every run).
  */
-export function newlyFlaky(current: readonly TestResult[], commit: string | null, history: readonly TestHistoryRow[]): { testId: string; why: string }[] {
+export function newlyFlaky(
+  current: readonly TestResult[],
+  commit: string | null,
+  history: readonly TestHistoryRow[],
+  tree: string | null = null,
+): { testId: string; why: string }[] {
+  const here = codeKey(commit, tree);
   const past = new Map<string, TestHistoryRow[]>();
   for (const r of history) {
     let list = past.get(r.testId);
@@ -131,9 +149,9 @@ export function newlyFlaky(current: readonly TestResult[], commit: string | null
     let why: string | undefined;
     if (t.flaky) {
       why = `failed, then passed on rerun in this run (${t.attempts} attempt${t.attempts === 1 ? '' : 's'})`;
-    } else if (commit !== null) {
+    } else if (here !== undefined && commit !== null) {
       const now = outcome(t.status);
-      const other = now === undefined ? undefined : rows.find((r) => r.commit === commit && outcome(r.status) !== undefined && outcome(r.status) !== now);
+      const other = now === undefined ? undefined : rows.find((r) => codeKey(r.commit, r.tree) === here && outcome(r.status) !== undefined && outcome(r.status) !== now);
       if (other) {
         why = `${now === 'fail' ? 'failed' : 'passed'} now but ${now === 'fail' ? 'passed' : 'failed'} on the same commit ${commit.slice(0, 12)} in run ${other.runId} (${other.startedAt})`;
       }

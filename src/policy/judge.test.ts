@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { GateConfig } from '../config/types.js';
-import type { GateOutcome } from '../decide/types.js';
+import type { GateOutcome, StepRecord } from '../decide/types.js';
 import { emptyEvidence, type TestResult } from '../evidence/model.js';
 import { judgeGate } from './judge.js';
 import { quarantineMatcher } from './quarantine.js';
 
 function gate(extra: Partial<GateConfig> = {}): GateConfig {
   return {
-    id: 'g', title: 'Gate', run: 'true', cwd: '/', env: {}, needs: [], when: 'always', optional: false, services: [], probes: [],
+    id: 'g', title: 'Gate', run: ['true'], cwd: '/', env: {}, testsFailedExitCodes: [1], maxAgeMs: 3_600_000, needs: [], when: 'always', optional: false, services: [], probes: [],
     artifacts: [], reports: [{ path: 'r.xml' }], expect: [], severity: 'block', timeoutMs: 1000, retry: { attempts: 1, delayMs: 0 }, ...extra,
   };
 }
@@ -60,16 +60,85 @@ describe('judgeGate', () => {
     expect(v2.warnings.join('\n')).toContain('expired');
   });
 
-  it('lets a runner\'s non-zero exit pass when every failure it reports is quarantined, and only then', () => {
+  describe('a runner\'s exit code', () => {
     const q = quarantineMatcher([{ tests: ['s::flaky'], reason: 'ticket 1', origin: 'config' }], new Date('2026-01-01'));
-    const exit1 = [{ check: 'command exit code', expected: '0', actual: '1', ok: false }];
-    const v = judgeGate(gate(), passedRun([t('a', 'passed'), t('flaky', 'failed')], { status: 'failed', checks: exit1 }), { quarantine: q });
-    expect(v.status).toBe('pass');
-    expect(v.checks[0]).toMatchObject({ ok: true, message: 'exit code 1 is explained by 1 quarantined failure' });
-    const alsoReal = judgeGate(gate(), passedRun([t('real', 'failed'), t('flaky', 'failed')], { status: 'failed', checks: exit1 }), { quarantine: q });
-    expect(alsoReal.status).toBe('fail');
-    const killed = [{ check: 'command exit code', expected: '0', actual: 'killed by SIGKILL', ok: false }];
-    expect(judgeGate(gate(), passedRun([t('flaky', 'failed')], { status: 'failed', checks: killed }), { quarantine: q }).status).toBe('fail');
+    const step = (extra: Partial<StepRecord> = {}): StepRecord => ({ index: 1, command: 'pytest', exitCode: 1, signal: null, timedOut: false, startedAtMs: 100_000, endedAtMs: 105_000, single: true, ...extra });
+    /** A failed run of one step with exit `code`, whose report r.xml was written at `mtime`. */
+    const failedRun = (tests: TestResult[], s: StepRecord = step(), mtime = 104_000): GateOutcome => ({
+      id: 'g', status: 'failed', durationMs: 10, attempts: 1,
+      checks: [{ check: 'command exit code', expected: '0', actual: s.exitCode === null ? `killed by ${s.signal}` : String(s.exitCode), ok: false }],
+      evidence: { ...emptyEvidence(), tests: tests.map((x) => ({ ...x, source: 'r.xml' })), reports: [{ path: 'r.xml', format: 'junit', ok: true, mtimeMs: mtime }] },
+      steps: [s],
+    });
+
+    it('is explained when it is the tests-failed code and every failure is quarantined', () => {
+      const v = judgeGate(gate(), failedRun([t('a', 'passed'), t('flaky', 'failed')]), { quarantine: q });
+      expect(v.status).toBe('pass');
+      expect(v.checks[0]).toMatchObject({ ok: true, message: 'exit code 1 is the runner\'s "tests failed" code, explained by 1 quarantined failure' });
+    });
+
+    it('is explained by failures the gate tolerates, and the reason names the real cause when they are too many', () => {
+      const tolerant = gate({ expect: ['tests.failed <= 1'] });
+      const one = judgeGate(tolerant, failedRun([t('a', 'passed'), t('b', 'failed')]));
+      expect(one.status).toBe('pass');
+      expect(one.checks[0]!.message).toContain('1 failure within `tests.failed <= 1`');
+      const two = judgeGate(tolerant, failedRun([t('a', 'failed'), t('b', 'failed')]));
+      expect(two.status).toBe('fail');
+      expect(two.reason).toContain('2 of 2 tests failed');
+      expect(two.reason).toContain('command exit 1');
+    });
+
+    it('is never explained for another code, a signal, a crash, or when a real failure is among them', () => {
+      for (const s of [step({ exitCode: 2 }), step({ exitCode: 3 }), step({ exitCode: 4 }), step({ exitCode: 137 }), step({ exitCode: null, signal: 'SIGKILL' })]) {
+        const v = judgeGate(gate(), failedRun([t('flaky', 'failed')], s), { quarantine: q });
+        expect(v.status, String(s.exitCode ?? s.signal)).toBe('fail');
+        // The reason is the exit code, not the (quarantined) tests.
+        expect(v.reason).toMatch(s.exitCode === null ? /killed by SIGKILL/ : new RegExp(`exit ${s.exitCode}`));
+        expect(v.reason).not.toMatch(/tests? failed/);
+      }
+      const alsoReal = judgeGate(gate(), failedRun([t('real', 'failed'), t('flaky', 'failed')]), { quarantine: q });
+      expect(alsoReal.status).toBe('fail');
+      expect(alsoReal.reason).toBe('1 of 2 tests failed; command exit 1');
+    });
+
+    it('honours the gate\'s own tests-failed codes', () => {
+      const own = gate({ testsFailedExitCodes: [4] });
+      expect(judgeGate(own, failedRun([t('flaky', 'failed')], step({ exitCode: 4 })), { quarantine: q }).status).toBe('pass');
+      expect(judgeGate(own, failedRun([t('flaky', 'failed')], step({ exitCode: 1 })), { quarantine: q }).status).toBe('fail');
+    });
+
+    it('is not explained when the command has several steps (a later one may have set it)', () => {
+      const v = judgeGate(gate(), failedRun([t('flaky', 'failed')], step({ command: 'pytest; exit 1', single: false })), { quarantine: q });
+      expect(v.status).toBe('fail');
+      expect(v.checks[0]!.message).toMatch(/several steps/);
+    });
+
+    it('is not explained by a report the step did not write, nor by a report without failures', () => {
+      const stale = judgeGate(gate(), failedRun([t('flaky', 'failed')], step(), 50_000), { quarantine: q });
+      expect(stale.status).toBe('fail');
+      expect(stale.checks[0]!.message).toMatch(/no test report was written while this step ran/);
+      const clean = judgeGate(gate(), failedRun([t('a', 'passed')]), { quarantine: q });
+      expect(clean.status).toBe('fail');
+      expect(clean.checks[0]!.message).toMatch(/no failing test/);
+      expect(clean.reason).toBe('command exit 1');
+    });
+
+    it('of a later step is judged on that step\'s own reports', () => {
+      const steps = [step(), step({ index: 2, command: 'npx eslint .', startedAtMs: 108_000, endedAtMs: 110_000 })];
+      const out: GateOutcome = {
+        ...failedRun([t('flaky', 'failed')]),
+        checks: [
+          { check: 'step 1 exit code', expected: '0', actual: '1', ok: false },
+          { check: 'step 2 exit code', expected: '0', actual: '1', ok: false },
+        ],
+        steps,
+      };
+      const v = judgeGate(gate({ run: ['pytest', 'npx eslint .'] }), out, { quarantine: q });
+      expect(v.checks[0]!.ok).toBe(true);
+      expect(v.checks[1]).toMatchObject({ ok: false, message: expect.stringMatching(/no test report was written while this step ran/) });
+      expect(v.status).toBe('fail');
+      expect(v.reason).toBe('step 2 exit 1');
+    });
   });
 
   it('judges expectations even when no report produced evidence', () => {

@@ -33,7 +33,18 @@ describe('judgeRequirements', () => {
       unmatched: [],
       failed: [],
       notRun: [],
+      unproven: [],
     });
+  });
+
+  it('matches a pattern without :: or / by the test\'s own name, as teams write them', () => {
+    const [byName, wild, scoped] = judgeRequirements([req('login', ['test_login']), req('adds', ['add*']), req('no', ['calc.test.ts::adds'])], gates);
+    expect(byName).toMatchObject({ status: 'pass', evidence: [{ gate: 'api-e2e', tests: 1, passed: 1 }] });
+    expect(wild).toMatchObject({ status: 'pass', evidence: [{ gate: 'unit', tests: 1, passed: 1 }] });
+    // With `::` it is an id pattern: a partial file name does not match.
+    expect(scoped).toMatchObject({ status: 'fail', unmatched: ['calc.test.ts::adds'] });
+    // A name pattern that names a failing test fails the requirement: broader matching demands more.
+    expect(judgeRequirements([req('upload', ['test_upload'])], gates)[0]).toMatchObject({ status: 'fail', failed: [{ id: 'tests/test_web_api.py::test_upload' }] });
   });
 
   it('fails and names failed, errored and skipped tests', () => {
@@ -63,11 +74,20 @@ describe('judgeRequirements', () => {
     expect(i?.status).toBe('info');
   });
 
-  it('does not block on a quarantined failure but does not call it a pass either', () => {
-    const q = quarantineMatcher([{ tests: ['src/flaky.test.ts::*'], reason: 'race, #88', until: '2026-04-01', origin: 'config' }], new Date('2026-03-15T00:00:00Z'));
-    const [v] = judgeRequirements([req('flaky', ['src/flaky.test.ts::races'])], gates, q);
-    expect(v?.status).toBe('warn');
-    expect(v?.failed).toEqual([{ id: 'src/flaky.test.ts::races', gate: 'unit', status: 'quarantined', message: 'QUARANTINED: race, #88 (until 2026-04-01) [config]: timeout' }]);
+  it('is never proven by a quarantined test, failed or passed: unproven (quarantined), blocking per its severity', () => {
+    const q = quarantineMatcher([{ tests: ['src/flaky.test.ts::*', 'src/calc.test.ts::adds'], reason: 'race, #88', until: '2026-04-01', origin: 'config' }], new Date('2026-03-15T00:00:00Z'));
+    const [v, passedButQuarantined, warnOnly] = judgeRequirements(
+      [req('flaky', ['src/flaky.test.ts::races']), req('adds', ['src/calc.test.ts::adds']), req('w', ['src/flaky.test.ts::races'], 'warn')],
+      gates,
+      q,
+    );
+    expect(v?.status).toBe('fail');
+    expect(v?.failed).toEqual([]);
+    expect(v?.unproven).toEqual([
+      { id: 'src/flaky.test.ts::races', gate: 'unit', status: 'failed', reason: 'unproven (quarantined): QUARANTINED: race, #88 (until 2026-04-01) [config]: timeout' },
+    ]);
+    expect(passedButQuarantined).toMatchObject({ status: 'fail', evidence: [{ gate: 'unit', tests: 1, passed: 0 }], unproven: [{ id: 'src/calc.test.ts::adds', status: 'passed' }] });
+    expect(warnOnly?.status).toBe('warn');
 
     const expired = quarantineMatcher([{ tests: ['src/flaky.test.ts::*'], reason: 'race, #88', until: '2026-04-01', origin: 'config' }], new Date('2026-04-02T00:00:00Z'));
     const [e] = judgeRequirements([req('flaky', ['src/flaky.test.ts::races'])], gates, expired);

@@ -7,7 +7,7 @@
 import type { RequirementConfig } from '../config/types.js';
 import type { RequirementStatus, RequirementVerdict } from '../decide/types.js';
 import type { TestResult } from '../evidence/model.js';
-import { matchTestPattern } from '../evidence/testid.js';
+import { matchRequirementPattern } from '../evidence/testid.js';
 import { describeQuarantine, type QuarantineMatch } from './quarantine.js';
 import { failedStatus } from './severity.js';
 
@@ -16,10 +16,11 @@ export const NO_PATTERNS = '(no test patterns declared)';
 
 
 /**
- * Judge each requirement against the tests of this run. A mapped test that failed but is under a
- * quarantine still in force is listed in `failed` with status `quarantined` and makes the
- * requirement `warn` (never `fail`): the claim is not proven, yet quarantine's promise is that the
- * failure does not block. An expired quarantine exempts nothing.
+ * Judge each requirement against the tests of this run. A mapped test under a quarantine still in
+ * force proves nothing, whether it failed or passed (a quarantined test is one nobody trusts): it
+ * is listed in `unproven`, and the requirement fails per its severity — quarantine keeps a gate
+ * from blocking on a known-flaky test, never a claim from being proven by one. An expired
+ * quarantine exempts nothing: its failure is an ordinary failure.
  */
 export function judgeRequirements(
   reqs: readonly RequirementConfig[],
@@ -33,7 +34,7 @@ export function judgeRequirements(
       let hit = false;
       for (const { gate, tests } of testsByGate) {
         for (const test of tests) {
-          if (!matchTestPattern(pattern, test.id)) continue;
+          if (!matchRequirementPattern(pattern, test)) continue;
           hit = true;
           matched.set(`${gate}\u0000${test.id}`, { gate, test });
         }
@@ -44,33 +45,26 @@ export function judgeRequirements(
     const evidence = new Map<string, { gate: string; tests: number; passed: number }>();
     const failed: RequirementVerdict['failed'] = [];
     const notRun: RequirementVerdict['notRun'] = [];
-    let blocking = false;
-    let exempted = false;
+    const unproven: RequirementVerdict['unproven'] = [];
     for (const { gate, test } of matched.values()) {
       let e = evidence.get(gate);
       if (!e) evidence.set(gate, (e = { gate, tests: 0, passed: 0 }));
       e.tests++;
-      if (test.status === 'passed') {
+      const q = quarantined?.(test.id);
+      if (q && !q.expired) {
+        unproven.push({ id: test.id, gate, status: test.status, reason: joinMessage(`unproven (quarantined): ${describeQuarantine(q)}`, test.status === 'passed' ? undefined : test.message) });
+      } else if (test.status === 'passed') {
         e.passed++;
       } else if (test.status === 'skipped') {
         notRun.push({ id: test.id, gate });
-        blocking = true;
       } else {
-        const q = quarantined?.(test.id);
-        if (q && !q.expired) {
-          exempted = true;
-          failed.push({ id: test.id, gate, status: 'quarantined', message: joinMessage(describeQuarantine(q), test.message) });
-        } else {
-          blocking = true;
-          failed.push({ id: test.id, gate, status: test.status, message: q ? joinMessage(describeQuarantine(q), test.message) : test.message });
-        }
+        failed.push({ id: test.id, gate, status: test.status, message: q ? joinMessage(describeQuarantine(q), test.message) : test.message });
       }
     }
 
-    let status: RequirementStatus = 'pass';
-    if (unmatched.length > 0 || blocking) status = failedStatus(req.severity);
-    else if (exempted) status = req.severity === 'info' ? 'info' : 'warn';
-    return { id: req.id, title: req.title, severity: req.severity, status, evidence: [...evidence.values()], unmatched, failed, notRun };
+    const proven = unmatched.length === 0 && failed.length === 0 && notRun.length === 0 && unproven.length === 0;
+    const status: RequirementStatus = proven ? 'pass' : failedStatus(req.severity);
+    return { id: req.id, title: req.title, severity: req.severity, status, evidence: [...evidence.values()], unmatched, failed, notRun, unproven };
   });
 }
 

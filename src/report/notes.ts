@@ -28,6 +28,8 @@ export function formatNotes(n: NotesInput): string {
   const out: string[] = [];
   out.push(`# ${d.project} ${d.version}`, '');
   out.push(`**Release gate: ${d.result === 'READY' ? 'RELEASE READY' : 'RELEASE BLOCKED'}** — run \`${d.runId}\`, commit \`${d.commit ? d.commit.slice(0, 12) : 'unknown'}\`${d.branch ? ` on \`${d.branch}\`` : ''}, ${d.startedAt.slice(0, 10)}.`, '');
+  if (d.partial) out.push(`**PARTIAL RUN** (${d.selection ?? 'gates left out'}): not every gate ran; this is not a release.`, '');
+  if (d.tree?.dirty) out.push(`**Uncommitted changes**: ${d.tree.files} file${d.tree.files === 1 ? '' : 's'} differed from the commit when this ran.`, '');
   if (d.blockers.length) out.push('Blocked because:', ...d.blockers.map((b) => `- ${b}`), '');
 
   out.push('## Gates', '', '| Gate | Result | Tests |', '| --- | --- | --- |');

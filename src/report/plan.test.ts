@@ -5,7 +5,7 @@ import { formatPlan } from './plan.js';
 
 function gate(id: string, extra: Partial<GateConfig> = {}): GateConfig {
   return {
-    id, title: id, run: 'true', cwd: '/', env: {}, needs: [], when: 'always', optional: false, services: [], probes: [],
+    id, title: id, run: ['true'], cwd: '/', env: {}, testsFailedExitCodes: [1], maxAgeMs: 3_600_000, needs: [], when: 'always', optional: false, services: [], probes: [],
     artifacts: [], reports: [], expect: [], severity: 'block', timeoutMs: 1000, retry: { attempts: 1, delayMs: 0 }, ...extra,
   };
 }
@@ -15,7 +15,7 @@ const config: Config = {
   gates: Object.fromEntries(
     [gate('unit'), gate('e2e', { needs: ['unit'], services: ['api'] }), gate('build', { when: 'ci' }), gate('live', { optional: true })].map((g) => [g.id, g]),
   ),
-  requirements: {}, quarantine: [], store: {}, baseline: { branch: 'main', runs: 5, minRuns: 3, warnPct: 10, failPct: 20, metrics: {} }, rollback: [],
+  requirements: {}, quarantine: [], store: {}, baseline: { branch: 'main', require: false, runs: 5, minRuns: 3, warnPct: 10, failPct: 20, metrics: {} }, rollback: [], publish: [],
 };
 
 describe('formatPlan', () => {

@@ -22,7 +22,7 @@ const decision: Decision = {
     v('coverage', 'pass', { title: 'Coverage' }),
     v('cost', 'pending', { reason: 'awaiting approval for 1.2.3', approveCommand: 'npx shipgate approve cost --by NAME --version 1.2.3' }),
   ],
-  requirements: [{ id: 'api', title: 'API contract', severity: 'block', status: 'fail', evidence: [{ gate: 'api-e2e', tests: 3, passed: 2 }], unmatched: [], failed: [{ id: 'tests/test_api.py::test_login', gate: 'api-e2e', status: 'failed' }], notRun: [] }],
+  requirements: [{ id: 'api', title: 'API contract', severity: 'block', status: 'fail', evidence: [{ gate: 'api-e2e', tests: 3, passed: 2 }], unmatched: [], failed: [{ id: 'tests/test_api.py::test_login', gate: 'api-e2e', status: 'failed' }], notRun: [], unproven: [] }],
   blockers: ['api-e2e: 2 of 17 tests failed', 'cost: awaiting approval for 1.2.3'],
   warnings: [],
 };
@@ -52,7 +52,8 @@ describe('formatDiagnostics', () => {
   it('explains every gate that is not a plain pass, and nothing else', () => {
     expect(text).toContain('--- api-e2e (API E2E): FAIL ---');
     expect(text).toContain('✗ tests.failed == 0: expected == 0, got 2');
-    expect(text).toContain('✗ tests/test_api.py::test_login [failed] — AssertionError: 401 != 200');
+    // A multi-line message stays multi-line, indented under its test.
+    expect(text).toContain('✗ tests/test_api.py::test_login [failed]\n        AssertionError: 401 != 200\n        more');
     expect(text).toContain('│ 2 failed, 15 passed');
     expect(text).not.toContain('--- coverage');
     expect(text).not.toContain('--- build');
@@ -60,6 +61,33 @@ describe('formatDiagnostics', () => {
   it('prints the exact approve command for a pending manual gate, and why it is blocked', () => {
     expect(text).toContain('approve with: npx shipgate approve cost --by NAME --version 1.2.3');
     expect(text).toContain('Blocked because:\n  - api-e2e: 2 of 17 tests failed');
+  });
+});
+
+describe('what a run can stand for', () => {
+  it('says PARTIAL RUN and UNCOMMITTED CHANGES above the gates and in the result', () => {
+    const text = formatSummary({ ...decision, partial: true, selection: '--only api-e2e', tree: { dirty: true, files: 3, fingerprint: 'f' } });
+    expect(text).toContain('PARTIAL RUN (--only api-e2e): not every gate ran; never last-good nor a baseline');
+    expect(text).toContain('UNCOMMITTED CHANGES: 3 files differ from abc');
+    expect(text).toContain('RESULT: RELEASE BLOCKED (partial run)');
+    const clean = formatSummary({ ...decision, tree: { dirty: false, files: 0, fingerprint: null } });
+    expect(clean).not.toMatch(/PARTIAL|UNCOMMITTED/);
+  });
+
+  it('lists failing findings with level, rule, file:line and message, and how many more', () => {
+    const d: Decision = {
+      ...decision,
+      gates: [
+        v('scan', 'fail', {
+          reason: 'findings.error == 0: expected == 0, got 25',
+          checks: [{ check: 'findings.error == 0', expected: '== 0', actual: '25', ok: false }],
+          findings: [{ level: 'error', rule: 'no-eval', tool: 'eslint', file: 'src/a.js', line: 3, message: 'eval is evil', new: true }],
+          findingsTotal: 25,
+        }),
+      ],
+    };
+    const text = formatDiagnostics(d);
+    expect(text).toContain('findings (25):\n    ERROR no-eval (new) src/a.js:3 — eval is evil\n    … and 24 more');
   });
 });
 

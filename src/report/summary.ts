@@ -77,6 +77,10 @@ export function formatSummary(d: Decision, opts: { color?: boolean } = {}): stri
   const lines: string[] = [];
   // `1.2.3` reads as v1.2.3; a tag (`v1.2.3`) or a bare commit from git describe (`43daf00`) stays as it is.
   lines.push(RULE, `  RELEASE GATE SUMMARY (${/^\d+\.\d+/.test(d.version) ? `v${d.version}` : d.version})`, RULE);
+  // What this run can and cannot stand for, before any gate line.
+  if (d.partial) lines.push(`  ${c.yellow('PARTIAL RUN')} (${d.selection ?? 'gates left out'}): not every gate ran; never last-good nor a baseline`);
+  if (d.tree?.dirty) lines.push(`  ${c.yellow('UNCOMMITTED CHANGES')}: ${d.tree.files} file${d.tree.files === 1 ? '' : 's'} differ from ${d.commit ? d.commit.slice(0, 12) : 'the commit'}`);
+  if (d.partial || d.tree?.dirty) lines.push(RULE);
   const idW = Math.max(...d.gates.map((g) => g.id.length), 2);
   const titles = d.gates.map((g) => {
     const counts = formatCounts(g.counts);
@@ -97,7 +101,12 @@ export function formatSummary(d: Decision, opts: { color?: boolean } = {}): stri
       lines.push(`  ${r.id.padEnd(rW)}  ${(r.title === r.id ? '' : r.title).padEnd(tW)} : ${paint(c, r.status, label)} (${requirementLine(r)})`);
     }
   }
-  lines.push(RULE, `  RESULT: ${paint(c, d.result, `RELEASE ${d.result}`)}${d.interrupted ? ' (interrupted)' : ''}`, RULE);
+  lines.push(RULE, `  RESULT: ${paint(c, d.result, `RELEASE ${d.result}`)}${d.interrupted ? ' (interrupted)' : ''}${d.partial ? ' (partial run)' : ''}`, RULE);
+  if (d.publish) {
+    const p = d.publish;
+    const label = p.status === 'done' ? c.green('PUBLISHED') : p.status === 'failed' ? c.red('PUBLISH FAILED') : c.yellow('NOT PUBLISHED');
+    lines.push(`  ${label}${p.steps.length ? ` (${p.steps.filter((x) => x.ok).length}/${p.steps.length} steps)` : ''}${p.reason ? `: ${p.reason}` : ''}`, RULE);
+  }
   return lines.join('\n');
 }
 
@@ -105,6 +114,14 @@ function checkLine(ch: Check): string {
   const mark = ch.ok ? '✓' : '✗';
   const exp = ch.expected ? `expected ${ch.expected}, got ${ch.actual}` : ch.actual;
   return `${mark} ${ch.check}: ${shorten(exp, 200)}`;
+}
+
+/** A message of several lines stays several lines: its first `max` lines, indented under the item. */
+function block(message: string, indent: string, max = 5, width = 200): string[] {
+  const lines = message.replace(/\r\n?/g, '\n').split('\n').map((l) => l.trimEnd()).filter((l, i, all) => l !== '' || (i > 0 && i < all.length - 1));
+  const shown = lines.slice(0, max).map((l) => `${indent}${l.length > width ? `${l.slice(0, width - 1)}…` : l}`);
+  if (lines.length > max) shown.push(`${indent}… (${lines.length - max} more lines)`);
+  return shown;
 }
 
 export function formatDiagnostics(d: Decision, opts: { color?: boolean; logLines?: number } = {}): string {
@@ -119,15 +136,29 @@ export function formatDiagnostics(d: Decision, opts: { color?: boolean; logLines
     const failedChecks = g.checks.filter((x) => !x.ok);
     if (g.reason && g.status !== 'pass' && failedChecks.length === 0) out.push(`  ${g.reason}`);
     if (g.ranWithout?.length && g.status !== 'pass') out.push(`  ran without: ${g.ranWithout.join(', ')}`);
-    if (g.status !== 'pending') for (const ch of failedChecks) out.push(`  ${checkLine(ch)}${ch.message ? ` (${shorten(ch.message, 160)})` : ''}`);
+    if (g.status !== 'pending') {
+      for (const ch of failedChecks) {
+        out.push(`  ${checkLine(ch)}`);
+        if (ch.message) out.push(...block(ch.message, '      ', 3));
+      }
+    }
     const failing = g.failingTests;
     if (failing.length) {
       out.push(`  failing tests (${failing.length}):`);
       for (const t of failing.slice(0, 20)) {
-        const msg = t.message ? ` — ${shorten(t.message.split('\n')[0] ?? '', 160)}` : '';
-        out.push(`    ${t.quarantined ? 'QUARANTINED ' : '✗ '}${t.id} [${t.status}]${msg}`);
+        out.push(`    ${t.quarantined ? 'QUARANTINED ' : '✗ '}${t.id} [${t.status}]`);
+        if (t.message) out.push(...block(t.message, '        '));
       }
       if (failing.length > 20) out.push(`    … and ${failing.length - 20} more`);
+    }
+    if (g.findings?.length) {
+      out.push(`  findings (${g.findingsTotal ?? g.findings.length}):`);
+      for (const f of g.findings) {
+        const where = f.file ? `${f.file}${f.line !== undefined ? `:${f.line}` : ''}` : '(no location)';
+        out.push(`    ${f.level.toUpperCase()} ${f.rule}${f.new ? ' (new)' : ''} ${where} — ${shorten(f.message, 160)}`);
+      }
+      const more = (g.findingsTotal ?? 0) - g.findings.length;
+      if (more > 0) out.push(`    … and ${more} more`);
     }
     for (const w of g.warnings) out.push(`  ! ${w}`);
     if (g.status === 'pending') {
@@ -146,6 +177,7 @@ export function formatDiagnostics(d: Decision, opts: { color?: boolean; logLines
     for (const p of r.unmatched) out.push(`  ✗ ${p}: no test of this run matches`);
     for (const t of r.failed) out.push(`  ✗ ${t.id} (${t.gate}) ${t.status}${t.message ? ` — ${shorten(t.message, 160)}` : ''}`);
     for (const t of r.notRun) out.push(`  ✗ ${t.id} (${t.gate}) did not run`);
+    for (const t of r.unproven) out.push(`  ✗ ${t.id} (${t.gate}) ${t.reason}`);
   }
   if (d.blockers.length) {
     out.push('', c.bold('Blocked because:'));

@@ -3,11 +3,12 @@
  * read its reports, check its artifacts and probes, then stop what it started. Returns what was
  * observed; judging happens elsewhere.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GateConfig } from '../config/types.js';
 import { exportedEnv, interpolateCommand, interpolateProbe, interpolateText, InterpolationError, type Vars } from '../config/interpolate.js';
 import { formatDuration } from '../util/duration-format.js';
-import type { Check, GateOutcome } from '../decide/types.js';
+import type { Check, GateOutcome, StepRecord } from '../decide/types.js';
 import { collectEvidence } from '../evidence/collect.js';
 import type { Evidence, TestResult } from '../evidence/model.js';
 import { checkArtifacts } from '../gates/artifact.js';
@@ -17,6 +18,7 @@ import type { ServicePool } from './services.js';
 import { sleep } from '../util/sleep.js';
 import { judgeManual, type ApprovalRecord } from '../policy/manual.js';
 import { redactText, secretValues } from './redact.js';
+import { isSingleCommand } from '../util/shell.js';
 
 
 export interface GateTaskContext {
@@ -35,14 +37,36 @@ export interface GateTaskContext {
 
 const TAIL = 30;
 
-function exitCheck(exitCode: number | null, signal: string | null, timedOut: boolean, timeoutMs: number): Check {
-  if (timedOut) return { check: 'command', expected: `finishes within ${formatDuration(timeoutMs)}`, actual: 'timed out; process tree stopped', ok: false };
-  return {
-    check: 'command exit code',
-    expected: '0',
-    actual: exitCode === null ? `killed by ${signal ?? 'signal'}` : String(exitCode),
-    ok: exitCode === 0,
-  };
+/** The exit check of one step: `command exit code` for a one-step command, `step N exit code` in a list. */
+export function exitCheckName(index: number, total: number): string {
+  return total === 1 ? 'command exit code' : `step ${index} exit code`;
+}
+
+function stepChecks(steps: StepRecord[], total: number, timeoutMs: number): Check[] {
+  const checks: Check[] = steps.map((st): Check => {
+    if (st.timedOut) {
+      return { check: total === 1 ? 'command' : `step ${st.index}`, expected: `finishes within ${formatDuration(timeoutMs)}`, actual: 'timed out; process tree stopped', ok: false };
+    }
+    return {
+      check: exitCheckName(st.index, total),
+      expected: '0',
+      actual: st.exitCode === null ? `killed by ${st.signal ?? 'signal'}` : String(st.exitCode),
+      ok: st.exitCode === 0,
+      ...(total > 1 ? { message: st.command } : {}),
+    };
+  });
+  const failed = steps[steps.length - 1];
+  for (let i = steps.length + 1; i <= total; i++) {
+    checks.push({ check: `step ${i}`, expected: 'runs', actual: `did not run: step ${failed?.index ?? i - 1} failed`, ok: false });
+  }
+  return checks;
+}
+
+function attemptFailure(steps: StepRecord[], total: number): string {
+  const bad = steps.find((st) => st.timedOut || st.exitCode !== 0);
+  if (!bad) return 'failing tests';
+  const where = total > 1 ? `step ${bad.index}: ` : '';
+  return `${where}${bad.timedOut ? 'timed out' : bad.exitCode === null ? `killed by ${bad.signal ?? 'signal'}` : `exit code ${bad.exitCode}`}`;
 }
 
 /** Tests that failed in an earlier attempt and passed in the final one are flaky. */
@@ -81,7 +105,8 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
     startedAt,
     durationMs: Math.round(performance.now() - t0),
     attempts: extra.attempts ?? 0,
-    logPath,
+    // Only a log that was written is cited: a gate without a command has none.
+    logPath: existsSync(logPath) ? logPath : undefined,
     ranWithout: ranWithout.length ? ranWithout : undefined,
     ...extra,
     // A probe URL or header built from ${env.TOKEN} must not carry the token into the decision.
@@ -90,7 +115,7 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
   });
 
   const serviceDeath = new AbortController();
-  let deathReason: { id: string; message: string; tail: string[] } | undefined;
+  let deathReason: { id: string; message: string; tail: string[]; logPath: string } | undefined;
   const abortBoth = AbortSignal.any([signal, serviceDeath.signal]);
   try {
     if (gate.manual) return { ...(await manualOutcome(gate, ctx, startedAt)), ranWithout: ranWithout.length ? ranWithout : undefined };
@@ -100,79 +125,102 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
       try {
         const svc = await ctx.pool.acquire(id);
         void svc.died.then(async (err) => {
-          deathReason = { id, message: err.message, tail: await tailFile(svc.logPath, TAIL).catch(() => []) };
+          deathReason = { id, message: err.message, tail: await tailFile(svc.logPath, TAIL).catch(() => []), logPath: svc.logPath };
           serviceDeath.abort(err);
         });
       } catch (e) {
-        const err = e as Error & { code?: string; logTail?: string[] };
+        const err = e as Error & { code?: string; logTail?: string[]; logPath?: string };
         if (signal.aborted) return outcome('cancelled', { reason: 'interrupted while starting services' });
         checks.push({ check: `service ${id}`, expected: 'starts and becomes ready', actual: err.code ? `${err.message} [${err.code}]` : err.message, ok: false });
-        return outcome('failed', { reason: `service ${id}: ${err.message}`, logTail: err.logTail });
+        // The gate's own command never ran: the log to read is the service's.
+        return outcome('failed', { reason: `service ${id}: ${err.message}`, logTail: err.logTail, logPath: err.logPath && existsSync(err.logPath) ? err.logPath : undefined });
       }
     }
 
     let attempts = 0;
     let evidence: Evidence | undefined;
+    let steps: StepRecord[] = [];
     const earlierTests: TestResult[][] = [];
     const failedAttempts: { attempt: number; reason: string }[] = [];
     const env = { ...ctx.baseEnv, ...exportedEnv(vars), ...gate.env };
 
     if (gate.run !== undefined) {
-      let command: string;
+      let commands: string[];
       try {
-        command = interpolateCommand(gate.run, vars);
+        commands = gate.run.map((step) => interpolateCommand(step, vars));
       } catch (e) {
         if (!(e instanceof InterpolationError)) throw e;
         checks.push({ check: 'command', expected: 'variables resolve', actual: e.message, ok: false });
         return outcome('failed', { reason: e.message });
       }
+      const deadline = Date.now() + gate.timeoutMs;
+      let timedOut = false;
       for (;;) {
         attempts++;
         const attemptStart = Date.now();
-        const res = await runCommand({
-          command,
-          cwd: gate.cwd,
-          env,
-          logFile: logPath,
-          timeoutMs: gate.timeoutMs,
-          signal: abortBoth,
-          graceMs: ctx.graceMs,
-          onOutput: ctx.onOutput && ((chunk) => ctx.onOutput!(gate.id, chunk)),
-        });
-        if (signal.aborted || (res.cancelled && !deathReason)) {
-          return outcome('cancelled', { attempts, reason: 'interrupted', exitCode: res.exitCode });
-        }
-        if (deathReason) {
-          checks.push({ check: `service ${deathReason.id}`, expected: 'stays up while the gate runs', actual: deathReason.message, ok: false });
-          return outcome('failed', { attempts, reason: `service ${deathReason.id} died: ${deathReason.message}`, logTail: deathReason.tail });
+        steps = [];
+        for (const [i, command] of commands.entries()) {
+          const started = Date.now();
+          const res = await runCommand({
+            command,
+            cwd: gate.cwd,
+            env,
+            logFile: logPath,
+            // The gate's timeout covers all of its steps.
+            timeoutMs: Math.max(1, deadline - started),
+            signal: abortBoth,
+            graceMs: ctx.graceMs,
+            onOutput: ctx.onOutput && ((chunk) => ctx.onOutput!(gate.id, chunk)),
+          });
+          if (signal.aborted || (res.cancelled && !deathReason)) {
+            return outcome('cancelled', { attempts, reason: 'interrupted', exitCode: res.exitCode, steps: [...steps] });
+          }
+          if (deathReason) {
+            checks.push({ check: `service ${deathReason.id}`, expected: 'stays up while the gate runs', actual: deathReason.message, ok: false });
+            return outcome('failed', { attempts, reason: `service ${deathReason.id} died: ${deathReason.message}`, logTail: deathReason.tail, logPath: deathReason.logPath });
+          }
+          steps.push({
+            index: i + 1,
+            command: gate.run[i]!,
+            exitCode: res.exitCode,
+            signal: res.signal,
+            timedOut: res.timedOut,
+            startedAtMs: started,
+            endedAtMs: Date.now(),
+            single: isSingleCommand(gate.run[i]!),
+          });
+          timedOut = res.timedOut;
+          // A runner's "tests failed" code may yet be explained by quarantined or tolerated
+          // failures, so the next step still runs; any other failure ends the attempt here.
+          if (res.timedOut || (res.exitCode !== 0 && !(res.exitCode !== null && gate.testsFailedExitCodes.includes(res.exitCode)))) break;
         }
         evidence = gate.reports.length ? await collectEvidence(gate.reports, gate.cwd, { notBeforeMs: attemptStart }) : undefined;
-        const ok = res.exitCode === 0 && !res.timedOut && !hasFailingTests(evidence);
-        if (ok || attempts >= gate.retry.attempts) {
-          checks.push(exitCheck(res.exitCode, res.signal, res.timedOut, gate.timeoutMs));
-          if (res.timedOut) {
-            return outcome('timed-out', { attempts, exitCode: res.exitCode, reason: `timed out after ${formatDuration(gate.timeoutMs)}`, evidence, failedAttempts });
-          }
-          break;
-        }
-        failedAttempts.push({ attempt: attempts, reason: res.timedOut ? 'timed out' : res.exitCode !== 0 ? `exit code ${res.exitCode}` : 'failing tests' });
+        const exitedOk = steps.length === commands.length && steps.every((st) => st.exitCode === 0);
+        const ok = exitedOk && !hasFailingTests(evidence);
+        if (ok || timedOut || attempts >= gate.retry.attempts) break;
+        failedAttempts.push({ attempt: attempts, reason: attemptFailure(steps, commands.length) });
         if (evidence) earlierTests.push(evidence.tests);
         if (gate.retry.delayMs > 0) await sleep(gate.retry.delayMs, signal);
+      }
+      checks.push(...stepChecks(steps, commands.length, gate.timeoutMs));
+      const last = steps[steps.length - 1];
+      if (timedOut) {
+        return outcome('timed-out', { attempts, exitCode: last?.exitCode, reason: `timed out after ${formatDuration(gate.timeoutMs)}`, evidence, failedAttempts, steps });
       }
       if (evidence) evidence = { ...evidence, tests: markRetriedFlaky(evidence.tests, earlierTests) };
     } else if (gate.reports.length) {
       // A reports-only gate reads what its needs wrote: when one of them ran in this run, a report
       // older than the run is a leftover. Without such a need the file comes from outside (an
-      // earlier CI step) and its age says nothing.
+      // earlier CI step), and `max-age` says how old it may be.
       const fromNeeds = gate.needs.some((n) => !ranWithout.includes(n));
-      evidence = await collectEvidence(gate.reports, gate.cwd, fromNeeds ? { notBeforeMs: ctx.runStartedMs } : {});
+      evidence = await collectEvidence(gate.reports, gate.cwd, fromNeeds ? { notBeforeMs: ctx.runStartedMs } : { maxAgeMs: gate.maxAgeMs });
     }
 
     let artifactFiles: GateOutcome['artifacts'];
     if (gate.artifacts.length) {
       try {
         const artifacts = gate.artifacts.map((a) => ({ ...a, path: interpolateText(a.path, vars) }));
-        const res = await checkArtifacts(artifacts, gate.cwd);
+        const res = await checkArtifacts(artifacts, gate.cwd, { notBeforeMs: ctx.runStartedMs });
         checks.push(...res.checks);
         if (res.files.length) artifactFiles = res.files;
       } catch (e) {
@@ -190,6 +238,7 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
     }
     if (deathReason) {
       checks.push({ check: `service ${deathReason.id}`, expected: 'stays up while the gate runs', actual: deathReason.message, ok: false });
+      return outcome('failed', { attempts, evidence, steps, reason: `service ${deathReason.id} died: ${deathReason.message}`, logTail: deathReason.tail, logPath: deathReason.logPath });
     }
 
     const ok = checks.every((c) => c.ok);
@@ -198,6 +247,7 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
       evidence,
       artifacts: artifactFiles,
       failedAttempts: failedAttempts.length ? failedAttempts : undefined,
+      ...(steps.length ? { steps } : {}),
     };
     // No reason here for plain check failures: the judge words it from all the evidence.
     return outcome(ok ? 'passed' : 'failed', {

@@ -1,11 +1,21 @@
-/** What the repository says about this version: tag description, commit, branch. */
+/** What the repository says about this version: tag description, commit, branch, working tree. */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { TreeState } from '../decide/types.js';
 
-function git(cwd: string, args: string[]): Promise<string | undefined> {
+function git(cwd: string, args: string[], maxBuffer = 1024 * 1024): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile('git', args, { cwd, timeout: 10_000 }, (err, stdout) => resolve(err ? undefined : stdout.trim() || undefined));
+    execFile('git', args, { cwd, timeout: 10_000, maxBuffer }, (err, stdout) => resolve(err ? undefined : stdout.trim() || undefined));
+  });
+}
+
+/** Like `git`, but keeps the output as it is (NUL-separated lists) and tells "failed" from "empty". */
+function gitRaw(cwd: string, args: string[], maxBuffer = 64 * 1024 * 1024): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    execFile('git', args, { cwd, timeout: 30_000, maxBuffer, encoding: 'buffer' }, (err, stdout) => resolve(err ? undefined : stdout));
   });
 }
 
@@ -24,6 +34,67 @@ export async function gitInfo(cwd: string, env: NodeJS.ProcessEnv = process.env)
   // CI checkouts are often detached; the CI system names the branch.
   const ciBranch = env.SHIPGATE_BRANCH ?? env.GITHUB_HEAD_REF ?? env.GITHUB_REF_NAME ?? env.CI_COMMIT_REF_NAME ?? env.BRANCH_NAME;
   return { sha: sha ?? null, branch: branch && branch !== 'HEAD' ? branch : (ciBranch ?? null), describe };
+}
+
+/**
+ * The branch baselines come from when the configuration names none: the repository's default
+ * branch as the remote says (origin/HEAD), else `main` or `master`, whichever exists; `main` when
+ * neither does (every baseline check then says no run was ever recorded there).
+ */
+export async function defaultBranch(cwd: string): Promise<string> {
+  const remote = await git(cwd, ['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']);
+  if (remote?.startsWith('origin/')) return remote.slice('origin/'.length);
+  for (const name of ['main', 'master']) {
+    if (await git(cwd, ['rev-parse', '--verify', '--quiet', `refs/heads/${name}`])) return name;
+  }
+  for (const name of ['main', 'master']) {
+    if (await git(cwd, ['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${name}`])) return name;
+  }
+  return 'main';
+}
+
+/** shipgate's own folders (run logs, the SQLite store) are never part of what is released. */
+const OWN = ':(exclude,glob)**/.shipgate/**';
+
+async function sha256OfFile(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/**
+ * The working tree against HEAD: tracked changes, staged changes, and untracked files that are not
+ * ignored, with a fingerprint over their content so two runs can tell whether they saw the same
+ * tree. `null` outside a git repository (or without git).
+ */
+export async function treeState(cwd: string): Promise<TreeState | null> {
+  const top = await git(cwd, ['rev-parse', '--show-toplevel']);
+  if (!top) return null;
+  const status = await gitRaw(top, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.', OWN]);
+  if (status === undefined) return null;
+  // Entries are NUL-separated; a rename/copy entry is followed by its source path.
+  const parts = status.toString('utf8').split('\0').filter(Boolean);
+  const files: { code: string; path: string }[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const entry = parts[i]!;
+    const code = entry.slice(0, 2);
+    files.push({ code, path: entry.slice(3) });
+    if (code[0] === 'R' || code[0] === 'C') i++;
+  }
+  if (files.length === 0) return { dirty: false, files: 0, fingerprint: null };
+  const h = createHash('sha256');
+  // Tracked and staged changes, as one binary diff against the commit (an unborn branch has none).
+  const diff = await gitRaw(top, ['diff', 'HEAD', '--binary', '--no-color', '--no-ext-diff', '--', '.', OWN]);
+  if (diff) h.update(diff);
+  for (const f of files.filter((x) => x.code === '??').sort((a, b) => (a.path < b.path ? -1 : 1))) {
+    h.update(`\0untracked\0${f.path}\0`);
+    try {
+      h.update(await sha256OfFile(join(top, f.path)));
+    } catch {
+      h.update('unreadable');
+    }
+  }
+  return { dirty: true, files: files.length, fingerprint: h.digest('hex') };
 }
 
 /** VERSION default: `git describe --tags --always`, else package.json's version, else `0.0.0-unversioned`. */

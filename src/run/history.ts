@@ -8,23 +8,40 @@ import { StoreError } from '../errors.js';
 import { interpolateText, InterpolationError } from '../config/interpolate.js';
 import type { Decision, GateOutcome } from '../decide/types.js';
 import type { Metric } from '../evidence/model.js';
-import type { BaselineInput } from '../policy/expect-eval.js';
+import type { BaselinePolicy } from '../policy/baseline.js';
+import type { BaselineInput, FindingsBaseline } from '../policy/expect-eval.js';
 import type { TestHistoryRow } from '../policy/flaky.js';
 import type { QuarantineRule } from '../policy/quarantine.js';
-import { openStore, storeLocation, type Approval, type RunStart, type Store } from '../store/store.js';
+import { openStore, storeLocation, type Approval, type RunStart, type Store, type StoredFinding } from '../store/store.js';
 
 /** Runs of a test looked at when deciding whether its failure now is new flakiness. */
 const FLAKY_WINDOW = 20;
 
+/** Samples for (gate, path); every lookup answers, with the reason when there can be no baseline. */
+export type BaselineLookup = (gate: string, path: string) => BaselineInput;
+export type FindingsLookup = (gate: string) => FindingsBaseline;
+
 export interface History {
   store: Store;
   begin(run: RunStart): Promise<void>;
-  finish(runId: string, decision: Decision, outcomes: GateOutcome[]): Promise<void>;
+  /** `measured`: every number each gate yielded (see policy/measured.ts), recorded as its metrics. */
+  finish(runId: string, decision: Decision, outcomes: GateOutcome[], measured: { gate: string; metrics: Metric[] }[]): Promise<void>;
   quarantine(): Promise<QuarantineRule[]>;
-  baselines(): Promise<(path: string) => BaselineInput | undefined>;
+  baselines(policy: BaselinePolicy): Promise<BaselineLookup>;
+  findingsBaselines(policy: BaselinePolicy, gates: readonly string[]): Promise<FindingsLookup>;
   approval(gate: string, version: string, commit: string | null): Promise<Approval | undefined>;
   testHistory(testIds: string[]): Promise<TestHistoryRow[]>;
   close(): Promise<void>;
+}
+
+export const HISTORY_OFF = 'history is off (--no-history): there is no baseline to compare with';
+
+/** Baselines when no store is open: every check says why it has none (and blocks under `baseline.require`). */
+export function noHistoryBaselines(policy: BaselinePolicy): { baselines: BaselineLookup; findings: FindingsLookup } {
+  return {
+    baselines: () => ({ samples: [], cfg: policy, missing: HISTORY_OFF }),
+    findings: () => ({ missing: HISTORY_OFF }),
+  };
 }
 
 /** Where history lives: SHIPGATE_DATABASE_URL, else `store.url` (with `${env.NAME}` resolved), else `.shipgate/shipgate.db` beside the config. */
@@ -47,41 +64,57 @@ export async function openConfiguredStore(config: Config, opts: { url?: string; 
   return openStore(location);
 }
 
-/** Coverage totals are metrics too, so they can be baselined like any other number. */
-export function metricsOf(outcome: GateOutcome): Metric[] {
+/** What the store keeps of a gate's findings: the ones that count, by fingerprint. */
+export function findingsOf(outcome: GateOutcome): StoredFinding[] {
   const ev = outcome.evidence;
-  if (!ev) return [];
-  const out = [...ev.metrics];
-  const cov = ev.coverage;
-  if (cov) {
-    for (const key of ['lines', 'branches', 'functions', 'statements'] as const) {
-      const pct = cov[key]?.pct;
-      if (pct !== undefined && pct !== null) out.push({ name: `coverage.${key}`, value: pct, unit: '%' });
-    }
-  }
-  return out;
+  if (!ev || !ev.reports.some((r) => r.format === 'sarif')) return [];
+  return ev.findings
+    .filter((f) => !f.suppressed && f.baselineState !== 'absent')
+    .map((f) => ({ fingerprint: f.fingerprint, level: f.level, ruleId: f.ruleId, ...(f.file !== undefined ? { file: f.file } : {}), ...(f.line !== undefined ? { line: f.line } : {}) }));
 }
 
 export async function openHistory(config: Config, opts: { url?: string; env?: NodeJS.ProcessEnv; ci?: boolean } = {}): Promise<History> {
   const store = await openConfiguredStore(config, opts);
   const project = config.name;
+  const neverOn = (branch: string) => `no run has ever been recorded on branch ${branch}, so there is no baseline`;
   return {
     store,
     begin: (run) => store.beginRun(run),
-    finish: (runId, decision, outcomes) =>
+    finish: (runId, decision, outcomes, measured) =>
       store.finishRun(runId, {
         decision,
         endedAt: new Date().toISOString(),
         tests: outcomes.filter((o) => o.evidence?.tests.length).map((o) => ({ gate: o.id, tests: o.evidence!.tests })),
-        metrics: outcomes.map((o) => ({ gate: o.id, metrics: metricsOf(o) })).filter((m) => m.metrics.length),
+        metrics: measured.filter((m) => m.metrics.length),
+        findings: outcomes.map((o) => ({ gate: o.id, findings: findingsOf(o) })).filter((f) => f.findings.length),
       }),
     async quarantine() {
       const entries = await store.listQuarantine(project);
       return entries.map((q) => ({ tests: q.tests, reason: q.reason, until: q.until, origin: 'store' as const, id: q.id }));
     },
-    async baselines() {
-      const samples = await store.metricSamples(project, { branch: config.baseline.branch, runs: config.baseline.runs });
-      return (path: string) => ({ samples: samples.get(path) ?? [], cfg: config.baseline });
+    async baselines(policy) {
+      const [samples, onBranch] = await Promise.all([
+        store.metricSamples(project, { branch: policy.branch, runs: policy.runs }),
+        store.runCount(project, { branch: policy.branch }),
+      ]);
+      return (gate, path) => {
+        // A sample measured in another gate is no baseline for this one; an imported sample that
+        // names no gate stands for any.
+        const own = (samples.get(path) ?? []).filter((s) => s.gate === undefined || s.gate === gate);
+        return { samples: own, cfg: policy, ...(onBranch === 0 ? { missing: neverOn(policy.branch) } : {}) };
+      };
+    },
+    async findingsBaselines(policy, gates) {
+      const onBranch = await store.runCount(project, { branch: policy.branch });
+      const found = new Map<string, FindingsBaseline>();
+      for (const gate of gates) {
+        const b = onBranch === 0 ? undefined : await store.baselineFindings(project, { gate, branch: policy.branch });
+        found.set(
+          gate,
+          b ?? { missing: onBranch === 0 ? neverOn(policy.branch) : `no baseline yet: no READY, full, clean run of gate ${gate} on ${policy.branch} has recorded its findings` },
+        );
+      }
+      return (gate) => found.get(gate) ?? { missing: `no baseline for gate ${gate}` };
     },
     approval: (gate, version, commit) => store.findApproval(project, gate, version, commit),
     testHistory: (testIds) => store.testHistory(project, { testIds, window: FLAKY_WINDOW }),

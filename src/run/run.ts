@@ -2,7 +2,7 @@
  * The library's main job: config → plan → run → judge → decide, with history on the side.
  * The only stage that starts processes; everything it decides is delegated to pure functions.
  */
-import { randomBytes } from 'node:crypto';
+import { newRunId } from './run-id.js';
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
@@ -22,10 +22,14 @@ import { selectGates, type Plan, type PlannedGate } from '../plan/select.js';
 import { multiplex } from '../report/multiplexer.js';
 import { decisionJson, writeFileAtomic } from '../report/json.js';
 import type { Reporter } from '../report/reporter.js';
-import { openHistory, type History } from './history.js';
+import { noHistoryBaselines, openHistory, type BaselineLookup, type FindingsLookup, type History } from './history.js';
+import { resolveBaseline, type BaselinePolicy } from '../policy/baseline.js';
+import { measuredValues } from '../policy/measured.js';
+import { runPublish } from './publish.js';
+import type { Metric } from '../evidence/model.js';
 import { runGate, type GateTaskContext } from './gate-task.js';
 import { isCi } from './ci.js';
-import { defaultVersion, gitInfo } from './git.js';
+import { defaultBranch, defaultVersion, gitInfo, treeState } from './git.js';
 import { schedule, type NotRunCause } from './scheduler.js';
 import { ServicePool } from './services.js';
 
@@ -50,15 +54,18 @@ export interface RunOptions {
   graceMs?: number;
   /** Called when a reporter throws; the run goes on. */
   onReporterError?(hook: string, error: unknown): void;
+  /** `--require-clean`: uncommitted changes (or a tree that cannot be checked) block the release. */
+  requireClean?: boolean;
+  /** `--publish`: after a READY, full, clean run is recorded, run the `publish:` steps. */
+  publish?: boolean;
+  /** Who publishes (recorded with the publish); default from the CI's actor, git, or $USER. */
+  actor?: string;
 }
 
 /** Up to this many tests in a gate, every test's recent history is read to spot new flakiness. */
 const ALL_TESTS_HISTORY_LIMIT = 5000;
 
-export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${stamp}-${randomBytes(3).toString('hex')}`;
-}
+export { newRunId } from './run-id.js';
 
 function notRunReason(cause: NotRunCause): string {
   switch (cause.kind) {
@@ -97,10 +104,16 @@ function crashOutcome(id: string, e: unknown): GateOutcome {
  * Record the run. History that cannot be written is a blocker, not a crash: the decision is still
  * reported in full, and says why it is BLOCKED.
  */
-async function record(history: History | undefined, runId: string, decision: Decision, outcomes: GateOutcome[]): Promise<Decision> {
+async function record(
+  history: History | undefined,
+  runId: string,
+  decision: Decision,
+  outcomes: GateOutcome[],
+  measured: { gate: string; metrics: Metric[] }[],
+): Promise<Decision> {
   if (!history) return decision;
   try {
-    await history.finish(runId, decision, outcomes);
+    await history.finish(runId, decision, outcomes, measured);
     return decision;
   } catch (e) {
     const why = e instanceof ShipgateError ? `${e.message} [${e.code}]` : String(e);
@@ -150,7 +163,13 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
   const ci = opts.ci ?? isCi(env);
   const plan: Plan = selectGates(config, { ci, with: opts.with, skip: opts.skip, only: opts.only });
 
-  const git = await gitInfo(config.rootDir, env);
+  const [git, tree, branchForBaselines] = await Promise.all([
+    gitInfo(config.rootDir, env),
+    // Taken before any gate runs: what was tested is the tree as it was when the run began.
+    treeState(config.rootDir),
+    config.baseline.branch === undefined ? defaultBranch(config.rootDir) : Promise.resolve(config.baseline.branch),
+  ]);
+  const baselinePolicy: BaselinePolicy = resolveBaseline(config.baseline, branchForBaselines);
   const version = opts.version ?? (await defaultVersion(config.rootDir, git));
   const startedAt = new Date();
   const t0 = performance.now();
@@ -184,13 +203,18 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
       configHash: config.hash,
       startedAt: startedAt.toISOString(),
       selection: selectionOf(opts),
+      tree,
     });
     const quarantineRules: QuarantineRule[] = [
       ...rulesFromConfig(config.quarantine),
       ...((await history?.quarantine()) ?? []),
     ];
     const isQuarantined = quarantineMatcher(quarantineRules, startedAt);
-    const baseline = await history?.baselines();
+    const withReports = plan.gates.filter((p) => p.action === 'run' && p.gate.reports.length).map((p) => p.id);
+    const offline = noHistoryBaselines(baselinePolicy);
+    const baseline: BaselineLookup = history ? await history.baselines(baselinePolicy) : offline.baselines;
+    const findingsBaseline: FindingsLookup = history ? await history.findingsBaselines(baselinePolicy, withReports) : offline.findings;
+    const measured: { gate: string; metrics: Metric[] }[] = [];
 
     await reporters.onRunStart({ project: config.name, version, commit: git.sha, runId, runDir, ci, plan });
 
@@ -219,10 +243,22 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
       const testHistory = history && suspects.length ? await history.testHistory(suspects) : [];
       const ctx: JudgeContext = {
         quarantine: isQuarantined,
-        baseline: baseline,
-        newlyFlaky: (tests) => newlyFlaky(tests, git.sha, testHistory),
+        baseline,
+        findingsBaseline,
+        baselinePolicy,
+        newlyFlaky: (tests) => newlyFlaky(tests, git.sha, testHistory, tree?.fingerprint ?? null),
         approveCommand: (gate) => approveCommand(config, gate, version),
       };
+      if (outcome.evidence) {
+        measured.push({
+          gate: p.id,
+          metrics: measuredValues(outcome.evidence, p.gate.expect, {
+            quarantined: isQuarantined,
+            findingsBaseline: () => findingsBaseline(p.id),
+            declaredTestReports: true,
+          }),
+        });
+      }
       return judgeGate(p.gate, outcome, ctx);
     };
 
@@ -267,6 +303,7 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
     const testsByGate = [...outcomes.values()].map((o) => ({ gate: o.id, tests: o.evidence?.tests ?? [] }));
     const requirements = judgeRequirements(Object.values(config.requirements), testsByGate, isQuarantined);
     const interrupted = !!opts.signal?.aborted;
+    const selection = selectionOf(opts);
     const decision = decide({
       project: config.name,
       version,
@@ -281,10 +318,20 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
       gates,
       requirements,
       interrupted,
+      partial: selection !== null,
+      ...(selection !== null ? { selection } : {}),
+      tree,
+      requireClean: opts.requireClean,
     });
 
-    const recorded = await record(history, runId, decision, [...outcomes.values()]);
+    let recorded = await record(history, runId, decision, [...outcomes.values()], measured);
     await writeFileAtomic(join(runDir, 'decision.json'), decisionJson(recorded));
+    if (opts.publish) {
+      // Only after the decision is recorded: a publish never precedes the proof it rests on.
+      const publish = await runPublish(config, recorded, { history, env, signal: opts.signal, actor: opts.actor, baselinePolicy });
+      recorded = { ...recorded, publish };
+      await writeFileAtomic(join(runDir, 'decision.json'), decisionJson(recorded));
+    }
     await reporters.onDecision(recorded);
     return recorded;
   } finally {

@@ -28,6 +28,11 @@ export interface RunsTable {
   decision: string | null;
   /** `--only …`/`--skip …` when the run left gates out; null for a full run. */
   selection: string | null;
+  /** 1: the working tree had uncommitted changes; 0: clean; null: unknown (not a git repository). */
+  dirty: number | null;
+  dirty_files: number | null;
+  /** Fingerprint of the uncommitted changes (null when clean or unknown). */
+  tree: string | null;
 }
 
 export interface GateResultsTable {
@@ -82,6 +87,39 @@ export interface BaselineSamplesTable {
   commit: string | null;
   started_at: string;
   sample_branch: string | null;
+  /** Gate the sample was measured in; null: any gate (imported from a format without gates). */
+  gate: string | null;
+}
+
+/** The findings a run saw, by fingerprint: what `findings.new` compares against. */
+export interface FindingsTable {
+  run_seq: number;
+  gate: string;
+  fingerprint: string;
+  level: string;
+  rule: string;
+  file: string | null;
+  line: number | null;
+}
+
+/** Rollbacks and publishes: who did what, when, step by step. */
+export interface ActionsTable {
+  seq: Generated<number>;
+  id: string;
+  project: string;
+  kind: string;
+  by: string;
+  from_version: string | null;
+  to_version: string;
+  to_commit: string | null;
+  run_id: string | null;
+  forced: number;
+  started_at: string;
+  ended_at: string | null;
+  duration_ms: number | null;
+  result: string;
+  /** StepResult[] as JSON. */
+  steps: string;
 }
 
 export interface ApprovalsTable {
@@ -123,6 +161,8 @@ export interface Database {
   baseline_samples: BaselineSamplesTable;
   approvals: ApprovalsTable;
   quarantine: QuarantineTable;
+  findings: FindingsTable;
+  actions: ActionsTable;
   shipgate_migrations: MigrationsTable;
 }
 

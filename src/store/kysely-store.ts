@@ -5,13 +5,19 @@ import type { BaselineSample } from '../policy/baseline.js';
 import type { TestHistoryRow } from '../policy/flaky.js';
 import type { Database } from './db.js';
 import type { StoreKind } from './migrations/index.js';
+import * as actions from './queries/actions.js';
 import * as approvals from './queries/approvals.js';
+import * as findings from './queries/findings.js';
 import * as metrics from './queries/metrics.js';
 import * as quarantine from './queries/quarantine.js';
 import * as runs from './queries/runs.js';
 import * as tests from './queries/tests.js';
 import { guard } from './queries/util.js';
 import type {
+  ActionKind,
+  ActionRecord,
+  ActionResult,
+  ActionStep,
   Approval,
   BaselineExport,
   GateRetryRate,
@@ -51,8 +57,35 @@ export class KyselyStore implements Store {
     return guard('STORE_READ', `reading run ${idOrPrefix}`, () => runs.getRun(this.db, project, idOrPrefix, this.live));
   }
 
-  lastGood(project: string, opts: { branch?: string; beforeRunId?: string; excludeCommit?: string } = {}): Promise<RunSummary | undefined> {
+  lastGood(
+    project: string,
+    opts: { branch?: string; beforeRunId?: string; excludeCommit?: string; version?: string; excludeVersion?: string } = {},
+  ): Promise<RunSummary | undefined> {
     return guard('STORE_READ', 'finding the last good run', () => runs.lastGood(this.db, project, opts));
+  }
+
+  runCount(project: string, opts: { branch: string }): Promise<number> {
+    return guard('STORE_READ', 'counting runs', () => runs.runCount(this.db, project, opts.branch));
+  }
+
+  baselineFindings(project: string, opts: { gate: string; branch: string }): Promise<{ runId: string; fingerprints: Set<string> } | undefined> {
+    return guard('STORE_READ', 'reading the baseline findings', () => findings.baselineFindings(this.db, project, opts.gate, opts.branch));
+  }
+
+  addAction(a: ActionRecord): Promise<void> {
+    return guard('STORE_WRITE', `recording the ${a.kind}`, () => actions.addAction(this.db, a));
+  }
+
+  finishAction(id: string, end: { endedAt: string; durationMs: number; result: ActionResult; steps: ActionStep[] }): Promise<void> {
+    return guard('STORE_WRITE', 'recording the end of a rollback or publish', () => actions.finishAction(this.db, id, end));
+  }
+
+  listActions(project: string, opts: { limit?: number; kind?: ActionKind } = {}): Promise<ActionRecord[]> {
+    return guard('STORE_READ', 'listing rollbacks and publishes', () => actions.listActions(this.db, project, opts));
+  }
+
+  getAction(project: string, id: string): Promise<ActionRecord | undefined> {
+    return guard('STORE_READ', `reading ${id}`, () => actions.getAction(this.db, project, id));
   }
 
   testHistory(project: string, opts: { testIds?: string[]; window: number }): Promise<TestHistoryRow[]> {

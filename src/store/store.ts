@@ -2,7 +2,7 @@
  * The history store: one interface, two backends (a SQLite file by default, PostgreSQL by URL)
  * sharing one implementation of the queries (kysely-store.ts) and one set of migrations.
  */
-import type { Decision } from '../decide/types.js';
+import type { Check, Decision, TreeState } from '../decide/types.js';
 import type { Metric, TestResult } from '../evidence/model.js';
 import type { BaselineSample } from '../policy/baseline.js';
 import type { TestHistoryRow } from '../policy/flaky.js';
@@ -30,6 +30,17 @@ export interface RunStart {
   startedAt: string;
   /** `--only …`/`--skip …` when gates were left out on request: such a run is never last-good nor a baseline sample. */
   selection?: string | null;
+  /** The working tree the run saw (null: not a git repository). A dirty run is never last-good nor a baseline sample. */
+  tree?: TreeState | null;
+}
+
+/** What the store keeps of a finding: enough to tell a new one from a known one. */
+export interface StoredFinding {
+  fingerprint: string;
+  level: string;
+  ruleId: string;
+  file?: string;
+  line?: number;
 }
 
 export interface RunFinish {
@@ -37,12 +48,13 @@ export interface RunFinish {
   endedAt: string;
   tests: { gate: string; tests: TestResult[] }[];
   metrics: { gate: string; metrics: Metric[] }[];
+  findings?: { gate: string; findings: StoredFinding[] }[];
 }
 
 /** `interrupted`: the recording process died (or was stopped) before the run finished. */
 export type RunState = 'running' | 'finished' | 'interrupted';
 
-export interface RunSummary extends Omit<RunStart, 'selection'> {
+export interface RunSummary extends Omit<RunStart, 'selection' | 'tree'> {
   endedAt: string | null;
   durationMs: number | null;
   result: 'READY' | 'BLOCKED' | null;
@@ -50,6 +62,44 @@ export interface RunSummary extends Omit<RunStart, 'selection'> {
   /** Retried attempts over all gates (sum of attempts - 1). */
   retries: number;
   gates: number;
+  /** Gates were left out on request (the selection says how). */
+  partial: boolean;
+  selection: string | null;
+  /** Uncommitted changes (null: unknown, not a git repository). */
+  dirty: boolean | null;
+  dirtyFiles: number | null;
+}
+
+export type ActionKind = 'rollback' | 'publish';
+export type ActionResult = 'running' | 'done' | 'failed' | 'interrupted';
+
+export interface ActionStep {
+  index: number;
+  title: string;
+  ok: boolean;
+  durationMs: number;
+  checks: Check[];
+  logPath?: string;
+}
+
+/** A rollback or a publish, as recorded: who, from which version to which, each step, the result. */
+export interface ActionRecord {
+  id: string;
+  project: string;
+  kind: ActionKind;
+  by: string;
+  fromVersion: string | null;
+  toVersion: string;
+  toCommit: string | null;
+  /** The recorded run acted on: the rollback target's READY run, or the published run. */
+  runId: string | null;
+  /** A rollback to a version without a READY, full, clean run, done with --force. */
+  forced: boolean;
+  startedAt: string;
+  endedAt: string | null;
+  durationMs: number | null;
+  result: ActionResult;
+  steps: ActionStep[];
 }
 
 export interface Approval {
@@ -101,20 +151,35 @@ export interface Store {
   /** By full id or a unique prefix; an ambiguous prefix is a UsageError naming the matches. */
   getRun(project: string, idOrPrefix: string): Promise<(RunSummary & { decision: Decision | null }) | undefined>;
   /**
-   * The newest finished READY run. `beforeRunId`: only runs recorded before that one;
-   * `excludeCommit`: only runs with a known commit different from it (an earlier commit).
+   * The newest finished READY run that checked everything on a clean tree (never a partial run nor
+   * one on uncommitted changes). `beforeRunId`: only runs recorded before that one;
+   * `excludeCommit`: only runs with a known commit different from it (an earlier commit);
+   * `version`: only runs of that version; `excludeVersion`: only runs of another version.
    */
   lastGood(
     project: string,
-    opts?: { branch?: string; beforeRunId?: string; excludeCommit?: string },
+    opts?: { branch?: string; beforeRunId?: string; excludeCommit?: string; version?: string; excludeVersion?: string },
   ): Promise<RunSummary | undefined>;
+  /** How many runs (any result) were recorded on a branch: tells "no run ever there" from "not enough READY runs". */
+  runCount(project: string, opts: { branch: string }): Promise<number>;
+  /** The findings of the newest READY, full, clean run on `branch` in which `gate` ran; undefined when there is none. */
+  baselineFindings(project: string, opts: { gate: string; branch: string }): Promise<{ runId: string; fingerprints: Set<string> } | undefined>;
+  /** Record the start of a rollback or publish (result 'running'), then its end. */
+  addAction(a: ActionRecord): Promise<void>;
+  finishAction(id: string, end: { endedAt: string; durationMs: number; result: ActionResult; steps: ActionStep[] }): Promise<void>;
+  /** Newest first. */
+  listActions(project: string, opts?: { limit?: number; kind?: ActionKind }): Promise<ActionRecord[]>;
+  getAction(project: string, id: string): Promise<ActionRecord | undefined>;
   /** Per test, its rows in its last `window` runs; without `testIds`, every test row of the project's last `window` runs. */
   testHistory(project: string, opts: { testIds?: string[]; window: number }): Promise<TestHistoryRow[]>;
   /** All rows, within the project's last `window` finished runs, of the tests that failed, errored or flaked in them. */
   flakyCandidates(project: string, window: number): Promise<TestHistoryRow[]>;
   /** The metrics one run recorded (coverage totals included), by gate. */
   runMetrics(project: string, runId: string): Promise<{ gate: string; name: string; value: number; unit: string | null }[]>;
-  /** Per metric name, newest first: samples of the last `runs` finished READY runs on `branch`, merged with imported baselines. */
+  /**
+   * Per metric name, newest first: samples of the last `runs` finished READY, full, clean runs on
+   * `branch` (per gate: each sample names its gate), merged with imported baselines.
+   */
   metricSamples(
     project: string,
     opts: { names?: string[]; branch: string; runs: number },

@@ -60,7 +60,7 @@ describe('node:test reports', () => {
     expect(g.status).toBe('fail');
     expect(g.counts).toMatchObject({ total: 4, passed: 2, failed: 1, skipped: 1 });
     expect(res.human).toMatch(/unit\s+\(2\/3, 1 failed, 1 skipped\)\s+: FAIL/);
-    expect(res.human).toMatch(/failing tests \(1\):\n\s+✗ \S.*rejects bad input \[failed\] — bad input was accepted/);
+    expect(res.human).toMatch(/failing tests \(1\):\n\s+✗ \S.*rejects bad input \[failed\]\n\s+bad input was accepted/);
     expect(res.human).toContain('RESULT: RELEASE BLOCKED');
   });
 

@@ -92,7 +92,7 @@ gates:
     expect(listed.tests).toHaveLength(1);
     expect(listed.tests[0]).toMatchObject({ testId: 'app.Net::reconnects', flakyInRun: 1, flaky: true });
     const history = await sg(dir, ['history']);
-    expect(history.stdout).toMatch(/1\.0\.0\s+\S+\s+main\s+READY\s+\S+( \S+)?\s+1$/m);
+    expect(history.stdout).toMatch(/1\.0\.0\s+\S+\s+main\s+READY\s+-\s+\S+( \S+)?\s+1$/m);
   });
 
   it('across runs: the same test passing and failing on one commit is flaky (warned once, listed with the commit); failing on a new commit is not', async () => {

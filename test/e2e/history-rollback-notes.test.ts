@@ -56,58 +56,102 @@ rollback:
 `;
 
 describe('last-good and rollback', () => {
-  it('last-good names the newest READY run; rollback runs the steps with its version and commit, and stops at the first failure', async () => {
+  it('last-good names the newest READY, full, clean run; rollback goes to the newest such run of another version, records itself, and stops at the first failure', async () => {
     const { dir, sha: good } = await project({ 'shipgate.yml': rollbackConfig(), 'next/unit.xml': junit({ 'app.Calc::adds': 'pass' }) });
 
     const none = await sg(dir, ['last-good']);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('no READY run recorded for rollback-demo');
+    // Nothing recorded: nothing to roll back from or to. Refused like a blocked release.
     const nothingToRollTo = await sg(dir, ['rollback']);
-    expect(nothingToRollTo.code).toBe(2);
+    expect(nothingToRollTo.code).toBe(1);
+    expect(nothingToRollTo.stderr).toContain('rollback refused: no READY, full, clean run recorded for rollback-demo');
     expect(existsSync(join(dir, 'step1.txt'))).toBe(false);
 
     expect((await runJson(dir, '1.0.0')).res.code).toBe(0);
-    const bad = commitAll(dir, 'feat: risky change');
+    const current = commitAll(dir, 'feat: second release');
+    expect((await runJson(dir, '1.1.0')).res.code).toBe(0);
+    // Only 1.1.0 and 1.0.0 are READY, full and clean: a partial READY run and a READY run on a
+    // dirty tree are never targets, and a BLOCKED run never is.
+    commitAll(dir, 'feat: risky change');
+    expect((await runJson(dir, '0.9.0', ['--only', 'unit'])).res.code).toBe(0);
+    await put(dir, 'local-edit.txt', 'not committed\n');
+    expect((await runJson(dir, '0.8.0')).decision.tree).toMatchObject({ dirty: true, files: 1 });
+    await put(dir, 'local-edit.txt', '');
+    git(dir, 'add', 'local-edit.txt');
+    commitAll(dir, 'chore: commit the edit');
     await put(dir, 'next/unit.xml', junit({ 'app.Calc::adds': 'fail' }));
-    expect((await runJson(dir, '1.1.0')).res.code).toBe(1);
+    expect((await runJson(dir, '1.2.0')).res.code).toBe(1);
 
     const lg = await cliJson<{ version: string; commit: string; branch: string; runId: string }>(dir, ['last-good']);
-    expect(lg).toMatchObject({ version: '1.0.0', commit: good, branch: 'main' });
+    expect(lg).toMatchObject({ version: '1.1.0', commit: current, branch: 'main' });
     const runs = (await cliJson<HistoryJson>(dir, ['history'])).runs;
-    expect(lg.runId).toBe(runs.find((r) => r.version === '1.0.0')!.id);
+    expect(lg.runId).toBe(runs.find((r) => r.version === '1.1.0')!.id);
     const text = await sg(dir, ['last-good']);
-    expect(text.stdout).toMatch(new RegExp(`^1\\.0\\.0 ${good} \\(run ${lg.runId}, main, `));
-    expect((await cliJson<{ version: string }>(dir, ['last-good', '--branch', 'main'])).version).toBe('1.0.0');
+    expect(text.stdout).toMatch(new RegExp(`^1\\.1\\.0 ${current} \\(run ${lg.runId}, main, `));
     expect((await sg(dir, ['last-good', '--branch', 'release/2'])).code).toBe(2);
-    expect(bad).not.toBe(good);
+    // history says which runs can never be last-good.
+    const listed = (await sg(dir, ['history'])).stdout;
+    expect(listed).toMatch(/0\.9\.0 .*READY\s+PARTIAL/);
+    expect(listed).toMatch(/0\.8\.0 .*READY\s+DIRTY \(1 files\)/);
 
-    const done = await sg(dir, ['rollback']);
+    const target = runs.find((r) => r.version === '1.0.0')!;
+    const done = await sg(dir, ['rollback', '--by', 'oncall-ann']);
     expect(done.code, done.stdout + done.stderr).toBe(0);
-    expect(done.stdout).toContain(`Rolling back rollback-demo to 1.0.0 @ ${good.slice(0, 12)} (READY run ${lg.runId})`);
+    expect(done.stdout).toContain(`Rolling back rollback-demo from 1.1.0 to 1.0.0 @ ${good.slice(0, 12)} (READY run ${target.id}) — by oncall-ann`);
     expect(done.stdout).toMatch(/OK\s+2\. Check health/);
-    expect(done.stdout).toContain('ROLLBACK DONE: 4 steps passed.');
+    expect(done.stdout).toMatch(/ROLLBACK DONE: 4 steps passed in .+\. Recorded as rollback-/);
     expect(await readFile(join(dir, 'step1.txt'), 'utf8')).toBe(`1.0.0 ${good}\n`);
     expect(await readFile(join(dir, 'step4.txt'), 'utf8')).toBe(`1.0.0 ${good}\n`);
 
-    const failed = await sg(dir, ['rollback', '--to', 'last-good'], { FAIL_SWITCH: '3' });
+    const failed = await sg(dir, ['rollback', '--from', '1.0.0', '--by', 'oncall-ann'], { FAIL_SWITCH: '3' });
     expect(failed.code).toBe(1);
+    // From 1.0.0 the newest READY run of another version is 1.1.0.
+    expect(failed.stdout).toContain(`Rolling back rollback-demo from 1.0.0 to 1.1.0 @ ${current.slice(0, 12)}`);
     expect(failed.stdout).toMatch(/FAIL\s+3\. Switch traffic/);
     expect(failed.stdout).toContain('ROLLBACK FAILED at step 3 (Switch traffic); later steps did not run.');
     expect(failed.stdout).toContain('command exit code: expected 0, got 3');
-    expect(await readFile(join(dir, 'step1.txt'), 'utf8')).toBe(`1.0.0 ${good}\n1.0.0 ${good}\n`);
-    // Step 4 ran only in the successful rollback.
     expect(await readFile(join(dir, 'step4.txt'), 'utf8')).toBe(`1.0.0 ${good}\n`);
+
+    // Both are recorded: who, from, to, each step, result, duration; `history` and `show` show them.
+    const h = await cliJson<HistoryJson & { actions: { id: string; kind: string; by: string; fromVersion: string; toVersion: string; result: string; forced: boolean; durationMs: number; steps: { ok: boolean }[] }[] }>(dir, ['history']);
+    expect(h.actions.map((a) => [a.kind, a.by, a.fromVersion, a.toVersion, a.result, a.steps.map((x) => x.ok)])).toEqual([
+      ['rollback', 'oncall-ann', '1.0.0', '1.1.0', 'failed', [true, true, false]],
+      ['rollback', 'oncall-ann', '1.1.0', '1.0.0', 'done', [true, true, true, true]],
+    ]);
+    expect(h.actions.every((a) => typeof a.durationMs === 'number' && !a.forced)).toBe(true);
+    expect((await sg(dir, ['history'])).stdout).toMatch(/Rollbacks and publishes:[\s\S]*rollback\s+oncall-ann\s+1\.0\.0\s+1\.1\.0\s+FAILED\s+2\/3/);
+    const shown = await sg(dir, ['show', h.actions[0]!.id]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(`Rollback ${h.actions[0]!.id}: 1.0.0 → 1.1.0`);
+    expect(shown.stdout).toMatch(/FAIL 3\. Switch traffic .*command exit code: expected 0, got 3/);
   });
 
-  it('rollback --to VERSION targets that version (its commit when a READY run recorded it); no steps is a usage error', async () => {
+  it('rollback --to VERSION needs a READY, full, clean run of that version, or --force (recorded as forced); no steps is a usage error', async () => {
     const { dir, sha } = await project({ 'shipgate.yml': rollbackConfig(), 'next/unit.xml': junit({ 'app.Calc::adds': 'pass' }) });
     expect((await runJson(dir, '2.0.0')).res.code).toBe(0);
+    commitAll(dir, 'next');
+    expect((await runJson(dir, '2.1.0')).res.code).toBe(0);
     const known = await sg(dir, ['rollback', '--to', '2.0.0']);
     expect(known.code, known.stdout).toBe(0);
+    // The current release itself is no rollback.
+    const same = await sg(dir, ['rollback', '--to', '2.1.0']);
+    expect(same.code).toBe(1);
+    expect(same.stderr).toContain('--to 2.1.0 is the current release itself');
+    // A version shipgate never saw pass: refused, and nothing ran.
     const unknown = await sg(dir, ['rollback', '--to', '1.9.9']);
-    expect(unknown.code, unknown.stdout).toBe(0);
-    expect(unknown.stdout).toContain('(no READY run of this version recorded)');
+    expect(unknown.code, unknown.stdout).toBe(1);
+    expect(unknown.stderr).toContain('version 1.9.9 has no READY, full, clean run recorded for rollback-demo: shipgate cannot vouch for it [ROLLBACK_REFUSED]');
+    expect(await readFile(join(dir, 'step1.txt'), 'utf8')).toBe(`2.0.0 ${sha}\n`);
+    const forced = await sg(dir, ['rollback', '--to', '1.9.9', '--force']);
+    expect(forced.code, forced.stdout).toBe(0);
+    expect(forced.stdout).toContain('(FORCED: no READY, full, clean run of this version is recorded)');
     expect(await readFile(join(dir, 'step1.txt'), 'utf8')).toBe(`2.0.0 ${sha}\n1.9.9 \n`);
+    const h = await cliJson<{ actions: { toVersion: string; forced: boolean }[] }>(dir, ['history']);
+    expect(h.actions.map((a) => [a.toVersion, a.forced])).toEqual([
+      ['1.9.9', true],
+      ['2.0.0', false],
+    ]);
 
     await put(dir, 'shipgate.yml', 'name: rollback-demo\ngates:\n  unit:\n    run: node -e "0"\n');
     const noSteps = await sg(dir, ['rollback']);
@@ -201,6 +245,6 @@ requirements:
     const { dir } = await project({ 'shipgate.yml': 'name: notes-empty\ngates:\n  a:\n    run: node -e "0"\n' });
     const res = await sg(dir, ['notes']);
     expect(res.code).toBe(2);
-    expect(res.stderr).toContain('no finished run recorded for notes-empty');
+    expect(res.stderr).toContain('no finished full run recorded for notes-empty');
   });
 });

@@ -58,7 +58,7 @@ describe('shipgate history and show', () => {
     const text = await sg(dir, ['history']);
     expect(text.code).toBe(0);
     const lines = text.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^RUN\s+STARTED \(UTC\)\s+VERSION\s+COMMIT\s+BRANCH\s+DECISION\s+DURATION\s+RETRIES$/);
+    expect(lines[0]).toMatch(/^RUN\s+STARTED \(UTC\)\s+VERSION\s+COMMIT\s+BRANCH\s+DECISION\s+NOTE\s+DURATION\s+RETRIES$/);
     expect(lines[1]).toContain(h.runs[0]!.id);
     expect(lines[1]).toMatch(new RegExp(`1\\.0\\.1\\s+${sha.slice(0, 12)}\\s+main\\s+READY\\s+\\S+.*\\s0$`));
     expect(lines[2]).toMatch(/1\.0\.0\s+\S+\s+main\s+BLOCKED\s/);

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
-import { baselineValue, metricPolicy } from '../../policy/baseline.js';
+import { baselineValue, metricPolicy, resolveBaseline, type BaselineSample } from '../../policy/baseline.js';
+import { defaultBranch } from '../../run/git.js';
 import { formatNumber } from '../../policy/units.js';
 import { writeFileAtomic } from '../../report/json.js';
 import { parseBaselineExport } from '../../store/store.js';
@@ -11,11 +12,21 @@ import { json, table, withStore } from './common.js';
 
 export async function baselineShow(flags: { config?: string; branch?: string; json?: boolean }, ctx: CliContext): Promise<number> {
   return withStore(flags, ctx, async (config, store) => {
-    const cfg = { ...config.baseline, branch: flags.branch ?? config.baseline.branch };
+    const cfg = resolveBaseline(config.baseline, flags.branch ?? config.baseline.branch ?? (await defaultBranch(config.rootDir)));
     const samples = await store.metricSamples(config.name, { branch: cfg.branch, runs: cfg.runs });
-    const rows = [...samples.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([name, s]) => ({ name, baseline: baselineValue(s, cfg), policy: metricPolicy(name, cfg), enough: s.length >= cfg.minRuns }));
+    // A baseline is per gate: `tests.total` of the unit gate is no baseline for the e2e gate's.
+    const byGate = new Map<string, { name: string; gate: string | null; samples: BaselineSample[] }>();
+    for (const [name, list] of samples) {
+      for (const s of list) {
+        const key = `${s.gate ?? ''}\u0000${name}`;
+        const entry = byGate.get(key) ?? { name, gate: s.gate ?? null, samples: [] };
+        entry.samples.push(s);
+        byGate.set(key, entry);
+      }
+    }
+    const rows = [...byGate.values()]
+      .sort((a, b) => (a.gate ?? '').localeCompare(b.gate ?? '') || a.name.localeCompare(b.name))
+      .map((e) => ({ name: e.name, gate: e.gate, baseline: baselineValue(e.samples, cfg), policy: metricPolicy(e.name, cfg), enough: e.samples.length >= cfg.minRuns }));
     if (flags.json) {
       json(ctx, { project: config.name, branch: cfg.branch, runs: cfg.runs, minRuns: cfg.minRuns, metrics: rows });
       return EXIT.READY;
@@ -27,8 +38,9 @@ export async function baselineShow(flags: { config?: string; branch?: string; js
     ctx.stdout.write(`Baseline of ${config.name}: median of the last ${cfg.runs} READY runs on ${cfg.branch}\n`);
     ctx.stdout.write(
       `${table(
-        ['METRIC', 'BASELINE', 'SPREAD', 'RUNS', 'DATES', 'BETTER', 'WARN/FAIL'],
+        ['GATE', 'METRIC', 'BASELINE', 'SPREAD', 'RUNS', 'DATES', 'BETTER', 'WARN/FAIL'],
         rows.map((r) => [
+          r.gate ?? '*',
           r.name,
           r.baseline ? formatNumber(r.baseline.value) : '-',
           r.baseline ? formatNumber(r.baseline.spread) : '-',
@@ -45,7 +57,8 @@ export async function baselineShow(flags: { config?: string; branch?: string; js
 
 export async function baselineExport(flags: { config?: string; branch?: string; out?: string }, ctx: CliContext): Promise<number> {
   return withStore(flags, ctx, async (config, store) => {
-    const data = await store.exportBaseline(config.name, flags.branch ?? config.baseline.branch, config.baseline.runs);
+    const branch = flags.branch ?? config.baseline.branch ?? (await defaultBranch(config.rootDir));
+    const data = await store.exportBaseline(config.name, branch, config.baseline.runs);
     const text = `${JSON.stringify(data, null, 2)}\n`;
     if (flags.out) {
       await writeFileAtomic(resolve(ctx.cwd, flags.out), text);

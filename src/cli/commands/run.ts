@@ -21,10 +21,14 @@ export interface RunFlags {
   json?: boolean;
   report?: string[];
   history?: boolean;
+  requireClean?: boolean;
+  publish?: boolean;
 }
 
 export function exitCodeForDecision(d: Decision): number {
   if (d.interrupted) return EXIT.INTERRUPTED;
+  // Asked to publish and it did not happen (refused or a step failed): not a success.
+  if (d.publish && d.publish.status !== 'done') return EXIT.BLOCKED;
   return d.result === 'READY' ? EXIT.READY : EXIT.BLOCKED;
 }
 
@@ -53,6 +57,8 @@ export async function runCommand(version: string | undefined, flags: RunFlags, c
     reporters,
     signal: ctx.signal,
     history: flags.history,
+    requireClean: flags.requireClean,
+    publish: flags.publish,
     env: ctx.env,
     onReporterError: (hook, e) => ctx.stderr.write(`shipgate: a reporter failed in ${hook}: ${(e as Error).message}\n`),
   });

@@ -7,6 +7,8 @@ export const BASELINE_FORMAT = 'shipgate-baseline/1';
 const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a valid timestamp');
 
 const sampleSchema = z.object({
+  /** The gate that measured it (absent in files that predate per-gate baselines: then any gate). */
+  gate: z.string().min(1).optional(),
   value: z.number().refine(Number.isFinite, 'not a finite number'),
   runId: z.string().min(1),
   version: z.string(),

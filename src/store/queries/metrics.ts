@@ -23,7 +23,8 @@ interface UnitSample extends BaselineSample {
 }
 
 /**
- * Per metric, newest first: the last `runs` finished READY runs on `branch` that measured it,
+ * Per metric, newest first: the last `runs` finished READY runs on `branch` that measured it in
+ * each gate (a sample names its gate: `tests.total` of one gate is no baseline for another's),
  * merged with imported samples (a recorded run wins over an imported copy of itself).
  */
 export async function samplesWithUnits(
@@ -38,6 +39,7 @@ export async function samplesWithUnits(
     .innerJoin('runs as r', 'r.seq', 'm.run_seq')
     .select([
       'm.name',
+      'm.gate',
       'm.value',
       'm.unit',
       'r.id as run_id',
@@ -46,21 +48,24 @@ export async function samplesWithUnits(
       'r.started_at',
       'r.branch',
       'r.seq',
-      // dense_rank: a metric reported by two gates of one run counts as one run.
-      sql<number>`dense_rank() over (partition by ${sql.ref('m.name')} order by ${sql.ref('r.seq')} desc)`.as('rk'),
+      // Per gate and name: each gate's own last runs.
+      sql<number>`dense_rank() over (partition by ${sql.ref('m.gate')}, ${sql.ref('m.name')} order by ${sql.ref('r.seq')} desc)`.as('rk'),
     ])
     .where('r.project', '=', project)
     .where('r.branch', '=', opts.branch)
     .where('r.result', '=', 'READY')
     .where('r.state', '=', 'finished')
-    // A partial run (--only/--skip) did not check everything: its figures are no baseline.
-    .where('r.selection', 'is', null);
+    // A partial run (--only/--skip) did not check everything, and a run on uncommitted changes did
+    // not measure the commit it names: neither is a baseline.
+    .where('r.selection', 'is', null)
+    .where((eb) => eb.or([eb('r.dirty', 'is', null), eb('r.dirty', '=', 0)]));
   if (opts.names) inner = inner.where('m.name', 'in', opts.names);
   const recorded = await db
     .selectFrom(inner.as('s'))
     .selectAll('s')
     .where('s.rk', '<=', n)
     .orderBy('s.name')
+    .orderBy('s.gate')
     .orderBy('s.seq', 'desc')
     .execute();
 
@@ -79,7 +84,7 @@ export async function samplesWithUnits(
   const byName = new Map<string, UnitSample[]>();
   const seen = new Set<string>();
   const add = (name: string, s: UnitSample): void => {
-    const key = `${name}\u0000${s.runId}`;
+    const key = `${name}\u0000${s.gate ?? ''}\u0000${s.runId}`;
     if (seen.has(key)) return;
     seen.add(key);
     const list = byName.get(name) ?? [];
@@ -87,15 +92,25 @@ export async function samplesWithUnits(
     byName.set(name, list);
   };
   for (const r of recorded) {
-    add(r.name, { value: Number(r.value), unit: r.unit, runId: r.run_id, version: r.version, commit: r.commit, startedAt: r.started_at, branch: r.branch });
+    add(r.name, { gate: r.gate, value: Number(r.value), unit: r.unit, runId: r.run_id, version: r.version, commit: r.commit, startedAt: r.started_at, branch: r.branch });
   }
   for (const s of imported) {
     if (known.has(s.run_id)) continue;
-    add(s.name, { value: Number(s.value), unit: s.unit, runId: s.run_id, version: s.version, commit: s.commit, startedAt: s.started_at, branch: s.sample_branch });
+    add(s.name, { ...(s.gate !== null ? { gate: s.gate } : {}), value: Number(s.value), unit: s.unit, runId: s.run_id, version: s.version, commit: s.commit, startedAt: s.started_at, branch: s.sample_branch });
   }
   for (const [name, list] of byName) {
     list.sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
-    byName.set(name, list.slice(0, n));
+    // Keep the newest `runs` samples of each gate.
+    const perGate = new Map<string, number>();
+    byName.set(
+      name,
+      list.filter((x) => {
+        const k = x.gate ?? '';
+        const c = perGate.get(k) ?? 0;
+        perGate.set(k, c + 1);
+        return c < n;
+      }),
+    );
   }
   return byName;
 }
@@ -139,11 +154,12 @@ export async function importBaseline(db: Db, project: string, data: unknown): Pr
       commit: s.commit,
       started_at: new Date(Date.parse(s.startedAt)).toISOString(),
       sample_branch: s.branch,
+      gate: s.gate ?? null,
     })),
   );
   return db.transaction().execute(async (trx) => {
     let added = 0;
-    for (const part of chunk(rows, rowsPerInsert(10))) {
+    for (const part of chunk(rows, rowsPerInsert(11))) {
       const res = await trx
         .insertInto('baseline_samples')
         .values(part)

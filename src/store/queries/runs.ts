@@ -3,6 +3,7 @@ import type { Decision } from '../../decide/types.js';
 import { StoreError, UsageError } from '../../errors.js';
 import type { Database, RunRow } from '../db.js';
 import type { GateRetryRate, RunFinish, RunStart, RunState, RunSummary } from '../store.js';
+import { insertFindings } from './findings.js';
 import { insertMetrics } from './metrics.js';
 import { insertTestResults, resolveTestKeys } from './tests.js';
 import { chunk, finiteOrNull, isoTime, parseJson, rowsPerInsert } from './util.js';
@@ -50,6 +51,9 @@ export async function beginRun(db: Db, run: RunStart, pid: number): Promise<void
       retries: 0,
       gates: 0,
       selection: run.selection ?? null,
+      dirty: run.tree === undefined || run.tree === null ? null : run.tree.dirty ? 1 : 0,
+      dirty_files: run.tree ? run.tree.files : null,
+      tree: run.tree?.fingerprint ?? null,
     })
     .execute();
 }
@@ -97,6 +101,7 @@ export async function finishRun(db: Db, runId: string, finish: RunFinish): Promi
     for (const part of chunk(gateRows, rowsPerInsert(8))) await trx.insertInto('gate_results').values(part).execute();
     await insertTestResults(trx, run.seq, finish.tests, keys);
     await insertMetrics(trx, run.seq, finish.metrics);
+    await insertFindings(trx, run.seq, finish.findings ?? []);
   });
 }
 
@@ -118,6 +123,9 @@ const SUMMARY_COLUMNS = [
   'state',
   'retries',
   'gates',
+  'selection',
+  'dirty',
+  'dirty_files',
 ] as const;
 type SummaryRow = Pick<RunRow, (typeof SUMMARY_COLUMNS)[number]>;
 
@@ -138,6 +146,10 @@ export function toSummary(r: SummaryRow): RunSummary {
     state: r.state as RunState,
     retries: Number(r.retries),
     gates: Number(r.gates),
+    partial: r.selection !== null,
+    selection: r.selection,
+    dirty: r.dirty === null ? null : Number(r.dirty) === 1,
+    dirtyFiles: r.dirty_files === null ? null : Number(r.dirty_files),
   };
 }
 
@@ -208,7 +220,7 @@ export async function getRun(
 export async function lastGood(
   db: Db,
   project: string,
-  opts: { branch?: string; beforeRunId?: string; excludeCommit?: string },
+  opts: { branch?: string; beforeRunId?: string; excludeCommit?: string; version?: string; excludeVersion?: string },
 ): Promise<RunSummary | undefined> {
   let q = db
     .selectFrom('runs')
@@ -216,8 +228,12 @@ export async function lastGood(
     .where('project', '=', project)
     .where('result', '=', 'READY')
     .where('state', '=', 'finished')
-    .where('selection', 'is', null);
+    // A partial run did not check everything, and a dirty one did not test the commit it names.
+    .where('selection', 'is', null)
+    .where((eb) => eb.or([eb('dirty', 'is', null), eb('dirty', '=', 0)]));
   if (opts.branch !== undefined) q = q.where('branch', '=', opts.branch);
+  if (opts.version !== undefined) q = q.where('version', '=', opts.version);
+  if (opts.excludeVersion !== undefined) q = q.where('version', '!=', opts.excludeVersion);
   if (opts.beforeRunId !== undefined) {
     const before = await db
       .selectFrom('runs')
@@ -231,6 +247,16 @@ export async function lastGood(
   if (opts.excludeCommit !== undefined) q = q.where('commit', 'is not', null).where('commit', '!=', opts.excludeCommit);
   const row = await q.orderBy('seq', 'desc').limit(1).executeTakeFirst();
   return row ? toSummary(row) : undefined;
+}
+
+export async function runCount(db: Db, project: string, branch: string): Promise<number> {
+  const row = await db
+    .selectFrom('runs')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('project', '=', project)
+    .where('branch', '=', branch)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 export async function gateRetryRates(db: Db, project: string, window: number): Promise<GateRetryRate[]> {

@@ -162,6 +162,7 @@ interface HistoryRow {
   test_key: number;
   run_id: string;
   commit: string | null;
+  tree: string | null;
   status: string;
   flaky: number;
   started_at: string;
@@ -185,6 +186,7 @@ export async function testHistory(db: Db, project: string, testIds: string[] | u
         't.test_key',
         'r.id as run_id',
         'r.commit',
+        'r.tree',
         't.status',
         't.flaky',
         'r.started_at',
@@ -195,7 +197,7 @@ export async function testHistory(db: Db, project: string, testIds: string[] | u
       .as('h');
     const rows = await db
       .selectFrom(ranked)
-      .select(['h.test_key', 'h.run_id', 'h.commit', 'h.status', 'h.flaky', 'h.started_at'])
+      .select(['h.test_key', 'h.run_id', 'h.commit', 'h.tree', 'h.status', 'h.flaky', 'h.started_at'])
       .where('h.rn', '<=', n)
       .orderBy('h.test_key')
       .orderBy('h.run_seq', 'desc')
@@ -236,7 +238,7 @@ async function rowsOfRuns(db: Db, seqs: number[], testKeys: number[] | undefined
     let q = db
       .selectFrom('test_results as t')
       .innerJoin('runs as r', 'r.seq', 't.run_seq')
-      .select(['t.test_key', 'r.id as run_id', 'r.commit', 't.status', 't.flaky', 'r.started_at'])
+      .select(['t.test_key', 'r.id as run_id', 'r.commit', 'r.tree', 't.status', 't.flaky', 'r.started_at'])
       .where('t.run_seq', 'in', seqs);
     if (part) q = q.where('t.test_key', 'in', part);
     out.push(...(await q.orderBy('t.test_key').orderBy('t.run_seq', 'desc').execute()));
@@ -259,6 +261,7 @@ function toHistory(r: HistoryRow, names: Map<number, string>): TestHistoryRow {
     testId: names.get(r.test_key) ?? `#${r.test_key}`,
     runId: r.run_id,
     commit: r.commit,
+    tree: r.tree,
     status: r.status as TestStatus,
     flaky: Number(r.flaky) === 1,
     startedAt: r.started_at,
