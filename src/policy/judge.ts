@@ -37,8 +37,18 @@ export interface JudgeContext {
 
 /** Findings listed in a verdict: enough to act on, bounded for a scanner that reports a million. */
 export const FINDINGS_SHOWN = 20;
-/** A report counts as written by a step when its mtime falls inside the step, with this slack for coarse clocks. */
-const STEP_SLACK_MS = 1000;
+/**
+ * The step that wrote a file stamped `mtimeMs`: the last one started by then, if the file was
+ * written before it ended. No slack on either side: the next step starts only after this one has
+ * exited, often within milliseconds of its last write, and file times come from the kernel's coarse
+ * clock, which runs behind the one that timed the steps — so a stamp can only look earlier than
+ * the write, never later. A file that looks older than every step belongs to none (fail closed).
+ */
+function writerOf(mtimeMs: number, steps: readonly StepRecord[]): StepRecord | undefined {
+  let owner: StepRecord | undefined;
+  for (const s of steps) if (s.startedAtMs <= mtimeMs && (!owner || s.startedAtMs > owner.startedAtMs)) owner = s;
+  return owner && mtimeMs <= owner.endedAtMs ? owner : undefined;
+}
 
 function reportChecks(ev: Evidence): Check[] {
   return ev.reports
@@ -103,8 +113,9 @@ function explainExitCodes(v: GateVerdict, gate: GateConfig, outcome: GateOutcome
         `exit code ${code} cannot be attributed to the test runner: this command has several steps (;, &&, ||, | or a newline), so the code may be another step's; write the steps as a \`run:\` list`,
       );
     }
+    // Each report belongs to the one step that wrote it: a later step cannot borrow an earlier step's report.
     const written = (ev?.reports ?? []).filter(
-      (r) => r.ok && r.format !== undefined && TEST_FORMATS.includes(r.format) && r.mtimeMs !== undefined && r.mtimeMs >= step.startedAtMs - STEP_SLACK_MS && r.mtimeMs <= step.endedAtMs + STEP_SLACK_MS,
+      (r) => r.ok && r.format !== undefined && TEST_FORMATS.includes(r.format) && r.mtimeMs !== undefined && writerOf(r.mtimeMs, steps) === step,
     );
     if (written.length === 0) return unexplained(`no test report was written while this step ran, so nothing explains exit code ${code}`);
     const sources = new Set(written.map((r) => r.path));
@@ -124,6 +135,15 @@ function explainExitCodes(v: GateVerdict, gate: GateConfig, outcome: GateOutcome
 function tolerance(testChecks: Check[]): string {
   const own = testChecks.filter((c) => /^tests\.(failed|errors)\b/.test(c.check) && c.check !== 'tests.failed == 0' && c.check !== 'tests.errors == 0');
   return own.map((c) => `\`${c.check}\``).join(' and ') || 'the test checks';
+}
+
+const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM' };
+
+/** A shell reports a child killed by signal N as exit 128+N: say so, it is the real cause. */
+function signalNote(actual: string): string {
+  const code = Number(actual);
+  const sig = Number.isInteger(code) && code > 128 ? SIGNALS[code - 128] : undefined;
+  return sig ? ` (killed by ${sig})` : '';
 }
 
 function plural(n: number, word: string): string {
@@ -147,8 +167,10 @@ function failureReason(v: GateVerdict, blocking: Check[]): string | undefined {
   }
   for (const c of blocking) {
     if (isTestCheck(c)) continue;
-    if (isExitCheck(c)) causes.push(c.actual.startsWith('killed') ? `command ${c.actual}` : `${c.check.replace(' code', '')} ${c.actual}`);
+    if (isExitCheck(c)) causes.push(c.actual.startsWith('killed') ? `command ${c.actual}` : `${c.check.replace(' code', '')} ${c.actual}${signalNote(c.actual)}`);
     else if (c.check.startsWith('report ')) causes.push(`${c.check}: ${c.actual}`);
+    // A baseline check explains itself (the baseline, how it was made, or why there is none).
+    else if (c.message && / baseline\b/.test(c.check)) causes.push(`${c.check}: ${c.message}`);
     else causes.push(`${c.check}: expected ${c.expected}, got ${c.actual}`);
   }
   return causes.length ? causes.join('; ') : undefined;

@@ -160,7 +160,7 @@ export interface Store {
     project: string,
     opts?: { branch?: string; beforeRunId?: string; excludeCommit?: string; version?: string; excludeVersion?: string },
   ): Promise<RunSummary | undefined>;
-  /** How many runs (any result) were recorded on a branch: tells "no run ever there" from "not enough READY runs". */
+  /** How many finished runs (any result) were recorded on a branch: tells "no run ever there" from "not enough READY runs". */
   runCount(project: string, opts: { branch: string }): Promise<number>;
   /** The findings of the newest READY, full, clean run on `branch` in which `gate` ran; undefined when there is none. */
   baselineFindings(project: string, opts: { gate: string; branch: string }): Promise<{ runId: string; fingerprints: Set<string> } | undefined>;

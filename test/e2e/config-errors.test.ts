@@ -148,6 +148,17 @@ describe('configuration errors stop the run before anything starts (exit 2)', ()
     expect(err).toMatch(/shipgate\.yml:7:\d+: .*\(at gates\.second\.severity\) \[CONFIG_VALUE\]\n {2}hint: did you mean "block"\?/);
   });
 
+  it('shape mistakes and cross-field mistakes come in one pass, not two rounds', async () => {
+    const err = await expectRejected(`gates:\n${MARKER_GATE}  second:\n    run: echo hi\n    timout: 5s\n    needs: [frist]\n  third:\n    run: echo \${versoin}\n`, {
+      code: 'CONFIG_UNKNOWN_KEY',
+      line: 6,
+      hint: /did you mean "timeout"/,
+    });
+    expect(err).toContain('configuration errors (3)');
+    expect(err).toMatch(/\(at gates\.second\.needs\[0\]\) \[CONFIG_UNKNOWN_GATE\]/);
+    expect(err).toMatch(/unknown variable \$\{versoin\} \(at gates\.third\.run\) \[CONFIG_VARIABLE\]/);
+  });
+
   it('a missing configuration file is exit 2 with what to do', async () => {
     const dir = await project('');
     const res = await runCli(['run', '--no-history', '-c', 'nope.yml'], { cwd: dir });

@@ -255,6 +255,8 @@ export async function runCount(db: Db, project: string, branch: string): Promise
     .select((eb) => eb.fn.countAll().as('n'))
     .where('project', '=', project)
     .where('branch', '=', branch)
+    // Finished runs only: the run asking (still running) is not history yet.
+    .where('state', '=', 'finished')
     .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
