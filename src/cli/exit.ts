@@ -1,6 +1,7 @@
 /** Exit codes, and how errors map to them. Documented in the README. */
 import { CommanderError } from 'commander';
 import { ConfigError, InterruptedError, ShipgateError, formatLocation } from '../errors.js';
+import { printable } from '../util/printable.js';
 
 export const EXIT = {
   READY: 0,
@@ -19,6 +20,11 @@ export function exitCodeFor(error: unknown): number {
 
 /** What the user reads when a command fails before a decision: code, place, what to do. */
 export function describeError(error: unknown): string {
+  // Messages quote what users and tools wrote (keys, paths, values): printed, never obeyed.
+  return printable(describe(error), { multiline: true });
+}
+
+function describe(error: unknown): string {
   if (error instanceof ConfigError) {
     const n = error.issues.length;
     return `shipgate: configuration error${n > 1 ? `s (${n})` : ''}:\n${error.message}\nNothing was run.`;

@@ -1,9 +1,17 @@
 /**
  * `${version}`, `${git.sha}`, `${git.branch}`, `${run.dir}`, `${gate}`, `${env.NAME}` in commands,
- * URLs and paths. Values never become shell text: in a command each variable is rewritten into a
- * quoted reference to the environment variable that carries it (`${version}` → `"${SHIPGATE_VERSION}"`),
- * so the shell expands it as data — a VERSION like `1.0; rm -rf /` is one argument, never code, in
- * any quoting context — and secrets passed as `${env.TOKEN}` never appear in logged commands.
+ * URLs and paths. Values never run as code, in any context, at any depth of nesting:
+ *
+ * 1. A value put into a command must be shell-inert: letters, digits and `. _ - + / : @ = , %`
+ *    only (SAFE_VALUE). A value with anything else — `$ ( ) ; & | < > ' " \` space, newline, `#`,
+ *    glob characters — is refused and the gate fails (VALUE_UNSAFE): whatever the quoting around
+ *    `${version}`, a nested shell (`sh -c '…'`, `sh -c "…"`, `eval`, `ssh host …`, a heredoc fed to
+ *    `sh`) may read the text again as source, and only an inert value stays data there. Branch
+ *    names in pull requests are attacker-controlled; a script that needs an arbitrary value reads
+ *    it from the environment (`$SHIPGATE_GIT_BRANCH`) where its own quoting applies.
+ * 2. In the command text each variable becomes a reference to the environment variable that
+ *    carries it (`${version}` → `"${SHIPGATE_VERSION}"`), fitting the quotes around it, so secrets
+ *    passed as `${env.TOKEN}` never appear in logged commands.
  */
 import { ShipgateError } from '../errors.js';
 import type { ProbeConfig } from './types.js';
@@ -22,10 +30,35 @@ const KNOWN = new Set(['version', 'git.sha', 'git.branch', 'run.dir', 'gate']);
 const ENV_NAME_RE = /^env\.[A-Za-z_][A-Za-z0-9_]*$/;
 
 export class InterpolationError extends ShipgateError {
-  constructor(message: string) {
-    super('CONFIG_VARIABLE', message, { hint: VARIABLE_HINT });
+  constructor(message: string, code: 'CONFIG_VARIABLE' | 'VALUE_UNSAFE' = 'CONFIG_VARIABLE', hint: string = VARIABLE_HINT) {
+    super(code, message, { hint });
   }
 }
+
+/** What a value spliced into shell text may hold: nothing a shell at any depth reads as syntax. */
+const SAFE_VALUE = /^[A-Za-z0-9._+/:@=,%-]*$/;
+
+function describeChar(ch: string): string {
+  const code = ch.codePointAt(0)!;
+  if (ch === ' ') return 'a space';
+  if (code < 0x20 || code === 0x7f) return `control character U+${code.toString(16).padStart(4, '0').toUpperCase()}`;
+  return JSON.stringify(ch);
+}
+
+/** Refuse a value that is not shell-inert (see the module comment), naming the variable and the character. */
+function checkInert(name: string, value: string): void {
+  if (SAFE_VALUE.test(value)) return;
+  const bad = [...value].find((ch) => !SAFE_VALUE.test(ch))!;
+  const envName = ENV_OF[name] ?? name.slice(4);
+  throw new InterpolationError(
+    `\${${name}} holds ${describeChar(bad)}, which a shell could read as code; it is not put into the command`,
+    'VALUE_UNSAFE',
+    `use "$${envName}" from the environment in a script (where your own quoting applies), or fix the value; values in commands may hold letters, digits and . _ - + / : @ = , % only`,
+  );
+}
+
+/** Variables whose values come from outside the configuration (tags, branches, the environment). */
+const UNTRUSTED = new Set(['version', 'git.sha', 'git.branch']);
 
 /** Names used in `text` that are not known variables (checked before anything runs). */
 export function unknownVariables(text: string): string[] {
@@ -68,10 +101,36 @@ const ENV_OF: Record<string, string> = {
   gate: 'SHIPGATE_GATE',
 };
 
-/** The environment variable a command reads for `${name}`; checks now that it will be set. */
+/** The environment variable a command reads for `${name}`; checks now that it is set and inert. */
 function envNameFor(name: string, vars: Vars): string {
-  lookup(name, vars);
+  const value = lookup(name, vars);
+  if (UNTRUSTED.has(name) || name.startsWith('env.')) checkInert(name, value);
   return ENV_OF[name] ?? name.slice(4);
+}
+
+/** A heredoc started on this line: its delimiter, whether tabs are stripped (`<<-`), whether it was quoted. */
+interface Heredoc {
+  delimiter: string;
+  stripTabs: boolean;
+  quoted: boolean;
+}
+
+/** `<<EOF`, `<<-'EOF'`, `<< "END"` at `i` (pointing at the first `<`): the heredoc and where its word ends. */
+function heredocAt(text: string, i: number): { doc: Heredoc; end: number } | undefined {
+  if (text[i] !== '<' || text[i + 1] !== '<' || text[i + 2] === '<') return undefined;
+  let j = i + 2;
+  const stripTabs = text[j] === '-';
+  if (stripTabs) j++;
+  while (text[j] === ' ' || text[j] === '\t') j++;
+  const q = text[j];
+  if (q === "'" || q === '"') {
+    const close = text.indexOf(q, j + 1);
+    if (close === -1) return undefined;
+    return { doc: { delimiter: text.slice(j + 1, close), stripTabs, quoted: true }, end: close + 1 };
+  }
+  const m = /^\\?([A-Za-z0-9_]+)/.exec(text.slice(j));
+  if (!m) return undefined;
+  return { doc: { delimiter: m[1]!, stripTabs, quoted: m[0].startsWith('\\') }, end: j + m[0].length };
 }
 
 /**
@@ -85,8 +144,25 @@ export function interpolateCommand(text: string, vars: Vars): string {
   let quote: '' | "'" | '"' = '';
   // `$(…)` opens a fresh quoting context, even inside double quotes.
   const outer: ('' | "'" | '"')[] = [];
+  // Heredocs opened on the current line; their bodies start after its newline.
+  let pending: Heredoc[] = [];
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
+    if (ch === '\n' && quote === '' && pending.length) {
+      out += ch;
+      i = copyHeredocBodies(text, i + 1, pending, vars, (s) => (out += s)) - 1;
+      pending = [];
+      continue;
+    }
+    if (ch === '<' && quote === '') {
+      const h = heredocAt(text, i);
+      if (h) {
+        pending.push(h.doc);
+        out += text.slice(i, h.end);
+        i = h.end - 1;
+        continue;
+      }
+    }
     if (ch === '\\' && quote !== "'") {
       out += ch + (text[i + 1] ?? '');
       i++;
@@ -119,9 +195,61 @@ export function interpolateCommand(text: string, vars: Vars): string {
   return out;
 }
 
+/**
+ * Copy heredoc bodies starting at `from`, rewriting variables inside them: in an unquoted heredoc
+ * the shell expands `${VAR}` (no quote removal there, so no quotes are added); in a quoted one it
+ * expands nothing, so the (inert) value itself goes in. Returns the index after the last body.
+ */
+function copyHeredocBodies(text: string, from: number, docs: Heredoc[], vars: Vars, emit: (s: string) => void): number {
+  let i = from;
+  for (const doc of docs) {
+    for (;;) {
+      if (i >= text.length) return i;
+      const nl = text.indexOf('\n', i);
+      const line = nl === -1 ? text.slice(i) : text.slice(i, nl);
+      const bare = doc.stripTabs ? line.replace(/^\t+/, '') : line;
+      if (bare === doc.delimiter) {
+        emit(line);
+        if (nl === -1) return text.length;
+        emit('\n');
+        i = nl + 1;
+        break;
+      }
+      emit(line.replace(VAR_RE, (_, name: string) => (doc.quoted ? inertValue(name.trim(), vars) : `\${${envNameFor(name.trim(), vars)}}`)));
+      if (nl === -1) return text.length;
+      emit('\n');
+      i = nl + 1;
+    }
+  }
+  return i;
+}
+
+/** The value itself, for the one place a reference cannot work (a quoted heredoc); it must be inert. */
+function inertValue(name: string, vars: Vars): string {
+  envNameFor(name, vars);
+  const value = lookup(name, vars);
+  checkInert(name, value);
+  return value;
+}
+
 /** Interpolate into a URL, path or other non-shell text: values inserted as they are. */
 export function interpolateText(text: string, vars: Vars): string {
   return text.replace(VAR_RE, (_, name: string) => lookup(name.trim(), vars));
+}
+
+/**
+ * Interpolate into a file path or glob (artifacts): a value from outside the configuration must not
+ * widen what the path matches — no glob characters, no `..` segment, no absolute path.
+ */
+export function interpolatePath(text: string, vars: Vars): string {
+  return text.replace(VAR_RE, (_, raw: string) => {
+    const name = raw.trim();
+    const value = lookup(name, vars);
+    if ((UNTRUSTED.has(name) || name.startsWith('env.')) && (/[*?[\]{}!]/.test(value) || /(^|\/)\.\.(\/|$)/.test(value) || value.startsWith('/'))) {
+      throw new InterpolationError(`\${${name}} is ${JSON.stringify(value)}, which would change what the path matches`, 'VALUE_UNSAFE', 'a value in a path may not hold glob characters, a .. segment, or start with /');
+    }
+    return value;
+  });
 }
 
 /** The SHIPGATE_* variables every process gets. */

@@ -2,6 +2,7 @@
 import type { Decision } from '../decide/types.js';
 import { formatNumber } from '../policy/units.js';
 import { STATUS_LABEL, formatCounts } from './summary.js';
+import { printableDeep } from '../util/printable.js';
 
 export interface MetricChange {
   name: string;
@@ -23,7 +24,9 @@ export interface NotesInput {
 
 const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-export function formatNotes(n: NotesInput): string {
+export function formatNotes(input: NotesInput): string {
+  // Notes land in files, pull requests and chat: no control character from a gate goes with them.
+  const n = printableDeep(input);
   const d = n.decision;
   const out: string[] = [];
   out.push(`# ${d.project} ${d.version}`, '');

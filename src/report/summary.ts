@@ -5,6 +5,7 @@
 import { createColors } from 'picocolors';
 import { formatDuration } from '../util/duration-format.js';
 import type { Check, Decision, GateVerdict, RequirementVerdict, TestCounts } from '../decide/types.js';
+import { printableDeep } from '../util/printable.js';
 
 type Colors = ReturnType<typeof createColors>;
 const RULE = '='.repeat(44);
@@ -72,7 +73,10 @@ function requirementLine(r: RequirementVerdict): string {
   return ev || 'no matching tests';
 }
 
-export function formatSummary(d: Decision, opts: { color?: boolean } = {}): string {
+export function formatSummary(decision: Decision, opts: { color?: boolean } = {}): string {
+  // Every string in a decision may come from a gate (names, messages, versions): nothing printed
+  // from it can clear the screen or draw lines that look like shipgate's own.
+  const d = printableDeep(decision);
   const c = createColors(opts.color ?? false);
   const lines: string[] = [];
   // `1.2.3` reads as v1.2.3; a tag (`v1.2.3`) or a bare commit from git describe (`43daf00`) stays as it is.
@@ -124,7 +128,8 @@ function block(message: string, indent: string, max = 5, width = 200): string[] 
   return shown;
 }
 
-export function formatDiagnostics(d: Decision, opts: { color?: boolean; logLines?: number } = {}): string {
+export function formatDiagnostics(decision: Decision, opts: { color?: boolean; logLines?: number } = {}): string {
+  const d = printableDeep(decision);
   const c = createColors(opts.color ?? false);
   const out: string[] = [];
   for (const g of d.gates) {

@@ -7,6 +7,7 @@ import { createColors } from 'picocolors';
 import { formatDuration } from '../util/duration-format.js';
 import type { Decision, GateVerdict } from '../decide/types.js';
 import type { Reporter, RunInfo } from './reporter.js';
+import { printable } from '../util/printable.js';
 import { STATUS_LABEL, formatCounts, formatDiagnostics, formatSummary } from './summary.js';
 
 export interface TerminalOptions {
@@ -37,7 +38,7 @@ export function terminalReporter(opts: TerminalOptions): Reporter {
   return {
     onRunStart(info: RunInfo) {
       const runs = info.plan.gates.filter((g) => g.action === 'run').length;
-      write(`shipgate: ${info.project} ${info.version}${info.commit ? ` @ ${info.commit.slice(0, 12)}` : ''} — ${runs} of ${info.plan.gates.length} gates to run (${info.ci ? 'CI' : 'local'})`);
+      write(`shipgate: ${printable(info.project)} ${printable(info.version)}${info.commit ? ` @ ${info.commit.slice(0, 12)}` : ''} — ${runs} of ${info.plan.gates.length} gates to run (${info.ci ? 'CI' : 'local'})`);
       if (opts.live) timer = setInterval(draw, 250).unref();
     },
     onGateStart(id) {
@@ -50,7 +51,7 @@ export function terminalReporter(opts: TerminalOptions): Reporter {
       const label = STATUS_LABEL[v.status];
       const colored = v.status === 'pass' ? c.green(label) : v.status === 'fail' || v.status === 'cancelled' ? c.red(label) : c.yellow(label);
       const line = `${v.status === 'skip' || v.status === 'not-run' ? '' : `${formatDuration(v.durationMs)} `}${formatCounts(v.counts)}`.trim();
-      const text = `${colored} ${v.id}${line ? ` ${c.dim(line)}` : ''}${v.status !== 'pass' && v.reason ? ` — ${v.reason.split('\n')[0]}` : ''}`;
+      const text = `${colored} ${v.id}${line ? ` ${c.dim(line)}` : ''}${v.status !== 'pass' && v.reason ? ` — ${printable(v.reason.split('\n')[0] ?? '')}` : ''}`;
       if (opts.live) {
         clear();
         write(`  ${text}`);

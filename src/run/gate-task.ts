@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GateConfig } from '../config/types.js';
-import { exportedEnv, interpolateCommand, interpolateProbe, interpolateText, InterpolationError, type Vars } from '../config/interpolate.js';
+import { exportedEnv, interpolateCommand, interpolatePath, interpolateProbe, InterpolationError, type Vars } from '../config/interpolate.js';
 import { formatDuration } from '../util/duration-format.js';
 import type { Check, GateOutcome, StepRecord } from '../decide/types.js';
 import { collectEvidence } from '../evidence/collect.js';
@@ -219,7 +219,7 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
     let artifactFiles: GateOutcome['artifacts'];
     if (gate.artifacts.length) {
       try {
-        const artifacts = gate.artifacts.map((a) => ({ ...a, path: interpolateText(a.path, vars) }));
+        const artifacts = gate.artifacts.map((a) => ({ ...a, path: interpolatePath(a.path, vars) }));
         const res = await checkArtifacts(artifacts, gate.cwd, { notBeforeMs: ctx.runStartedMs });
         checks.push(...res.checks);
         if (res.files.length) artifactFiles = res.files;

@@ -127,6 +127,28 @@ function selectionOf(opts: RunOptions): string | null {
   return parts.length ? parts.join(' ') : null;
 }
 
+/** A VERSION goes into logs, summaries, history and commands: one printable line, of sane length. */
+export const MAX_VERSION_LENGTH = 256;
+
+export function checkVersion(version: string): string {
+  const bad = [...version].find((ch) => {
+    const c = ch.codePointAt(0)!;
+    return c < 0x20 || c === 0x7f || (c >= 0x80 && c < 0xa0) || c === 0x2028 || c === 0x2029;
+  });
+  if (bad !== undefined || version.length > MAX_VERSION_LENGTH || version.trim() === '') {
+    const why =
+      bad !== undefined
+        ? `holds control character U+${bad.codePointAt(0)!.toString(16).padStart(4, '0').toUpperCase()}`
+        : version.trim() === ''
+          ? 'is empty'
+          : `is ${version.length} characters long (at most ${MAX_VERSION_LENGTH})`;
+    throw new ShipgateError('VERSION_INVALID', `the version ${JSON.stringify(version.slice(0, 80))}${version.length > 80 ? '…' : ''} ${why}`, {
+      hint: 'pass a version like 1.4.0 or v2.0.0-rc.1 (one line, printable, at most 256 characters)',
+    });
+  }
+  return version;
+}
+
 export function approveCommand(config: Config, gate: string, version: string): string {
   const manual = config.gates[gate]?.manual;
   const parts = ['npx shipgate approve', shellQuote(gate), '--by NAME'];
@@ -170,7 +192,7 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
     config.baseline.branch === undefined ? defaultBranch(config.rootDir) : Promise.resolve(config.baseline.branch),
   ]);
   const baselinePolicy: BaselinePolicy = resolveBaseline(config.baseline, branchForBaselines);
-  const version = opts.version ?? (await defaultVersion(config.rootDir, git));
+  const version = checkVersion(opts.version ?? (await defaultVersion(config.rootDir, git)));
   const startedAt = new Date();
   const t0 = performance.now();
   const runId = newRunId(startedAt);

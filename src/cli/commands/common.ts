@@ -5,6 +5,7 @@ import { isCi } from '../../run/ci.js';
 import { openConfiguredStore } from '../../run/history.js';
 import type { Store } from '../../store/store.js';
 import type { CliContext } from '../context.js';
+import { printable } from '../../util/printable.js';
 
 export async function withStore<T>(flags: { config?: string }, ctx: CliContext, fn: (config: Config, store: Store) => Promise<T>): Promise<T> {
   const config = await loadConfig({ cwd: ctx.cwd, file: flags.config });
@@ -16,8 +17,9 @@ export async function withStore<T>(flags: { config?: string }, ctx: CliContext, 
   }
 }
 
-/** A plain text table: columns padded to their widest cell. */
-export function table(head: string[], rows: string[][]): string {
+/** A plain text table: columns padded to their widest cell; cells (versions, branches, test ids) made printable. */
+export function table(head: string[], raw: string[][]): string {
+  const rows = raw.map((r) => r.map((cell) => printable(cell)));
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
   return [line(head), ...rows.map(line)].join('\n');

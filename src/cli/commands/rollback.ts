@@ -5,6 +5,7 @@ import { planRollback, RollbackRefused, runRollback } from '../../run/rollback.j
 import { newRunId } from '../../run/run-id.js';
 import { UsageError } from '../../errors.js';
 import { formatDuration } from '../../util/duration-format.js';
+import { printable } from '../../util/printable.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { short, withStore } from './common.js';
@@ -44,12 +45,12 @@ export async function rollbackCommand(flags: RollbackFlags, ctx: CliContext): Pr
       signal: ctx.signal,
       store,
       by,
-      onStep: (s) => ctx.stdout.write(`  ${s.ok ? 'OK  ' : 'FAIL'} ${s.index}. ${s.title} (${formatDuration(s.durationMs)})\n`),
+      onStep: (s) => ctx.stdout.write(`  ${s.ok ? 'OK  ' : 'FAIL'} ${s.index}. ${printable(s.title)} (${formatDuration(s.durationMs)})\n`),
     });
     if (result.failedAt) {
       const f = result.failedAt;
-      ctx.stdout.write(`ROLLBACK FAILED at step ${f.index} (${f.title}); later steps did not run. Recorded as ${result.id}.\n`);
-      for (const c of f.checks.filter((x) => !x.ok)) ctx.stdout.write(`  ✗ ${c.check}: expected ${c.expected}, got ${c.actual}\n`);
+      ctx.stdout.write(`ROLLBACK FAILED at step ${f.index} (${printable(f.title)}); later steps did not run. Recorded as ${result.id}.\n`);
+      for (const c of f.checks.filter((x) => !x.ok)) ctx.stdout.write(`  ✗ ${printable(`${c.check}: expected ${c.expected}, got ${c.actual}`)}\n`);
       if (f.logPath) ctx.stdout.write(`  log: ${f.logPath}\n`);
       return EXIT.BLOCKED;
     }

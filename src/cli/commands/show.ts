@@ -4,6 +4,7 @@ import { useColor, type CliContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { json, short, withStore } from './common.js';
 import { formatDuration } from '../../util/duration-format.js';
+import { printable } from '../../util/printable.js';
 
 export async function showCommand(runId: string, flags: { config?: string; json?: boolean }, ctx: CliContext): Promise<number> {
   return withStore(flags, ctx, async (config, store) => {
@@ -19,7 +20,7 @@ export async function showCommand(runId: string, flags: { config?: string; json?
         `  by ${a.by}, started ${a.startedAt}${a.durationMs === null ? '' : `, took ${formatDuration(a.durationMs)}`}: ${a.result.toUpperCase()}${a.runId ? ` (run ${a.runId})` : ''}`,
         ...a.steps.map((st) => `  ${st.ok ? 'OK  ' : 'FAIL'} ${st.index}. ${st.title} (${formatDuration(st.durationMs)})${st.ok ? '' : `: ${st.checks.filter((c) => !c.ok).map((c) => `${c.check}: expected ${c.expected}, got ${c.actual}`).join('; ')}`}`),
       ];
-      ctx.stdout.write(`${lines.join('\n')}\n`);
+      ctx.stdout.write(`${lines.map((l) => printable(l)).join('\n')}\n`);
       return EXIT.READY;
     }
     const run = await store.getRun(config.name, runId);
