@@ -10,7 +10,7 @@
  */
 import { EvidenceError } from '../errors.js';
 import type { EvidencePart, FormatParser, TestResult, TestStatus } from './model.js';
-import { readLines } from './read.js';
+import { readLines, refuseDuplicateKeys } from './read.js';
 import { firstLines } from './junit.js';
 import { testId } from './testid.js';
 
@@ -96,6 +96,8 @@ export async function parseGoTestJson(path: string, opts: { displayPath: string 
       );
       continue;
     }
+    // Two "Action" (or "Test") keys: JSON.parse keeps the last, the other would be silently lost.
+    refuseDuplicateKeys(text, displayPath, lineNo);
     if (typeof ev.Action !== 'string') {
       throw new EvidenceError('EVIDENCE_MALFORMED', displayPath, `report ${displayPath} line ${lineNo} has no "Action": not a go test -json event`, {
         line: lineNo,
