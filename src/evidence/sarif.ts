@@ -26,7 +26,7 @@
  * relative URIs stay relative to their `uriBaseId` and are percent-decoded.
  * Fingerprint: see `Finding.fingerprint`.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { EvidenceError } from '../errors.js';
 import type { BaselineState, EvidencePart, Finding, FindingLevel, FormatParser, SecuritySeverity } from './model.js';
 import { readJson } from './read.js';
@@ -91,17 +91,23 @@ export function uriToPath(uri: string): string {
 
 function messageText(result: Json, rule: Json | undefined): string {
   const msg = isObject(result.message) ? result.message : {};
-  const args = Array.isArray(msg.arguments) ? msg.arguments.map(String) : [];
   let text = str(msg.text) ?? str(msg.markdown);
   if (text === undefined && typeof msg.id === 'string' && rule && isObject(rule.messageStrings)) {
     const ms = rule.messageStrings[msg.id];
     text = isObject(ms) ? str(ms.text) : undefined;
   }
-  return (text ?? '').replace(/\{(\d+)\}/g, (whole, i: string) => args[Number(i)] ?? whole);
+  if (text === undefined) return '';
+  // Most messages have no placeholders: skip the regex and the arguments copy.
+  if (!text.includes('{')) return text;
+  const args = Array.isArray(msg.arguments) ? msg.arguments.map(String) : [];
+  return text.replace(/\{(\d+)\}/g, (whole, i: string) => args[Number(i)] ?? whole);
 }
 
-/** The first physical location, written into `out` (no intermediate object per result). */
-function location(result: Json, run: Json, out: Finding): void {
+/**
+ * The first physical location, written into `out` (no intermediate object per result). `paths`
+ * caches uriToPath per run: a big log names the same few thousand files over and over.
+ */
+function location(result: Json, run: Json, out: Finding, paths: Map<string, string>): void {
   const locs = Array.isArray(result.locations) ? result.locations : [];
   for (const loc of locs) {
     if (!isObject(loc) || !isObject(loc.physicalLocation)) continue;
@@ -114,7 +120,14 @@ function location(result: Json, run: Json, out: Finding): void {
       if (isObject(a) && isObject(a.location)) uri = str(a.location.uri);
     }
     const region = isObject(phys.region) ? phys.region : {};
-    if (uri !== undefined) out.file = uriToPath(uri);
+    if (uri !== undefined) {
+      let file = paths.get(uri);
+      if (file === undefined) {
+        file = uriToPath(uri);
+        if (paths.size < 100_000) paths.set(uri, file);
+      }
+      out.file = file;
+    }
     if (typeof region.startLine === 'number') out.line = region.startLine;
     if (typeof region.startColumn === 'number') out.column = region.startColumn;
     return;
@@ -168,8 +181,9 @@ function ruleInfo(displayPath: string, rule: Json, where: string): RuleInfo {
   return { rule, defaultLevel: configured ?? fromCodeql, score: securityScore(displayPath, props, `${where}.properties`) };
 }
 
+/** One-shot `crypto.hash` (Node >= 20.12): ~2.5x faster than createHash, which matters at 1M results. */
 function sha16(parts: string[]): string {
-  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 16);
+  return hash('sha256', parts.join('\u0000'), 'hex').slice(0, 16);
 }
 
 /** Keys of a fingerprint object whose values are non-empty strings, sorted (producers order them freely). */
@@ -266,6 +280,7 @@ function runFindings(displayPath: string, run: unknown, runIndex: number, out: F
   const driverRules: unknown[] = Array.isArray(driver.rules) ? driver.rules : [];
 
   const results: unknown[] = run.results;
+  const paths = new Map<string, string>();
   for (let i = 0; i < results.length; i++) {
     const result = results[i];
     const where = `runs[${runIndex}].results[${i}]`;
@@ -296,7 +311,7 @@ function runFindings(displayPath: string, run: unknown, runIndex: number, out: F
     const lvl = given ?? (kind !== 'fail' ? 'none' : (info?.defaultLevel ?? 'warning'));
     const message = messageText(result, rule);
     const finding: Finding = { tool, ruleId, level: lvl, message };
-    location(result, run, finding);
+    location(result, run, finding, paths);
 
     const s = securityScore(displayPath, result.properties, `${where}.properties`) ?? info?.score;
     if (s !== undefined) {
