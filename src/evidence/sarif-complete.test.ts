@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvidenceError } from '../errors.js';
+import { collectEvidence } from './collect.js';
 import type { Finding } from './model.js';
 import { sarifParser } from './sarif.js';
 
@@ -143,6 +144,16 @@ describe('SARIF: a scan that did not finish is EVIDENCE_INCOMPLETE', () => {
     const e = await failure([run({ results: [result()] }), run({ tool: { driver: { name: 'second' } }, invocations: [{ executionSuccessful: false }] })]);
     expect(e.code).toBe('EVIDENCE_INCOMPLETE');
     expect(e.message).toContain('runs[1] (second) invocations[0] did not complete (executionSuccessful is false)');
+  });
+
+  it('through collectEvidence: the report is recorded as failed with the code, message and hint', async () => {
+    const path = await write({ version: '2.1.0', runs: [run({ invocations: [{ executionSuccessful: false, exitCode: 137, exitSignalName: 'SIGKILL' }] })] });
+    const ev = await collectEvidence([{ path }], dir);
+    expect(ev.findings).toEqual([]);
+    expect(ev.reports).toHaveLength(1);
+    expect(ev.reports[0]).toMatchObject({ format: 'sarif', ok: false, error: { code: 'EVIDENCE_INCOMPLETE' } });
+    expect(ev.reports[0]!.error!.message).toContain('exit code 137, signal SIGKILL');
+    expect(ev.reports[0]!.error!.message).toContain('an incomplete scan is not a clean one');
   });
 
   it('executionSuccessful that is not a boolean is malformed', async () => {
