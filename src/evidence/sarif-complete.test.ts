@@ -100,6 +100,15 @@ describe('SARIF: a scan that did not finish is EVIDENCE_INCOMPLETE', () => {
     expect(config.message).toContain('toolConfigurationNotifications[1]: "rule file rules.yml is invalid"');
   });
 
+  it('thousands of error notifications: the count and the first few are named, not all of them', async () => {
+    const many = Array.from({ length: 5000 }, (_, i) => ({ level: 'error', message: { text: `cannot parse file${i}.js` } }));
+    const e = await failure([run({ invocations: [{ toolExecutionNotifications: many }] })]);
+    expect(e.code).toBe('EVIDENCE_INCOMPLETE');
+    expect(e.message).toContain('reports 5000 errors while the tool ran');
+    expect(e.message).toContain('"cannot parse file2.js"; and 4997 more');
+    expect(e.message).not.toContain('file3.js');
+  });
+
   it('honest: executionSuccessful: true with warning and default-level notifications passes', async () => {
     const f = await findings([
       run({

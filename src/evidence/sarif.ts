@@ -223,6 +223,8 @@ function incompleteRun(displayPath: string, run: Json, label: string): string | 
         errors.push(`${field}[${k}]${notificationText(n)}`);
       });
     }
+    // A scanner that failed on every file can log thousands of errors: name the first few.
+    const listed = errors.length > 3 ? [...errors.slice(0, 3), `and ${errors.length - 3} more`] : errors;
     const ok = inv.executionSuccessful;
     if (ok !== undefined && typeof ok !== 'boolean') throw malformed(displayPath, `${where}.executionSuccessful is ${JSON.stringify(ok)}, not true or false`);
     if (ok === false) {
@@ -231,9 +233,9 @@ function incompleteRun(displayPath: string, run: Json, label: string): string | 
       if (typeof inv.exitCodeDescription === 'string') exit.push(JSON.stringify(inv.exitCodeDescription));
       if (typeof inv.exitSignalName === 'string') exit.push(`signal ${inv.exitSignalName}`);
       if (typeof inv.processStartFailureMessage === 'string') exit.push(`could not start: ${JSON.stringify(inv.processStartFailureMessage)}`);
-      return `${where} did not complete (executionSuccessful is false${exit.length ? `; ${exit.join(', ')}` : ''})${errors.length ? `; ${errors.join('; ')}` : ''}`;
+      return `${where} did not complete (executionSuccessful is false${exit.length ? `; ${exit.join(', ')}` : ''})${listed.length ? `; ${listed.join('; ')}` : ''}`;
     }
-    if (errors.length > 0) return `${where} reports ${errors.length === 1 ? 'an error' : `${errors.length} errors`} while the tool ran: ${errors.join('; ')}`;
+    if (errors.length > 0) return `${where} reports ${errors.length === 1 ? 'an error' : `${errors.length} errors`} while the tool ran: ${listed.join('; ')}`;
   }
   if (run.results === undefined || run.results === null) {
     return `${label} has ${run.results === null ? '"results": null' : 'no "results"'}: the tool did not compute results`;
