@@ -64,3 +64,60 @@ describe('parseJsonText refuses duplicate keys', () => {
     expect(parseJsonText('{"version": "2.1.0", "runs": []}', 'ok.sarif')).toEqual({ version: '2.1.0', runs: [] });
   });
 });
+
+describe('findDuplicateKey against generated documents', () => {
+  // A tiny deterministic PRNG, so a failure reproduces.
+  let seed = 12345;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const ws = (): string => ['', ' ', '\n  ', '\t'][rnd(4)]!;
+  /** A JSON string literal whose content is tricky for a scanner: quotes, backslashes, braces. */
+  const strLit = (base: string): string => {
+    const extras = ['', '\\"', '\\\\', '{', '}', '[', ',', ':', '\\u0041', '\\n'];
+    return `"${base}${extras[rnd(extras.length)]!}${extras[rnd(extras.length)]!}"`;
+  };
+  /** Returns the JSON text and whether it holds a duplicate key somewhere. */
+  const value = (depth: number): [string, boolean] => {
+    const k = depth > 3 ? rnd(3) : rnd(6);
+    if (k === 0) return [String(rnd(1000) - 500), false];
+    if (k === 1) return [strLit(`v${rnd(5)}`), false];
+    if (k === 2) return [['true', 'false', 'null'][rnd(3)]!, false];
+    if (k === 3) {
+      const items: string[] = [];
+      let dup = false;
+      for (let i = rnd(4); i > 0; i--) {
+        const [t, d] = value(depth + 1);
+        items.push(t);
+        dup ||= d;
+      }
+      return [`[${ws()}${items.join(`,${ws()}`)}${ws()}]`, dup];
+    }
+    const keys: string[] = [];
+    const parts: string[] = [];
+    let dup = false;
+    for (let i = rnd(25); i > 0; i--) {
+      // Distinct keys by construction (an index in each), unless this one repeats an earlier key.
+      const repeat = keys.length > 0 && rnd(40) === 0;
+      const key = repeat ? keys[rnd(keys.length)]! : strLit(`k${keys.length}_`);
+      if (repeat) dup = true;
+      else keys.push(key);
+      const [t, d] = value(depth + 1);
+      dup ||= d;
+      parts.push(`${ws()}${key}${ws()}:${ws()}${t}`);
+    }
+    return [`{${parts.join(',')}${ws()}}`, dup];
+  };
+
+  it('agrees with how the documents were built, over 3000 of them', () => {
+    let withDup = 0;
+    for (let i = 0; i < 3000; i++) {
+      const [text, dup] = value(0);
+      JSON.parse(text); // the generator writes valid JSON, as the scanner assumes
+      expect(findDuplicateKey(text) !== undefined, text).toBe(dup);
+      if (dup) withDup++;
+    }
+    expect(withDup).toBeGreaterThan(100); // both outcomes were exercised
+  });
+});
