@@ -132,6 +132,8 @@ function checkSarif(part: EvidencePart, row: CorpusRow, c: Checker): void {
   const e = row.expected;
   const results = /\bresults=(\d+)/.exec(e);
   if (results) c.eq('results', findings.length, Number(results[1]));
+  // Every finding gets a stable fingerprint (the tool's own, or a hash): history keys on it.
+  c.eq('fingerprints', findings.filter((f) => !f.fingerprint).length, 0);
   const paren = /results=\d+ \(([^)]*)\)/.exec(e)?.[1] ?? '';
   for (const m of paren.matchAll(/\b(error|warning|note)=(\d+)/g)) {
     c.eq(`level ${m[1]}`, findings.filter((f) => f.level === m[1]).length, Number(m[2]));

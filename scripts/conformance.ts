@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseGoTestJson } from '../src/evidence/go-test-json.js';
-import { parseJunit } from '../src/evidence/junit.js';
+import { HEADER_RESULT_NAME, parseJunit } from '../src/evidence/junit.js';
 import type { TestResult } from '../src/evidence/model.js';
 import { sniffFormat } from '../src/evidence/sniff.js';
 import { parseTap } from '../src/evidence/tap.js';
@@ -87,9 +87,13 @@ async function checkTestRow(row: Row): Promise<{ ok: boolean; detail: string } |
   const opts = { displayPath: row.localPath };
   if (folder === 'junit') {
     const sniffed = await sniffFormat(row.absPath);
-    const got = count((await parseJunit(row.absPath, opts)).tests ?? []);
+    const tests = (await parseJunit(row.absPath, opts)).tests ?? [];
+    const got = count(tests);
     const bad = compare(want, got, { tests: 'tests', failures: 'failures', errors: 'errors', skipped: 'skipped', flaky: 'flaky' });
     if (sniffed !== 'junit') bad.push(`sniffed as ${sniffed ?? 'unknown'}`);
+    // Real producers' headers must agree with their bodies: a (header) result here means the
+    // parser counts differently from a producer, not that the file is incomplete.
+    for (const t of tests) if (t.name === HEADER_RESULT_NAME) bad.push(`spurious ${t.id}: ${t.message ?? ''}`);
     return { ok: bad.length === 0, detail: bad.length ? bad.join('; ') : show(got) };
   }
   if (folder === 'tap') {

@@ -60,6 +60,7 @@ export class EvidenceError extends ShipgateError {
       | 'EVIDENCE_UNREADABLE'
       | 'EVIDENCE_MALFORMED'
       | 'EVIDENCE_TRUNCATED'
+      | 'EVIDENCE_INCOMPLETE'
       | 'EVIDENCE_STALE'
       | 'EVIDENCE_UNKNOWN_FORMAT'
       | 'EVIDENCE_UNSAFE'

@@ -3,6 +3,7 @@
  * Counts the `<line>` elements of each `<class>` rather than trusting the `lines-valid`/`line-rate`
  * header attributes; classes of one file (Java inner classes) are merged by line number.
  */
+import { EvidenceError } from '../errors.js';
 import type { EvidencePart, FileCoverage, FormatParser } from './model.js';
 import { LineHits, counter, intAttr, totalsFromFiles, walkXml } from './coverage-math.js';
 
@@ -16,6 +17,30 @@ interface FileAcc {
 function conditionCoverage(raw: string | undefined): { covered: number; total: number } | undefined {
   const m = raw === undefined ? null : /\((\d+)\s*\/\s*(\d+)\)/.exec(raw);
   return m ? { covered: Number(m[1]), total: Number(m[2]) } : undefined;
+}
+
+function moreCoveredThanTotal(displayPath: string, line: number, col: number, what: string): EvidenceError {
+  return new EvidenceError('EVIDENCE_MALFORMED', displayPath, `${displayPath}:${line}:${col}: ${what}: more covered than there is to cover`, {
+    line,
+    col,
+    hint: 'the report is damaged or was edited; regenerate it',
+  });
+}
+
+/**
+ * The root's `lines-covered`/`lines-valid` and `branches-covered`/`branches-valid`. They are not
+ * used for counting (the <line> elements are), but a report claiming more covered than valid
+ * cannot be trusted for anything.
+ */
+function checkRootCounts(displayPath: string, tag: { attrs: Record<string, string>; line: number; col: number }): void {
+  for (const kind of ['lines', 'branches'] as const) {
+    const covered = tag.attrs[`${kind}-covered`];
+    const valid = tag.attrs[`${kind}-valid`];
+    if (covered === undefined || valid === undefined || !/^\d+$/.test(covered.trim()) || !/^\d+$/.test(valid.trim())) continue;
+    if (Number(covered) > Number(valid)) {
+      throw moreCoveredThanTotal(displayPath, tag.line, tag.col, `<coverage> has ${kind}-covered="${covered}" but ${kind}-valid="${valid}"`);
+    }
+  }
 }
 
 async function parse(path: string, opts: { displayPath: string }): Promise<EvidencePart> {
@@ -32,7 +57,8 @@ async function parse(path: string, opts: { displayPath: string }): Promise<Evide
     allowedDoctypes: [/^coverage\s+SYSTEM\s+"https?:\/\/cobertura\.sourceforge\.net\/xml\/coverage-0\d\.dtd"$/],
     onOpen(tag) {
       const ctx = { displayPath, element: tag.name, line: tag.line, col: tag.col };
-      if (tag.name === 'class') {
+      if (tag.name === 'coverage' && tag.parents.length === 0) checkRootCounts(displayPath, tag);
+      else if (tag.name === 'class') {
         const file = tag.attrs.filename ?? tag.attrs.name;
         if (file === undefined) return;
         current = files.get(file);
@@ -54,6 +80,9 @@ async function parse(path: string, opts: { displayPath: string }): Promise<Evide
         current.lines.addLine(number, hits);
         if (tag.attrs.branch === 'true') {
           const cond = conditionCoverage(tag.attrs['condition-coverage']);
+          if (cond && cond.covered > cond.total) {
+            throw moreCoveredThanTotal(displayPath, tag.line, tag.col, `<line number="${number}"> has condition-coverage="${tag.attrs['condition-coverage']}"`);
+          }
           if (cond) current.lines.addBranches(number, cond.covered, cond.total);
         }
       }

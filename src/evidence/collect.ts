@@ -241,7 +241,8 @@ export async function collectEvidence(
       if (!part) continue;
       if (part.tests) for (const t of part.tests) ev.tests.push(relativizeTest({ ...t, source: display }, cwd));
       if (part.coverage) coverages.push(part.coverage);
-      if (part.findings) ev.findings.push(...part.findings);
+      // A loop, not push(...findings): a spread of a million findings overflows the call stack.
+      if (part.findings) for (const f of part.findings) ev.findings.push(f);
       if (part.metrics) for (const m of part.metrics) ev.metrics.push(m.source ? m : { ...m, source: display });
       if (part.thresholds) for (const t of part.thresholds) ev.thresholds.push(t.source ? t : { ...t, source: display });
     }

@@ -98,11 +98,11 @@ async function parse(path: string, opts: { displayPath: string }): Promise<Evide
   // One JSON document (estimates.json, or a single pretty-printed message) or NDJSON messages.
   const oneDoc = !/\}\s*\r?\n\s*\{/.test(trimmed);
   const docs: unknown[] = oneDoc
-    ? [parseJsonText(trimmed, displayPath)]
-    : trimmed
+    ? [parseJsonText(text, displayPath)]
+    : text
         .split(/\r?\n/)
-        .filter((l) => l.trim() !== '')
-        .map((l) => parseJsonText(l, displayPath));
+        .map((l, i) => (l.trim() === '' ? undefined : parseJsonText(l, displayPath, { line: i + 1 })))
+        .filter((d) => d !== undefined);
   const objects = docs.map((d, i) => {
     if (!isObject(d)) throw bad(displayPath, `document ${i + 1} is not a JSON object`);
     return d;

@@ -25,8 +25,11 @@ function summaryEntry(displayPath: string, key: string, entry: unknown): Omit<Fi
   for (const kind of SUMMARY_KINDS) {
     const c = entry[kind];
     if (c === undefined) continue;
-    if (!isObject(c) || !isCount(c.total) || !isCount(c.covered) || c.covered > c.total) {
+    if (!isObject(c) || !isCount(c.total) || !isCount(c.covered)) {
       throw malformed(displayPath, `"${key}".${kind} needs integer total and covered (covered ≤ total)`);
+    }
+    if (c.covered > c.total) {
+      throw malformed(displayPath, `"${key}".${kind} has covered ${c.covered} but total ${c.total}: more covered than there is to cover`);
     }
     out[kind] = counter(c.covered, c.total);
   }

@@ -33,13 +33,15 @@ async function parse(path: string, opts: { displayPath: string }): Promise<Evide
         const name = tag.attrs.name ?? '';
         current = { file: pkg === '' ? name : `${pkg}/${name}` };
       } else if (tag.name === 'counter') {
+        // Every counter must be a count (a negative one anywhere means a damaged report), even
+        // those on packages, classes and methods that the totals do not use.
+        const ctx = { displayPath, element: 'counter', line: tag.line, col: tag.col };
+        const missed = intAttr(tag.attrs, 'missed', ctx);
+        const covered = intAttr(tag.attrs, 'covered', ctx);
         const kind = KIND[tag.attrs.type ?? ''];
         if (kind === undefined) return;
         const parent = tag.parents[tag.parents.length - 1];
         if (parent !== 'sourcefile' && parent !== 'report') return;
-        const ctx = { displayPath, element: 'counter', line: tag.line, col: tag.col };
-        const missed = intAttr(tag.attrs, 'missed', ctx);
-        const covered = intAttr(tag.attrs, 'covered', ctx);
         const c = counter(covered, missed + covered);
         if (parent === 'sourcefile' && current) current[kind] = c;
         else if (parent === 'report') reportCounters[kind] = c;

@@ -125,6 +125,111 @@ describe('JUnit dialects', () => {
   });
 });
 
+describe('JUnit: what the suite or its header says went wrong', () => {
+  let dir: string;
+  let n = 0;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'shipgate-junit-suite-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const parseXml = async (xml: string): Promise<TestResult[]> => {
+    const p = join(dir, `r${n++}.xml`);
+    await writeFile(p, `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`);
+    return (await parseJunit(p, { displayPath: 'r.xml' })).tests ?? [];
+  };
+  const summary = (tests: TestResult[]): [string, string, string | undefined][] => tests.map((t) => [t.id, t.status, t.message]);
+
+  it('Ant: an <error> directly under <testsuite> (class setup failed) is an error result of the suite', async () => {
+    const t = await parseXml(
+      '<testsuite name="com.acme.DbTest" tests="0" failures="0" errors="1"><properties><property name="error" value="x"/></properties>' +
+        '<error message="Connection refused: localhost/127.0.0.1:5432" type="java.net.ConnectException">java.net.ConnectException: Connection refused\n\tat org.postgresql.Driver.connect</error></testsuite>',
+    );
+    expect(summary(t)).toEqual([['com.acme.DbTest::(suite)', 'error', 'Connection refused: localhost/127.0.0.1:5432']]);
+    expect(t[0]).toMatchObject({ suite: 'com.acme.DbTest', name: '(suite)', attempts: 1, flaky: false });
+  });
+
+  it("karma: a browser disconnect written as <error> text after the suite's tests fails the suite, with the text as message", async () => {
+    const t = await parseXml(
+      '<testsuites><testsuite name="Chrome Headless 120.0 (Linux x86_64)" tests="2" errors="1" failures="0">' +
+        '<testcase name="renders" classname="App" time="0.01"/><testcase name="clicks" classname="App" time="0.02"/>' +
+        '<system-out><![CDATA[LOG: starting]]></system-out>' +
+        '<error>Disconnected, because no message in 30000 ms.</error></testsuite></testsuites>',
+    );
+    expect(summary(t)).toEqual([
+      ['App::renders', 'passed', undefined],
+      ['App::clicks', 'passed', undefined],
+      ['Chrome Headless 120.0 (Linux x86_64)::(suite)', 'error', 'Disconnected, because no message in 30000 ms.'],
+    ]);
+  });
+
+  it('several suite-level elements make one (suite) result; a <failure> there counts too; a suite with a file is scoped by it', async () => {
+    const t = await parseXml(
+      '<testsuite name="api" file="./test/api.spec.js" failures="1" errors="1"><failure message="before all hook failed"/><error/></testsuite>',
+    );
+    expect(summary(t)).toEqual([['test/api.spec.js::(suite)', 'error', 'before all hook failed']]);
+    const bare = await parseXml('<testsuite name="s"><error/></testsuite>');
+    expect(summary(bare)).toEqual([['s::(suite)', 'error', 'the suite failed outside its test cases']]);
+  });
+
+  it('a header declaring more failures than the body holds is an error result naming the mismatch', async () => {
+    const t = await parseXml(
+      '<testsuite name="calc" tests="3" failures="3" errors="0"><testcase classname="calc" name="adds"><failure message="1 != 2"/></testcase><testcase classname="calc" name="subtracts"/></testsuite>',
+    );
+    expect(summary(t)).toEqual([
+      ['calc::adds', 'failed', '1 != 2'],
+      ['calc::subtracts', 'passed', undefined],
+      ['calc::(header)', 'error', 'the testsuite header declares 3 failures, the file holds 1 failing test case: the report is incomplete or was edited'],
+    ]);
+  });
+
+  it('more errors than the body holds, and a <testsuites> total above the sum of its suites, are caught too', async () => {
+    const t = await parseXml(
+      '<testsuites name="jest tests" tests="3" failures="2" errors="1">' +
+        '<testsuite name="a" tests="2" failures="1" errors="0"><testcase classname="a" name="x"><failure/></testcase><testcase classname="a" name="y"/></testsuite>' +
+        '<testsuite name="b" tests="1" failures="0" errors="1"><testcase classname="b" name="z"/></testsuite>' +
+        '</testsuites>',
+    );
+    expect(summary(t)).toEqual([
+      ['a::x', 'failed', undefined],
+      ['a::y', 'passed', undefined],
+      ['b::z', 'passed', undefined],
+      ['b::(header)', 'error', 'the testsuite header declares 1 error, the file holds 0 test cases with an error: the report is incomplete or was edited'],
+      [
+        'jest tests::(header)',
+        'error',
+        'the testsuites header declares 2 failures, the file holds 1 failing test case and declares 1 error, the file holds 0 test cases with an error: the report is incomplete or was edited',
+      ],
+    ]);
+  });
+
+  it('honest headers add nothing: matching counts, fewer declared, pytest failure+error in one case, several <failure>s in one case, Surefire reruns and flakes, suite-level errors in totals', async () => {
+    const honest = [
+      // matches
+      '<testsuite name="s" tests="2" failures="1" errors="1"><testcase classname="s" name="a"><failure/></testcase><testcase classname="s" name="b"><error/></testcase></testsuite>',
+      // fewer declared than held: the file decides
+      '<testsuite name="s" tests="1" failures="0" errors="0"><testcase classname="s" name="a"><failure/></testcase></testsuite>',
+      // pytest: failed in call and errored in teardown, counted in both attributes
+      '<testsuites><testsuite name="pytest" errors="1" failures="1" tests="1"><testcase classname="tests.test_a" name="test_x"><failure message="assert 0"/><error message="teardown failed"/></testcase></testsuite></testsuites>',
+      // vitest: one <failure> per assertion error, one failure in the header
+      '<testsuites name="vitest tests" tests="1" failures="1" errors="0"><testsuite name="a.test.ts" tests="1" failures="1" errors="0"><testcase classname="a.test.ts" name="t"><failure message="e1"/><failure message="e2"/></testcase></testsuite></testsuites>',
+      // Surefire: rerun failures and flaky failures are not header failures
+      '<testsuite name="S" tests="2" failures="1" errors="0" flakes="1"><testcase classname="S" name="a"><failure/><rerunFailure/><rerunFailure/></testcase><testcase classname="S" name="b"><flakyFailure/><flakyFailure/></testcase></testsuite>',
+      // suite-level errors count in the suite and in the <testsuites> total
+      '<testsuites errors="1" failures="0"><testsuite name="T" errors="1" failures="0" tests="0"><error message="setup"/></testsuite></testsuites>',
+      // unreadable header values cannot count
+      '<testsuite name="s" failures="" errors="many"><testcase classname="s" name="a"/></testsuite>',
+    ];
+    for (const xml of honest) {
+      const t = await parseXml(xml);
+      expect(t.filter((x) => x.name === '(header)'), xml).toEqual([]);
+    }
+    const pytest = await parseXml(honest[2]!);
+    expect(summary(pytest)).toEqual([['tests/test_a.py::test_x', 'error', 'teardown failed']]);
+  });
+});
+
 describe('JUnit bad files fail closed', () => {
   let dir: string;
   beforeAll(async () => {

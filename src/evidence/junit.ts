@@ -2,7 +2,18 @@
  * JUnit XML, in the dialects real tools write (pytest, jest-junit, vitest, Surefire/Gradle with
  * flaky/rerun elements, go-junit-report, gotestsum, cargo-nextest, Playwright, PHPUnit, mocha,
  * node:test). We count the <testcase> elements the file contains; header attributes (`tests=`,
- * `failures=`) are ignored because tools get them wrong (subtests, hand edits, trimmed files).
+ * `failures=`) never make a report look better, because tools get them wrong (subtests, hand edits,
+ * trimmed files). They can make it worse:
+ * - a `<failure>`/`<error>` directly under `<testsuite>` (or `<testsuites>`) — Ant's class-setup
+ *   errors, karma's browser disconnect — is an `error` result of that suite, id `<scope>::(suite)`;
+ * - a header that declares more failures or more errors than the body holds is an `error` result
+ *   `<scope>::(header)` naming the mismatch: failing test cases went missing from the file.
+ *   The body count is per kind, as producers count: a test case holding a `<failure>` counts one
+ *   failure however many it holds (vitest writes one per assertion error), one holding an `<error>`
+ *   counts one error, and one holding both (pytest: failed in call, errored in teardown) counts in
+ *   both, as pytest's header does. Surefire/nextest `flakyFailure`/`rerunFailure` elements are not
+ *   counted, as their headers do not count them. Suite-level elements count too, and a suite's
+ *   body includes its nested suites: `<testsuites>` totals are sums over everything inside.
  *
  * Streaming over raw bytes with the purpose-built scanner in xml-scan.ts (measured against
  * fast-xml-parser in bench/junit-parse.ts): memory is the results plus the read buffers, whatever
@@ -18,6 +29,11 @@ import type { EvidencePart, FormatParser, TestResult, TestStatus } from './model
 import { ioError, readChunks } from './read.js';
 import { collapse, normalizeFile, testScope } from './testid.js';
 import { RepeatCache, scanFile, XmlEncodingError, XmlScanner, XmlSyntaxError, type XmlTag } from './xml-scan.js';
+
+/** Name of the result for failure/error elements directly under a suite (see testid.ts). */
+export const SUITE_RESULT_NAME = '(suite)';
+/** Name of the result for a header declaring more failures/errors than the file holds. */
+export const HEADER_RESULT_NAME = '(header)';
 
 /** Messages keep their first lines only: enough to recognise a failure, bounded per test. */
 export const MESSAGE_MAX_LINES = 10;
@@ -106,8 +122,44 @@ const KNOWN_NAMES = [
 ];
 
 interface SuiteState {
+  /** Suite name test ids inherit: this element's, else the enclosing suite's. */
   name: string | undefined;
   file: string | undefined;
+  element: 'testsuite' | 'testsuites';
+  /** This element's own `name` attribute, for the ids of its (suite)/(header) results. */
+  ownName: string | undefined;
+  depth: number;
+  /** Header `failures=`/`errors=`; -1 when absent or not a count. */
+  declaredFailures: number;
+  declaredErrors: number;
+  /** What the body holds (see the module comment), nested suites included once closed. */
+  failures: number;
+  errors: number;
+  /** The `(suite)` result of suite-level failure/error elements, once one is seen. */
+  suiteResult: TestResult | undefined;
+}
+
+/** A header count: a non-negative integer, else -1 (absent or unreadable, so it cannot count). */
+function headerCount(tag: XmlTag, key: string): number {
+  const at = tag.indexOf(key);
+  if (at === -1) return -1;
+  const raw = tag.value(at).trim();
+  return /^\d{1,15}$/.test(raw) ? Number(raw) : -1;
+}
+
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+/** Why a suite's header says more went wrong than its body shows, or undefined. */
+function headerMismatch(s: SuiteState): string | undefined {
+  const parts: string[] = [];
+  if (s.declaredFailures > s.failures) {
+    parts.push(`declares ${plural(s.declaredFailures, 'failure', 'failures')}, the file holds ${plural(s.failures, 'failing test case', 'failing test cases')}`);
+  }
+  if (s.declaredErrors > s.errors) {
+    parts.push(`declares ${plural(s.declaredErrors, 'error', 'errors')}, the file holds ${plural(s.errors, 'test case with an error', 'test cases with an error')}`);
+  }
+  if (parts.length === 0) return undefined;
+  return `the ${s.element} header ${parts.join(' and ')}: the report is incomplete or was edited`;
 }
 
 /** Thrown from the DOCTYPE handler; turned into EVIDENCE_UNSAFE with a line number. */
@@ -169,6 +221,9 @@ interface CaseState {
   status: TestStatus;
   flakyCount: number;
   rerunCount: number;
+  /** Holds a <failure> / an <error> element: what header counts are compared with. */
+  hasFailure: boolean;
+  hasError: boolean;
   message: string | undefined;
   /** Body text of the outcome element being read, when it had no `message` attribute. */
   body: string | undefined;
@@ -204,6 +259,8 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
     status: 'passed',
     flakyCount: 0,
     rerunCount: 0,
+    hasFailure: false,
+    hasError: false,
     message: undefined,
     body: undefined,
   };
@@ -211,6 +268,9 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
   let caseDepth = -1;
   /** Depth of the outcome element (failure/error/skipped) whose body is being read, or -1. */
   let bodyDepth = -1;
+  /** Body text of a suite-level failure/error without a `message` attribute, and its result. */
+  let suiteBody: string | undefined;
+  let suiteBodyResult: TestResult | undefined;
 
   // The id's scope depends on file/classname/suite (and, for one mocha layout, the name's end):
   // reuse the last one, and its `scope::` prefix, while they repeat.
@@ -263,6 +323,58 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
       flaky: c.status === 'passed' && c.flakyCount > 0,
       message: c.message,
     });
+    const s = suites[suites.length - 1];
+    if (s !== undefined) {
+      if (c.hasFailure) s.failures++;
+      if (c.hasError) s.errors++;
+    }
+  };
+
+  /** A result the file implies for a suite (`(suite)`, `(header)`), in the same layout as the tests'. */
+  const suiteLevelResult = (s: SuiteState, name: string, message: string | undefined): TestResult => {
+    const scope = intern(testScope({ file: s.file, suite: s.ownName ?? s.name, name: '' }));
+    return {
+      id: scope ? `${scope}::${name}` : name,
+      suite: scope,
+      name,
+      file: s.file,
+      status: 'error',
+      durationMs: undefined,
+      attempts: 1,
+      flaky: false,
+      message,
+    };
+  };
+
+  const SUITE_OUTCOME_DEFAULT = 'the suite failed outside its test cases';
+
+  /** A <failure>/<error> directly under a suite: the suite itself failed (setup, a lost browser). */
+  const openSuiteOutcome = (s: SuiteState, kind: 'failure' | 'error', tag: XmlTag): void => {
+    if (kind === 'failure') s.failures++;
+    else s.errors++;
+    if (s.suiteResult !== undefined) return; // one (suite) result per suite; its first message
+    const at = tag.indexOf('message');
+    const msg = at === -1 ? undefined : firstLines(tag.value(at));
+    const r = suiteLevelResult(s, SUITE_RESULT_NAME, msg ?? SUITE_OUTCOME_DEFAULT);
+    s.suiteResult = r;
+    tests.push(r);
+    if (msg === undefined) {
+      bodyDepth = depth;
+      suiteBody = '';
+      suiteBodyResult = r;
+    }
+  };
+
+  const closeSuite = (): void => {
+    const s = suites.pop();
+    if (s === undefined) return;
+    const why = headerMismatch(s);
+    if (why !== undefined) tests.push(suiteLevelResult(s, HEADER_RESULT_NAME, why));
+    const parent = suites[suites.length - 1];
+    if (parent !== undefined) {
+      parent.failures += s.failures;
+      parent.errors += s.errors;
+    }
   };
 
   const openCase = (tag: XmlTag): void => {
@@ -314,6 +426,8 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
     c.status = declared === 'notrun' || declared === 'skipped' || declared === 'disabled' ? 'skipped' : 'passed';
     c.flakyCount = 0;
     c.rerunCount = 0;
+    c.hasFailure = false;
+    c.hasError = false;
     c.message = undefined;
     c.body = undefined;
     caseDepth = depth;
@@ -335,6 +449,8 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
       if (kind === 'flaky') cur.flakyCount++;
       else if (kind === 'rerun') cur.rerunCount++;
       else if (kind !== undefined) {
+        if (kind === 'failure') cur.hasFailure = true;
+        else if (kind === 'error') cur.hasError = true;
         const status: TestStatus = kind === 'failure' ? 'failed' : kind;
         if (OUTCOME_RANK[status] > OUTCOME_RANK[cur.status]) {
           cur.status = status;
@@ -358,11 +474,26 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
       let at = tag.indexOf('file');
       if (at === -1) at = tag.indexOf('filepath');
       const file = at === -1 ? undefined : tag.cachedValue(at, fileCache);
-      const nameAt = name === 'testsuite' ? tag.indexOf('name') : -1;
+      const nameAt = tag.indexOf('name');
+      const ownName = nameAt === -1 ? undefined : intern(tag.cachedValue(nameAt, suiteCache));
       suites.push({
-        name: nameAt !== -1 ? intern(tag.cachedValue(nameAt, suiteCache)) : parent?.name,
+        // <testsuites name="jest tests"> names the run, not a suite: tests do not inherit it.
+        name: name === 'testsuite' && ownName !== undefined ? ownName : parent?.name,
         file: file !== undefined && file !== '' ? normFile(file) : parent?.file,
+        element: name,
+        ownName,
+        depth,
+        declaredFailures: headerCount(tag, 'failures'),
+        declaredErrors: headerCount(tag, 'errors'),
+        failures: 0,
+        errors: 0,
+        suiteResult: undefined,
       });
+      return;
+    }
+    if (name === 'failure' || name === 'error') {
+      const s = suites[suites.length - 1];
+      if (s !== undefined && s.depth === depth - 1) openSuiteOutcome(s, name, tag);
     }
   };
 
@@ -378,8 +509,13 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
         cur.open = false;
         caseDepth = -1;
       }
+    } else if (depth === bodyDepth && suiteBodyResult !== undefined) {
+      suiteBodyResult.message = firstLines(suiteBody ?? '') ?? SUITE_OUTCOME_DEFAULT;
+      suiteBody = undefined;
+      suiteBodyResult = undefined;
+      bodyDepth = -1;
     } else if (name === 'testsuite' || name === 'testsuites') {
-      suites.pop();
+      closeSuite();
     }
     depth--;
   };
@@ -391,7 +527,9 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
       wantText: () => bodyDepth !== -1,
       onText: (text) => {
         // Only the first lines are kept, so stop growing the body well before it matters.
-        if (cur.body !== undefined && cur.body.length < MESSAGE_MAX_CHARS * 2) cur.body += text;
+        if (cur.body !== undefined) {
+          if (cur.body.length < MESSAGE_MAX_CHARS * 2) cur.body += text;
+        } else if (suiteBody !== undefined && suiteBody.length < MESSAGE_MAX_CHARS * 2) suiteBody += text;
       },
       onDoctype: (doctype, offset) => {
         if (/<!ENTITY|\bSYSTEM\b|\bPUBLIC\b/i.test(doctype)) throw new UnsafeDoctype(offset);

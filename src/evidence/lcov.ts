@@ -53,6 +53,10 @@ async function parse(path: string, opts: { displayPath: string }): Promise<Evide
   const files = new Map<string, FileAcc>();
   let current: FileAcc | undefined;
   let currentHasDetail = { fn: false, br: false };
+  /** This record's summary lines, checked at its end_of_record (covered can never exceed total). */
+  let recordSummary: Partial<Record<'LF' | 'LH' | 'BRF' | 'BRH' | 'FNF' | 'FNH', number>> = {};
+  let recordFile = '';
+  let recordLine = 0;
   let lastLine = 0;
 
   const bad = (lineNo: number, why: string): EvidenceError =>
@@ -79,6 +83,13 @@ async function parse(path: string, opts: { displayPath: string }): Promise<Evide
     if (line === '') continue;
     if (line === 'end_of_record') {
       if (!current) throw bad(lineNo, 'end_of_record without a preceding SF: line');
+      for (const [hit, found] of [['LH', 'LF'], ['BRH', 'BRF'], ['FNH', 'FNF']] as const) {
+        const h = recordSummary[hit];
+        const f = recordSummary[found];
+        if (h !== undefined && f !== undefined && h > f) {
+          throw bad(lineNo, `the record for SF:${recordFile} (from line ${recordLine}) says ${hit}:${h} but ${found}:${f}: more covered than there is to cover`);
+        }
+      }
       current = undefined;
       continue;
     }
@@ -94,6 +105,9 @@ async function parse(path: string, opts: { displayPath: string }): Promise<Evide
       current = files.get(value) ?? newAcc();
       files.set(value, current);
       currentHasDetail = { fn: false, br: false };
+      recordSummary = {};
+      recordFile = value;
+      recordLine = lineNo;
       continue;
     }
     if (!current) throw bad(lineNo, `${key}: outside a record (no SF: line before it)`);
@@ -145,6 +159,7 @@ async function parse(path: string, opts: { displayPath: string }): Promise<Evide
       case 'FNF':
       case 'FNH': {
         const n = nums(lineNo, key, value, 1)[0]!;
+        recordSummary[key] = (recordSummary[key] ?? 0) + n;
         if ((key === 'BRF' || key === 'BRH') && currentHasDetail.br) break;
         if ((key === 'FNF' || key === 'FNH') && currentHasDetail.fn) break;
         const field = key.toLowerCase() as keyof FileAcc['summary'];

@@ -101,6 +101,13 @@ export interface Coverage {
 export type FindingLevel = 'error' | 'warning' | 'note' | 'none';
 export type SecuritySeverity = 'critical' | 'high' | 'medium' | 'low';
 
+/** SARIF `baselineState`: how a result compares with the baseline run the tool was given. */
+export type BaselineState = 'new' | 'unchanged' | 'updated' | 'absent';
+
+/**
+ * One SARIF result that is a finding (kind `fail`, `review` or `open`; `pass`, `notApplicable` and
+ * `informational` results are not findings and are not kept).
+ */
 export interface Finding {
   tool: string;
   ruleId: string;
@@ -113,11 +120,20 @@ export interface Finding {
   file?: string;
   line?: number;
   column?: number;
-  /** Suppressed by the tool (a SARIF suppression accepted, or without status): kept, but not counted. */
+  /**
+   * True only when the result is suppressed (a suppression with status `accepted` or no status).
+   * Suppressed findings are kept in the evidence so they can be counted as such; policy leaves
+   * them out of the finding counts.
+   */
   suppressed?: boolean;
-  /** The tool's own comparison with its baseline (SARIF `baselineState`). */
-  baselineState?: 'new' | 'unchanged' | 'updated' | 'absent';
-  /** Stable across commits (no line numbers): what `findings.new` compares against history. */
+  /** The tool's `baselineState` when it ran against a baseline (`absent` results are not kept). */
+  baselineState?: BaselineState;
+  /**
+   * Stable identity across runs: the result's own `fingerprints` (`<key>:<value>`, first key in
+   * sorted order), else `partial:` + a hash of its `partialFingerprints` with tool and rule, else a
+   * 16-hex sha256 of tool, rule id, file and message (never the line, which shifts between commits).
+   * Always set by the SARIF parser.
+   */
   fingerprint: string;
 }
 

@@ -7,6 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { EvidenceError } from '../errors.js';
+import { findDuplicateKey } from './json-keys.js';
 
 /** How much of a file sniffing looks at. */
 export const HEAD_BYTES = 64 * 1024;
@@ -259,8 +260,8 @@ export async function readText(path: string, opts: ReadOpts & { maxBytes?: numbe
 }
 
 /** 1-based line and column of a character offset in `text`. */
-export function lineColAt(text: string, offset: number): { line: number; col: number } {
-  let line = 1;
+export function lineColAt(text: string, offset: number, firstLine = 1): { line: number; col: number } {
+  let line = firstLine;
   let lineStart = 0;
   for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
     line++;
@@ -299,11 +300,13 @@ export async function lineColAtCharOffset(path: string, offset: number): Promise
 /**
  * Parse JSON text, mapping syntax errors to evidence errors: input that ends early is
  * EVIDENCE_TRUNCATED (a tool killed mid-write), anything else EVIDENCE_MALFORMED with line:col
- * when the engine reports a position.
+ * when the engine reports a position. An object with a key twice is EVIDENCE_MALFORMED too (see
+ * `refuseDuplicateKeys`). `opts.line`: the line `text` starts on, when it is one line of a file.
  */
-export function parseJsonText(text: string, displayPath: string): unknown {
+export function parseJsonText(text: string, displayPath: string, opts: { line?: number } = {}): unknown {
+  let doc: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    doc = JSON.parse(text) as unknown;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     const pos = /position (\d+)/.exec(msg);
@@ -312,7 +315,7 @@ export function parseJsonText(text: string, displayPath: string): unknown {
     if (atEnd || /end of (JSON|data)|Unterminated string/i.test(msg)) {
       return throwTruncated(displayPath, msg, err);
     }
-    const at = pos ? lineColAt(text, Number(pos[1])) : undefined;
+    const at = pos ? lineColAt(text, Number(pos[1]), opts.line) : undefined;
     throw new EvidenceError('EVIDENCE_MALFORMED', displayPath, `report ${displayPath} is not valid JSON: ${msg}`, {
       line: at?.line,
       col: at?.col,
@@ -320,6 +323,30 @@ export function parseJsonText(text: string, displayPath: string): unknown {
       cause: err,
     });
   }
+  refuseDuplicateKeys(text, displayPath, opts.line);
+  return doc;
+}
+
+/**
+ * Throw EVIDENCE_MALFORMED when an object of `text` (valid JSON) has a key twice: JSON.parse keeps
+ * only the last one, so a second `"runs"` would hide the first. Every JSON format goes through
+ * here (and the go test -json line reader), so no parser has to think about it. `firstLine`: the
+ * line `text` starts on in its file, for reports read line by line.
+ */
+export function refuseDuplicateKeys(text: string, displayPath: string, firstLine = 1): void {
+  const dup = findDuplicateKey(text);
+  if (dup === undefined) return;
+  const at = lineColAt(text, dup.offset, firstLine);
+  throw new EvidenceError(
+    'EVIDENCE_MALFORMED',
+    displayPath,
+    `report ${displayPath}:${at.line}:${at.col}: key ${JSON.stringify(dup.key)} appears a second time in the same object; a JSON reader keeps only one of them, so the report says two things at once`,
+    {
+      line: at.line,
+      col: at.col,
+      hint: 'tools do not write duplicate keys: the file was edited, concatenated or damaged; regenerate it',
+    },
+  );
 }
 
 function throwTruncated(displayPath: string, msg: string, cause: unknown): never {

@@ -7,9 +7,10 @@ const fx = (name: string): string => join(import.meta.dirname, '../../test/fixtu
 describe('sarif', () => {
   it('reads eslint-like results with file:// URIs and artifact indexes', async () => {
     const { findings } = await sarifParser.parse(fx('eslint-like.sarif'), { displayPath: 'eslint.sarif' });
+    const fingerprint = expect.stringMatching(/^[0-9a-f]{16}$/);
     expect(findings).toEqual([
-      { tool: 'ESLint', ruleId: 'no-unused-vars', level: 'warning', message: "'x' is assigned a value but never used.", file: 'C:/work/my app/src/index.js', line: 3, column: 7, fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/) },
-      { tool: 'ESLint', ruleId: 'security/detect-eval-with-expression', level: 'error', message: 'eval with argument of type Identifier', file: 'C:/work/my app/src/index.js', line: 9, column: 1, fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/) },
+      { tool: 'ESLint', ruleId: 'no-unused-vars', level: 'warning', message: "'x' is assigned a value but never used.", file: 'C:/work/my app/src/index.js', line: 3, column: 7, fingerprint },
+      { tool: 'ESLint', ruleId: 'security/detect-eval-with-expression', level: 'error', message: 'eval with argument of type Identifier', file: 'C:/work/my app/src/index.js', line: 9, column: 1, fingerprint },
     ]);
   });
 

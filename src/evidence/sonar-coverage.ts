@@ -48,7 +48,15 @@ async function parse(path: string, opts: { displayPath: string }): Promise<Evide
         if (tag.attrs.branchesToCover !== undefined) {
           const total = intAttr(tag.attrs, 'branchesToCover', ctx);
           const hit = tag.attrs.coveredBranches === undefined ? 0 : intAttr(tag.attrs, 'coveredBranches', ctx);
-          current.addBranches(line, Math.min(hit, total), total);
+          if (hit > total) {
+            throw new EvidenceError(
+              'EVIDENCE_MALFORMED',
+              displayPath,
+              `${displayPath}:${tag.line}:${tag.col}: <lineToCover lineNumber="${line}"> has coveredBranches="${hit}" but branchesToCover="${total}": more covered than there is to cover`,
+              { line: tag.line, col: tag.col, hint: 'the report is damaged or was edited; regenerate it' },
+            );
+          }
+          current.addBranches(line, hit, total);
         }
       }
     },

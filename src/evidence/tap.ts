@@ -20,6 +20,8 @@ const POINT_RE = /^(not ok|ok)\b\s*(\d+)?\s*(?:-\s*)?(.*)$/;
 const DIRECTIVE_RE = /\s#\s*(SKIP|TODO)\S*\s*(.*)$/i;
 const PLAN_RE = /^1\.\.(\d+)\b/;
 const MAX_YAML_LINES = 200;
+/** A top-level `error:`/`message:` key of a diagnostics block (plain or quoted). */
+const MESSAGE_KEY_RE = /^["']?(error|message)["']?\s*:/;
 
 export function sniffTap(head: string): boolean {
   for (const raw of head.replace(/^\uFEFF/, '').split('\n', 50)) {
@@ -57,6 +59,9 @@ function yamlInfo(lines: string[]): { durationMs?: number; message?: string; isS
     const dm = /^duration_ms:\s*([\d.]+)\s*$/.exec(l);
     if (dm) out.durationMs = Number(dm[1]);
   }
+  // Only a top-level `error:` or `message:` is read from the rest: without one (node:test writes
+  // a `duration_ms` block for every passing test) the YAML parse, the costly part, is skipped.
+  if (!lines.some((l) => MESSAGE_KEY_RE.test(l))) return out;
   let doc: unknown;
   try {
     doc = parseYaml(lines.join('\n'));
@@ -93,11 +98,12 @@ export async function parseTap(path: string, opts: { displayPath: string }): Pro
   let last: Point | undefined;
   let yamlIndent = -1;
 
+  // Loops rather than push(...list): a suite of 200k tests would overflow the call stack.
   const take = (indent: number): Leaf[] => {
     const out: Leaf[] = [];
     for (const [k, v] of [...pending]) {
       if (k > indent) {
-        out.push(...v);
+        for (const leaf of v) out.push(leaf);
         pending.delete(k);
       }
     }
@@ -127,7 +133,7 @@ export async function parseTap(path: string, opts: { displayPath: string }): Pro
       leaves = [{ path: [], name: p.name, status: p.status, durationMs: p.durationMs, message: p.message }];
     }
     const list = pending.get(p.indent) ?? [];
-    list.push(...leaves);
+    for (const leaf of leaves) list.push(leaf);
     pending.set(p.indent, list);
   };
 

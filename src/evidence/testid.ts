@@ -21,6 +21,14 @@
  *   4. Nothing but a name → `name`.
  * `go test -json` uses the package as the classname and the full (sub)test name:
  * `github.com/acme/pkg::TestParse/case_1`.
+ *
+ * Results a report implies rather than lists are named in parentheses, under the scope of what
+ * failed (a suite's file when it has one, else its name):
+ *   - `<scope>::(suite)`: a JUnit `<failure>`/`<error>` directly under `<testsuite>` (Ant class
+ *     setup, karma's browser disconnect), or a TAP suite that failed while none of its tests did;
+ *   - `<scope>::(header)`: a JUnit `<testsuite>`/`<testsuites>` header declaring more failures or
+ *     errors than the file holds;
+ *   - `<package>::(package)`: a `go test -json` package that failed outside its tests.
  * Absolute file paths are made relative to the gate's cwd by collect.ts when they lie under it.
  */
 
