@@ -64,7 +64,7 @@ describe('big reports', () => {
     );
     // Through collectEvidence: the merge into the gate's evidence must not spread the list either.
     const ev = await timed('1M SARIF results', () => collectEvidence([{ path: 'big.sarif' }], dir));
-    expect(ev.reports).toEqual([{ path: 'big.sarif', format: 'sarif', ok: true }]);
+    expect(ev.reports).toEqual([{ path: 'big.sarif', format: 'sarif', ok: true, mtimeMs: expect.any(Number) }]);
     expect(ev.findings).toHaveLength(n);
     expect(ev.findings[n - 1]).toMatchObject({ ruleId: 'r1', level: 'error', message: `issue ${n - 1}`, file: 'src/f999.js', line: 500 });
     expect(ev.findings.filter((f) => f.level === 'warning')).toHaveLength(n / 2);

@@ -320,22 +320,35 @@ describe('values in commands are data, never code', () => {
 `;
   const versions = ['1.0; touch pwned', '1.0 && touch pwned', '$(touch pwned)', '`touch pwned`', "1.0'; touch pwned; echo '", '1.0 | tee pwned'];
 
+  // A value a shell could read as code is not put into a command at all (a nested shell could
+  // parse it again); the gate that uses it fails, saying so, and one that reads the environment gets it as data.
   it.each(versions.map((v) => [v]))('version %s', async (version) => {
     const dir = await project(yml);
     const res = await runCli(['run', version, '--no-history', '--json'], { cwd: dir });
-    expect(res.code, res.stderr).toBe(0);
+    expect(res.code, res.stderr).toBe(1);
     expect(existsSync(join(dir, 'pwned')), 'the version was executed as shell code').toBe(false);
-    expect(await readFile(join(dir, 'v.txt'), 'utf8')).toBe(`${version}\n`);
+    const d = parseDecision(res.stdout);
+    expect(gate(d, 'interpolated')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/^\$\{version\} holds .*, which a shell could read as code/) });
+    expect(existsSync(join(dir, 'v.txt'))).toBe(false);
+    expect(gate(d, 'from-env').status).toBe('pass');
     expect(await readFile(join(dir, 'env.txt'), 'utf8')).toBe(`${version}\n`);
-    expect(parseDecision(res.stdout).version).toBe(version);
+    expect(d.version).toBe(version);
   });
 
-  // Users naturally write "${version}" inside double quotes; the value must stay data there too.
   it.each([['$(touch pwned)'], ['`touch pwned`'], ['1.0"; touch pwned; echo "']])('version %s inside double quotes', async (version) => {
     const dir = await project(`gates:\n  quoted:\n    run: ${q('echo "v=${version}" > v.txt')}\n`);
     const res = await runCli(['run', version, '--no-history', '--json'], { cwd: dir });
-    expect(res.code, res.stderr).toBe(0);
+    expect(res.code, res.stderr).toBe(1);
     expect(existsSync(join(dir, 'pwned')), 'the version was executed as shell code').toBe(false);
-    expect(await readFile(join(dir, 'v.txt'), 'utf8')).toBe(`v=${version}\n`);
+    expect(existsSync(join(dir, 'v.txt'))).toBe(false);
+  });
+
+  it('an inert version goes into the command as the value it is, in any quoting', async () => {
+    const dir = await project(`gates:\n  quoted:\n    run: ${q('echo "v=${version}" > v.txt && echo ${version} > w.txt && echo \'${version}\' > x.txt')}\n`);
+    const res = await runCli(['run', 'v2.0.0-rc.1+build.5', '--no-history'], { cwd: dir });
+    expect(res.code, res.stderr).toBe(0);
+    expect(await readFile(join(dir, 'v.txt'), 'utf8')).toBe('v=v2.0.0-rc.1+build.5\n');
+    expect(await readFile(join(dir, 'w.txt'), 'utf8')).toBe('v2.0.0-rc.1+build.5\n');
+    expect(await readFile(join(dir, 'x.txt'), 'utf8')).toBe('v2.0.0-rc.1+build.5\n');
   });
 });

@@ -62,7 +62,9 @@ describe('metric baselines', () => {
       const { res, decision } = await benchRun(dir, v, 100);
       expect(res.code, res.stderr).toBe(0);
       const c = driftCheck(decision);
-      expect(c).toMatchObject({ ok: true, severity: 'warn', message: `no baseline yet: ${i} of 3 READY runs on main` });
+      // The first run names the exact reason: nothing was ever recorded on the branch.
+      const why = i === 0 ? 'no run has ever been recorded on branch main, so there is no baseline' : `no baseline yet: ${i} of 3 READY runs on main`;
+      expect(c).toMatchObject({ ok: true, severity: 'warn', message: why });
     }
     const early = await cliJson<BaselineShowJson>(dir, ['baseline', 'show']);
     expect(early.metrics.filter((m) => m.name === 'metric.parse_ms')).toEqual([expect.objectContaining({ enough: true, baseline: expect.objectContaining({ value: 100, n: 3 }) })]);
@@ -114,9 +116,9 @@ describe('metric baselines', () => {
     const { res, decision } = await benchRun(dir, '1.0.0', 100);
     expect(res.code, res.stderr).toBe(0);
     expect(decision.result).toBe('READY');
-    expect(gate(decision, 'bench').warnings.join('\n')).toContain('no baseline yet: 0 of 3 READY runs on main');
-    expect(decision.warnings.join('\n')).toContain('no baseline yet');
-    expect(res.stderr).toContain('no baseline yet: 0 of 3 READY runs on main');
+    expect(gate(decision, 'bench').warnings.join('\n')).toContain('no run has ever been recorded on branch main, so there is no baseline');
+    expect(decision.warnings.join('\n')).toContain('no run has ever been recorded on branch main');
+    expect(res.stderr).toContain('no run has ever been recorded on branch main, so there is no baseline');
   });
 
   it('a change inside the noise of five spread-out samples passes; one beyond it blocks', async () => {
