@@ -25,6 +25,11 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is
 const stringOrList = (v: unknown, path: FieldPath): [string, FieldPath][] =>
   typeof v === 'string' ? [[v, path]] : Array.isArray(v) ? v.flatMap((x, i): [string, FieldPath][] => (typeof x === 'string' ? [[x, [...path, i]]] : [])) : [];
 
+/** A hint lists a handful of ids, not a hundred thousand. */
+function listIds(ids: readonly string[]): string {
+  return ids.length > 10 ? `${ids.slice(0, 10).join(', ')}, … (${ids.length} in all)` : ids.join(', ');
+}
+
 export function checkRules(raw: unknown, loc: Locator): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   if (!isObj(raw)) return issues;
@@ -32,6 +37,8 @@ export function checkRules(raw: unknown, loc: Locator): ConfigIssue[] {
   const services = entries(raw.services);
   const gateIds = gates.map(([id]) => id);
   const serviceIds = services.map(([id]) => id);
+  const gateSet = new Set(gateIds);
+  const serviceSet = new Set(serviceIds);
   const push = (code: string, message: string, path: FieldPath, hint?: string, colOffset = 0) => {
     const location = loc.value(path);
     if (colOffset && location.col !== undefined) location.col += colOffset;
@@ -68,6 +75,14 @@ export function checkRules(raw: unknown, loc: Locator): ConfigIssue[] {
     checkVars(p.body, [...path, 'body']);
   };
 
+  // The schema's records drop a `__proto__` key without a word (it cannot be an own key of a plain
+  // object there); a gate that silently vanishes would never run, so it is an error here.
+  for (const [section, list] of [['services', services], ['gates', gates], ['requirements', entries(raw.requirements)]] as const) {
+    for (const [id] of list) {
+      if (id === '__proto__') push('CONFIG_VALUE', `"__proto__" is not a usable id`, [section, id], 'ids start with a letter or digit and use letters, digits, . _ -');
+    }
+  }
+
   for (const [id, svc] of services) {
     if (!isObj(svc)) continue;
     checkVars(svc.run, ['services', id, 'run']);
@@ -85,19 +100,19 @@ export function checkRules(raw: unknown, loc: Locator): ConfigIssue[] {
     needs.forEach((need, i) => {
       if (typeof need !== 'string') return;
       if (need === id) push('CONFIG_CYCLE', `gate "${id}" needs itself`, ['gates', id, 'needs', i]);
-      else if (!gateIds.includes(need)) {
+      else if (!gateSet.has(need)) {
         const near = suggest(need, gateIds);
-        push('CONFIG_UNKNOWN_GATE', `unknown gate "${need}" in needs`, ['gates', id, 'needs', i], near ? `did you mean "${near}"?` : `gates: ${gateIds.join(', ')}`);
+        push('CONFIG_UNKNOWN_GATE', `unknown gate "${need}" in needs`, ['gates', id, 'needs', i], near ? `did you mean "${near}"?` : `gates: ${listIds(gateIds)}`);
       }
     });
     (Array.isArray(gate.services) ? gate.services : []).forEach((svc, i) => {
-      if (typeof svc !== 'string' || serviceIds.includes(svc)) return;
+      if (typeof svc !== 'string' || serviceSet.has(svc)) return;
       const near = suggest(svc, serviceIds);
       push(
         'CONFIG_UNKNOWN_SERVICE',
         `unknown service "${svc}"`,
         ['gates', id, 'services', i],
-        near ? `did you mean "${near}"?` : serviceIds.length ? `services: ${serviceIds.join(', ')}` : 'declare it under `services:`',
+        near ? `did you mean "${near}"?` : serviceIds.length ? `services: ${listIds(serviceIds)}` : 'declare it under `services:`',
       );
     });
     const has = (k: string) => gate[k] !== undefined;

@@ -37,15 +37,15 @@ export interface Plan {
 function checkIds(config: Config, ids: string[] | undefined, flag: string): void {
   const known = Object.keys(config.gates);
   for (const id of ids ?? []) {
-    if (!(id in config.gates)) {
+    if (!Object.hasOwn(config.gates, id)) {
       const near = suggest(id, known);
       throw new UsageError(`${flag} ${id}: no gate named "${id}"`, near ? `did you mean "${near}"?` : `gates: ${known.join(', ')}`);
     }
   }
 }
 
-function skipReason(g: GateConfig, opts: SelectOptions, inOnly: boolean | undefined, forced: boolean): string | undefined {
-  if (opts.skip?.includes(g.id)) return 'skipped with --skip';
+function skipReason(g: GateConfig, opts: SelectOptions, inOnly: boolean | undefined, forced: boolean, skipped: boolean): string | undefined {
+  if (skipped) return 'skipped with --skip';
   if (inOnly === false) return 'not selected by --only';
   if (forced) return undefined;
   if (g.optional) return `optional; enable with --with ${g.id}`;
@@ -61,15 +61,16 @@ export function selectGates(config: Config, opts: SelectOptions): Plan {
 
   const only = opts.only?.length ? closure(config.gates, opts.only) : undefined;
   const forced = new Set([...(opts.with ?? []), ...(opts.only ?? [])]);
+  const skipped = new Set(opts.skip ?? []);
   const order = topoOrder(config.gates);
   const planned = new Map<string, PlannedGate>();
 
   for (const id of order) {
     const gate = config.gates[id]!;
-    const reason = skipReason(gate, opts, only ? only.has(id) : undefined, forced.has(id));
+    const reason = skipReason(gate, opts, only ? only.has(id) : undefined, forced.has(id), skipped.has(id));
     const ranWithout = gate.needs.filter((n) => planned.get(n)?.action === 'skip');
-    const phase = Math.max(-1, ...gate.needs.map((n) => (planned.get(n)?.action === 'run' ? planned.get(n)!.phase : -1))) + 1;
-    const optionalSkip = !!reason && gate.optional && !forced.has(id) && !opts.skip?.includes(id);
+    const phase = gate.needs.reduce((max, n) => Math.max(max, planned.get(n)?.action === 'run' ? planned.get(n)!.phase : -1), -1) + 1;
+    const optionalSkip = !!reason && gate.optional && !forced.has(id) && !skipped.has(id);
     planned.set(id, {
       id,
       gate,
@@ -82,7 +83,7 @@ export function selectGates(config: Config, opts: SelectOptions): Plan {
   }
 
   const gates = order.map((id) => planned.get(id)!);
-  const serviceUsers: Record<string, number> = {};
+  const serviceUsers: Record<string, number> = Object.create(null) as Record<string, number>;
   for (const p of gates) {
     if (p.action !== 'run') continue;
     for (const s of p.gate.services) serviceUsers[s] = (serviceUsers[s] ?? 0) + 1;

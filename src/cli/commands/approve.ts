@@ -30,7 +30,7 @@ export async function approveCommand(
   ctx: CliContext,
 ): Promise<number> {
   return withStore(flags, ctx, async (config, store) => {
-    const g = config.gates[gate];
+    const g = Object.hasOwn(config.gates, gate) ? config.gates[gate] : undefined;
     if (!g) {
       const near = suggest(gate, Object.keys(config.gates));
       throw new UsageError(`no gate named "${gate}"`, near ? `did you mean "${near}"?` : undefined);
