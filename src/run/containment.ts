@@ -40,6 +40,11 @@ export interface Cell {
   argv(command: string): { file: string; args: string[] };
   /** The started shell's pid; it is spawned detached, so it leads its own group and session. */
   attach(pid: number): void;
+  /**
+   * The shell has exited and been reaped: from now on its pid may name someone else's process and
+   * is never signalled. (Until then it cannot: even a zombie keeps its pid.)
+   */
+  reaped(): void;
   /** True once nothing of the cell runs. Asks the kernel first; reads the process table only when needed. */
   isEmpty(): Promise<boolean>;
   /** Send `signal` to every process of the cell. */
@@ -56,8 +61,8 @@ interface Scope {
   /** cgroup mode: the run-root cgroup every cell lives under. */
   runRoot?: string;
   next: number;
-  /** Shell pid → start time of cells not yet released, for the hard-exit path. */
-  shells: Map<number, number | undefined>;
+  /** Cells whose shell has not been reaped yet, for the hard-exit path. */
+  shells: Set<BaseCell>;
   /**
    * cgroup mode: cell cgroups that were seen empty and are free for the next cell. Making and
    * removing a cgroup costs the kernel far more than reusing one (measured ~0.5 ms each under load).
@@ -150,7 +155,7 @@ function currentScope(): Scope {
   } else if (!HAS_PROC && want !== 'auto') {
     throw unavailable('this platform has no /proc');
   }
-  scope = { mode, token, runRoot, next: 0, shells: new Map(), free: [] };
+  scope = { mode, token, runRoot, next: 0, shells: new Set(), free: [] };
   // Without /proc the watchdog could not find anything by marker; there it is not started.
   if (HAS_PROC) startWatchdog(scope);
   return scope;
@@ -168,24 +173,11 @@ export function containmentScope(): { mode: ContainmentMode; token: string; runR
 
 /* ---------- cells ---------- */
 
-/**
- * Whether `pid` is still the very process that was started at `since` and still runs. Pids are
- * reused (pid_max can be as low as 32768): a pid alone must never be signalled once it has ended.
- */
-function sameProcessRunning(pid: number, since: number | undefined): boolean {
-  // The kernel first: once the shell has been reaped, this is one syscall and no file read.
-  if (pid <= 0 || !isAliveQuietly(pid)) return false;
-  if (!HAS_PROC) return true;
-  const st = readStat(pid);
-  return !isDead(st) && (since === undefined || st?.start === since);
-}
-
 abstract class BaseCell implements Cell {
   abstract readonly mode: ContainmentMode;
   readonly env: Record<string, string>;
-  protected pid = -1;
-  /** The shell's start time: with the pid, it names the shell for good. */
-  protected since?: number;
+  pid = -1;
+  private gone = false;
   constructor(
     protected readonly s: Scope,
     readonly id: string,
@@ -198,18 +190,26 @@ abstract class BaseCell implements Cell {
   }
   attach(pid: number): void {
     this.pid = pid;
-    this.since = HAS_PROC ? readStat(pid)?.start : undefined;
-    this.s.shells.set(pid, this.since);
+    this.s.shells.add(this);
   }
-  /** The shell itself still runs (Node reaps it on exit; until then it is a zombie, which does not count). */
+  reaped(): void {
+    this.gone = true;
+    this.s.shells.delete(this);
+  }
+  /** The shell's pid is still ours to signal: it has not been reaped. */
+  shellOurs(): boolean {
+    return this.pid > 0 && !this.gone;
+  }
+  /** The shell itself still runs (not reaped, and not a zombie waiting to be). */
   protected shellRunning(): boolean {
-    return sameProcessRunning(this.pid, this.since);
+    if (!this.shellOurs()) return false;
+    return HAS_PROC ? !isDead(readStat(this.pid)) : isAliveQuietly(this.pid);
   }
   abstract isEmpty(): Promise<boolean>;
   abstract signal(signal: NodeJS.Signals): Promise<void>;
   abstract killSync(): void;
   release(): void {
-    this.s.shells.delete(this.pid);
+    this.s.shells.delete(this);
   }
 }
 
@@ -235,10 +235,10 @@ class CgroupCell extends BaseCell {
   }
   async signal(signal: NodeJS.Signals): Promise<void> {
     for (const pid of cgroupPids(this.dir)) signalQuietly(pid, signal);
-    if (this.shellRunning()) signalQuietly(this.pid, signal);
+    if (this.shellOurs()) signalQuietly(this.pid, signal);
   }
   killSync(): void {
-    if (this.shellRunning()) signalQuietly(this.pid, 'SIGKILL');
+    if (this.shellOurs()) signalQuietly(this.pid, 'SIGKILL');
     killCgroup(this.dir);
   }
   override release(): void {
@@ -252,18 +252,23 @@ class CgroupCell extends BaseCell {
 
 class MarkerCell extends BaseCell {
   readonly mode = 'marker';
+  /** The shell's start time: nothing started before it can descend from it, so older processes are never read. */
+  private since?: number;
+  override attach(pid: number): void {
+    super.attach(pid);
+    this.since = readStat(pid)?.start;
+  }
   /** Live processes of the cell: its group, session and tree, and everything carrying its marker. */
   members(): number[] {
     const table = listProcessesSync();
     const live = new Set(table.filter((p) => !isDead(p)).map((p) => p.pid));
-    // Group, session and parent links name the shell by pid; once another process has that pid,
-    // they name someone else's, and only the marker still tells ours apart.
-    const reused = this.since !== undefined && table.some((p) => p.pid === this.pid && p.start !== this.since);
-    const found = this.pid > 0 && !reused ? treeAndGroup(table, this.pid) : new Set<number>();
+    // Group and session ids stay ours while any member lives (Linux does not hand out a pid still
+    // in use as one); the shell's own pid, once reaped, may be anyone's, so its children are not
+    // looked for then.
+    const found = this.pid > 0 ? treeAndGroup(table, this.pid, { rootChildren: this.shellOurs() }) : new Set<number>();
     if (this.shellRunning()) found.add(this.pid);
     for (const p of table) {
       if (found.has(p.pid) || !live.has(p.pid) || p.pid === process.pid || p.ppid === 2) continue;
-      // Nothing started before the shell can descend from it: older processes are never read.
       if (this.since !== undefined && p.start !== undefined && p.start < this.since) continue;
       if (markerIdsOf(p.pid).includes(this.id)) found.add(p.pid);
     }
@@ -287,13 +292,13 @@ class GroupCell extends BaseCell {
   private readonly seen = new Set<number>();
   async isEmpty(): Promise<boolean> {
     if (this.pid < 0) return true;
-    return groupEmptyByKernel(this.pid) && !isAliveQuietly(this.pid) && ![...this.seen].some(isAliveQuietly);
+    return groupEmptyByKernel(this.pid) && !this.shellRunning() && ![...this.seen].some(isAliveQuietly);
   }
   async signal(signal: NodeJS.Signals): Promise<void> {
     if (this.pid < 0) return;
-    for (const p of treeAndGroup(await listProcesses(), this.pid)) this.seen.add(p);
+    for (const p of treeAndGroup(await listProcesses(), this.pid, { rootChildren: this.shellOurs() })) this.seen.add(p);
     signalQuietly(-this.pid, signal);
-    signalQuietly(this.pid, signal);
+    if (this.shellOurs()) signalQuietly(this.pid, signal);
     for (const p of this.seen) signalQuietly(p, signal);
   }
   killSync(): void {
@@ -342,10 +347,9 @@ export function openCell(inherited?: string): Cell {
 export function killEverythingSync(): void {
   const s = scope;
   if (!s) return;
-  for (const [pid, since] of s.shells) {
-    if (!sameProcessRunning(pid, since)) continue;
-    signalQuietly(-pid, 'SIGKILL');
-    signalQuietly(pid, 'SIGKILL');
+  for (const cell of s.shells) {
+    signalQuietly(-cell.pid, 'SIGKILL');
+    signalQuietly(cell.pid, 'SIGKILL');
   }
   if (s.runRoot) killCgroup(s.runRoot);
   if (HAS_PROC) killMarkedSync(s.token, new Set([process.pid, ...(s.watchdog?.pid ? [s.watchdog.pid] : [])]));

@@ -32,6 +32,18 @@ describe('treeAndGroup', () => {
     ];
     expect([...treeAndGroup(table, 10)].sort((a, b) => a - b)).toEqual([11, 12, 13, 14, 15, 16]);
   });
+
+  it('once the root is reaped, follows its group and session but not its pid, which may be reused', () => {
+    const table: ProcInfo[] = [
+      { pid: 10, ppid: 1, pgrp: 10, sid: 10 }, // a new, unrelated process that got the pid
+      { pid: 11, ppid: 10, pgrp: 10, sid: 10 }, // its child
+      { pid: 14, ppid: 1, pgrp: 77, sid: 77 }, // ours: a group member, reparented
+      { pid: 15, ppid: 14, pgrp: 77, sid: 77 },
+    ];
+    expect([...treeAndGroup(table, 77, { rootChildren: false })].sort((a, b) => a - b)).toEqual([14, 15]);
+    // Here pid 10 is another process now: its children are not ours.
+    expect([...treeAndGroup([{ pid: 10, ppid: 1, pgrp: 10, sid: 10 }, { pid: 12, ppid: 10, pgrp: 12, sid: 12 }], 10, { rootChildren: false })]).toEqual([]);
+  });
 });
 
 describe('groupGone', () => {

@@ -86,11 +86,13 @@ export async function listProcesses(): Promise<ProcInfo[]> {
 }
 
 /**
- * Every descendant of `root` (not including it) plus every member of process group `root`.
- * Descendants are found through parent links, so ones that left the group with setsid are included;
- * group members are found by group id, so ones reparented after their parent died are included too.
+ * Every descendant of `root` (not including it) plus every member of process group or session
+ * `root` and their descendants. Descendants are found through parent links, so ones that left the
+ * group with setsid are included; group and session members are found by id, so ones reparented
+ * after their parent died are included too. `rootChildren: false` once `root` itself has been
+ * reaped: its pid may then be someone else's, and so may be its children.
  */
-export function treeAndGroup(table: ProcInfo[], root: number): Set<number> {
+export function treeAndGroup(table: ProcInfo[], root: number, opts: { rootChildren?: boolean } = {}): Set<number> {
   const children = new Map<number, number[]>();
   for (const p of table) {
     const list = children.get(p.ppid);
@@ -98,7 +100,7 @@ export function treeAndGroup(table: ProcInfo[], root: number): Set<number> {
     else children.set(p.ppid, [p.pid]);
   }
   const found = new Set<number>();
-  const queue = [root];
+  const queue = opts.rootChildren === false ? [] : [root];
   for (const p of table) if ((p.pgrp === root || p.sid === root) && p.pid !== root) queue.push(p.pid);
   while (queue.length > 0) {
     const pid = queue.pop() as number;

@@ -66,7 +66,6 @@ const KILL_WAIT_MS = 10_000;
 const PIPE_DRAIN_MS = 2000;
 const POLL_MS = 25;
 
-
 /* ---------- hurry: after a second interrupt, no stop waits for anyone ---------- */
 
 let hurried = false;
@@ -124,13 +123,13 @@ async function stopCell(cell: Cell, graceMs: number): Promise<void> {
   }
 }
 
-async function waitAllGone(pids: Iterable<number>, pgid: number, deadline: number): Promise<boolean> {
+async function waitAllGone(pids: Iterable<number>, pgid: number, deadline: number, grace: boolean): Promise<boolean> {
   const pending = new Set(pids);
   for (;;) {
     for (const pid of [...pending]) if (await isGone(pid)) pending.delete(pid);
     if (pending.size === 0 && (await groupGone(pgid))) return true;
-    if (Date.now() >= deadline || hurried) return false;
-    await sleep(POLL_MS, hurrySignal.signal);
+    if (Date.now() >= deadline || (grace && hurried)) return false;
+    await sleep(POLL_MS, grace ? hurrySignal.signal : undefined);
   }
 }
 
@@ -147,13 +146,13 @@ export async function stopTree(pid: number, graceMs: number): Promise<void> {
   if (grace > 0) {
     signalQuietly(-pid, 'SIGTERM');
     for (const p of collected) signalQuietly(p, 'SIGTERM');
-    if (await waitAllGone(collected, pid, Date.now() + grace)) return;
+    if (await waitAllGone(collected, pid, Date.now() + grace, true)) return;
   }
   // Anything started during the grace period is included as well.
   for (const p of treeAndGroup(await listProcesses(), pid)) collected.add(p);
   signalQuietly(-pid, 'SIGKILL');
   for (const p of collected) signalQuietly(p, 'SIGKILL');
-  await waitAllGone(collected, pid, Date.now() + KILL_WAIT_MS);
+  await waitAllGone(collected, pid, Date.now() + KILL_WAIT_MS, false);
 }
 
 /* ---------- registry of live process groups (so the CLI can stop everything on SIGINT) ---------- */
@@ -301,9 +300,13 @@ function launch(opts: CommandOptions): ManagedProcess {
       opts.signal?.removeEventListener('abort', onAbort);
       // Whatever the command left running in its group (or below it) goes with it: a leftover
       // server from one gate must not answer the next gate's probes.
+      // Reaped: from here on the shell's pid is never signalled again (it may be reused).
+      cell.reaped();
       if (pid > 0) await stopNow(grace);
       else cell.release();
-      await Promise.race([piped, sleep(PIPE_DRAIN_MS)]);
+      const drained = new AbortController();
+      await Promise.race([piped, sleep(PIPE_DRAIN_MS, drained.signal)]);
+      drained.abort();
       child.stdout?.destroy();
       child.stderr?.destroy();
       const footer = error
