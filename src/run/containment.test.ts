@@ -159,3 +159,17 @@ describe('cgroup containment', () => {
     expect(readFileSync('/proc/self/cgroup', 'utf8')).not.toContain('shipgate.');
   });
 });
+
+describe('SHIPGATE_CONTAINMENT', () => {
+  it('refuses a mechanism it does not know, with a stable code, before starting anything', async () => {
+    closeContainment();
+    process.env.SHIPGATE_CONTAINMENT = 'none';
+    const marker = join(dir, 'never.ran');
+    await expect(runCommand({ command: `touch ${q(marker)}`, cwd: dir, env, logFile: join(dir, 'bogus.log') })).rejects.toMatchObject({
+      code: 'RUN_CONTAINMENT_MODE',
+    });
+    expect(existsSync(marker)).toBe(false);
+    closeContainment();
+    delete process.env.SHIPGATE_CONTAINMENT;
+  });
+});

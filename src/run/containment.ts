@@ -73,9 +73,12 @@ interface Scope {
 
 let scope: Scope | undefined;
 
-function unavailable(why: string): ShipgateError {
-  return new ShipgateError('RUN_CONTAINMENT_UNAVAILABLE', `SHIPGATE_CONTAINMENT=cgroup, but ${why}`, {
-    hint: 'run where a cgroup v2 hierarchy is writable (as root, or in a delegated subtree), or unset SHIPGATE_CONTAINMENT to use the best available mechanism',
+function unavailable(want: string, why: string): ShipgateError {
+  return new ShipgateError('RUN_CONTAINMENT_UNAVAILABLE', `SHIPGATE_CONTAINMENT=${want}, but ${why}`, {
+    hint:
+      want === 'cgroup'
+        ? 'run where a cgroup v2 hierarchy is writable (as root, or in a delegated subtree), or unset SHIPGATE_CONTAINMENT to use the best mechanism available'
+        : 'unset SHIPGATE_CONTAINMENT to use the best mechanism available',
   });
 }
 
@@ -124,7 +127,9 @@ function startWatchdog(s: Scope): void {
   const args = [script, '--token', s.token];
   if (s.runRoot) args.push('--cgroup', s.runRoot);
   try {
-    const child = spawn(process.execPath, args, { cwd: '/', detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    // NODE_OPTIONS may load a coverage hook or a loader meant for shipgate; the watchdog needs none.
+    const env = { ...process.env, NODE_OPTIONS: '' };
+    const child = spawn(process.execPath, args, { cwd: '/', env, detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
     child.on('error', () => {
       // Could not start it: containment still works while shipgate lives.
     });
@@ -150,10 +155,10 @@ function currentScope(): Scope {
       mode = 'cgroup';
       runRoot = r.dir;
     } else if (want === 'cgroup') {
-      throw unavailable(r.why ?? 'no cgroup v2 hierarchy is usable');
+      throw unavailable(want, r.why ?? 'no cgroup v2 hierarchy is usable');
     }
   } else if (!HAS_PROC && want !== 'auto') {
-    throw unavailable('this platform has no /proc');
+    throw unavailable(want, 'this platform has no /proc');
   }
   scope = { mode, token, runRoot, next: 0, shells: new Set(), free: [] };
   // Without /proc the watchdog could not find anything by marker; there it is not started.
