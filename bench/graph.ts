@@ -5,7 +5,7 @@
  * The graph generator is shared with bench/containment.ts, which runs the same graphs under GNU make.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -82,6 +82,7 @@ function main(): void {
   const decision = JSON.parse(out.toString()) as { result: string; durationMs: number };
   if (decision.result !== 'READY') throw new Error(`bench graph did not pass: ${decision.result}`);
   const runSec = decision.durationMs / 1000;
+  rmSync(dir, { recursive: true, force: true });
 
   console.log(`graph: ${gates.length} gates, 8 layers, critical path ${cp.toFixed(2)} s, concurrency 8`);
   console.log(`  run time (decision.durationMs) ${runSec.toFixed(2)} s → ratio ${(runSec / cp).toFixed(3)} (goal ≤ 1.05)`);
