@@ -11,13 +11,16 @@ function packageVersion(): string {
   return pkg.version;
 }
 
+/** After a second interrupt, the run gets this long to write its decision before shipgate exits regardless. */
+const HURRY_EXIT_MS = 5000;
+
 async function main(argv: string[]): Promise<number> {
   // Fast path: `--version` must not pay for loading the whole CLI.
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
-  const [{ buildProgram }, { describeError, exitCodeFor, EXIT }, { stopAll }] = await Promise.all([
+  const [{ buildProgram }, { describeError, exitCodeFor, EXIT }, { stopAll, hurry, killAllNow }] = await Promise.all([
     import('./program.js'),
     import('./exit.js'),
     import('../run/process.js'),
@@ -30,10 +33,22 @@ async function main(argv: string[]): Promise<number> {
     if (signals === 1) {
       process.stderr.write(`\nshipgate: ${sig} received — stopping running gates and services…\n`);
       controller.abort(new Error(sig));
+    } else if (signals === 2) {
+      // The user wants out now: every stop, running or future, skips its grace period, and the
+      // run still takes its normal path, so the interrupted decision is written and recorded.
+      process.stderr.write('shipgate: stopping immediately (no grace); writing the decision…\n');
+      hurry();
+      // A run that still has not finished (a store that hangs, a process stuck in the kernel) does
+      // not hold the user hostage: everything is killed and shipgate exits anyway.
+      setTimeout(() => {
+        process.stderr.write('shipgate: run did not finish within 5 s of the second signal; exiting without its decision\n');
+        killAllNow();
+        process.exit(EXIT.INTERRUPTED);
+      }, HURRY_EXIT_MS).unref();
     } else {
-      // A second signal: the user wants out now. Kill everything without grace.
-      process.stderr.write('shipgate: stopping immediately\n');
-      void stopAll(0).finally(() => process.exit(EXIT.INTERRUPTED));
+      process.stderr.write('shipgate: third signal; killing everything and exiting now\n');
+      killAllNow();
+      process.exit(EXIT.INTERRUPTED);
     }
   };
   process.on('SIGINT', onSignal);

@@ -1,11 +1,13 @@
 /**
  * Running shell commands as process trees we can always take down again.
  *
- * Every command runs in its own process group (`detached: true`). Stopping sends TERM to the group
- * and to every descendant found in the process table (descendants may have left the group with
- * setsid), waits a grace period, then KILLs the group and everything collected *before* the TERM —
- * a grandchild reparented to init after its parent died no longer shows up under the tree, so it
- * has to be remembered up front. Output goes to an append-only log file, never into memory.
+ * Every command runs in a containment cell (containment.ts): a cgroup of its own where the machine
+ * allows it, else its process group, session, parent links and an inherited marker. What the
+ * command leaves behind when it exits — a background helper, a daemon that double-forked and
+ * setsid'ed away from its parent — goes with it: TERM, a grace period, KILL. Asking whether
+ * anything is left is a question to the kernel first; the process table is read only when the
+ * mechanism needs it. A second interrupt switches every stop to zero grace ("hurry").
+ * Output goes to an append-only log file, never into memory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, openSync, statSync, writeSync, type WriteStream } from 'node:fs';
@@ -13,6 +15,8 @@ import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ShipgateError } from '../errors.js';
+import { killEverythingSync, openCell, type Cell } from './containment.js';
+import { MARKER_ENV } from './marker.js';
 import { groupGone, isGone, listProcesses, signalQuietly, treeAndGroup } from './proc-table.js';
 import { sleep } from '../util/sleep.js';
 import { Redactor, secretValues } from './redact.js';
@@ -62,32 +66,93 @@ const KILL_WAIT_MS = 10_000;
 const PIPE_DRAIN_MS = 2000;
 const POLL_MS = 25;
 
+/* ---------- hurry: after a second interrupt, no stop waits for anyone ---------- */
 
-async function waitAllGone(pids: Iterable<number>, pgid: number, deadline: number): Promise<boolean> {
-  const pending = new Set(pids);
+let hurried = false;
+const hurrySignal = new AbortController();
+
+/**
+ * Switch every stop, running or future, to zero grace, and stop everything still running now. The
+ * run then finishes its normal path (and writes its decision) quickly.
+ */
+export function hurry(): void {
+  if (hurried) return;
+  hurried = true;
+  hurrySignal.abort();
+  void stopAll(0);
+}
+
+export function isHurried(): boolean {
+  return hurried;
+}
+
+/** Polls start fast (most leftovers go within milliseconds of a TERM) and back off. */
+function nextPoll(ms: number): number {
+  return Math.min(POLL_MS, ms * 2);
+}
+
+/** Wait until the cell is empty or `deadline`; in the grace phase a hurry ends the wait at once. */
+async function waitEmpty(cell: Cell, deadline: number, grace: boolean): Promise<boolean> {
+  let poll = 2;
   for (;;) {
-    for (const pid of [...pending]) if (await isGone(pid)) pending.delete(pid);
-    if (pending.size === 0 && (await groupGone(pgid))) return true;
-    if (Date.now() >= deadline) return false;
-    await sleep(POLL_MS);
+    if (await cell.isEmpty()) return true;
+    if (Date.now() >= deadline || (grace && hurried)) return false;
+    // In the KILL phase, anything forked between the last look and the kill is killed as well.
+    if (!grace) cell.killSync();
+    await sleep(Math.min(poll, Math.max(1, deadline - Date.now())), grace ? hurrySignal.signal : undefined);
+    poll = nextPoll(poll);
   }
 }
 
 /**
- * Stop process group `pid` and every descendant of `pid`: TERM, wait up to `graceMs`, KILL, and wait
- * until they are gone (zombies count as gone: reaping them is their parent's job).
+ * Stop a cell: nothing to do when the kernel says it is empty (the usual case, at no cost);
+ * otherwise TERM to every process in it, up to `graceMs` for them to go, then KILL, and wait until
+ * they are gone (zombies count as gone: reaping them is their parent's job).
+ */
+async function stopCell(cell: Cell, graceMs: number): Promise<void> {
+  try {
+    if (await cell.isEmpty()) return;
+    if (!hurried && graceMs > 0) {
+      await cell.signal('SIGTERM');
+      if (await waitEmpty(cell, Date.now() + graceMs, true)) return;
+    }
+    cell.killSync();
+    await waitEmpty(cell, Date.now() + KILL_WAIT_MS, false);
+  } finally {
+    cell.release();
+  }
+}
+
+async function waitAllGone(pids: Iterable<number>, pgid: number, deadline: number, grace: boolean): Promise<boolean> {
+  const pending = new Set(pids);
+  for (;;) {
+    for (const pid of [...pending]) if (await isGone(pid)) pending.delete(pid);
+    if (pending.size === 0 && (await groupGone(pgid))) return true;
+    if (Date.now() >= deadline || (grace && hurried)) return false;
+    await sleep(POLL_MS, grace ? hurrySignal.signal : undefined);
+  }
+}
+
+/**
+ * Stop process group `pid` and every descendant of `pid` that parent links still lead to: TERM,
+ * wait up to `graceMs`, KILL, and wait until they are gone. For a process shipgate did not start
+ * in a cell; what `launch` starts is stopped through its cell, which also finds orphans.
  */
 export async function stopTree(pid: number, graceMs: number): Promise<void> {
+  if ((await groupGone(pid)) && (await isGone(pid))) return;
   const collected = treeAndGroup(await listProcesses(), pid);
   collected.add(pid);
-  signalQuietly(-pid, 'SIGTERM');
-  for (const p of collected) signalQuietly(p, 'SIGTERM');
-  if (await waitAllGone(collected, pid, Date.now() + Math.max(0, graceMs))) return;
+  const grace = hurried ? 0 : Math.max(0, graceMs);
+  if (grace > 0) {
+    signalQuietly(-pid, 'SIGTERM');
+    for (const p of collected) signalQuietly(p, 'SIGTERM');
+    if (await waitAllGone(collected, pid, Date.now() + grace, true)) return;
+  }
   // Anything started during the grace period is included as well.
   for (const p of treeAndGroup(await listProcesses(), pid)) collected.add(p);
   signalQuietly(-pid, 'SIGKILL');
   for (const p of collected) signalQuietly(p, 'SIGKILL');
-  await waitAllGone(collected, pid, Date.now() + KILL_WAIT_MS);
+  await waitAllGone(collected, pid, Date.now() + KILL_WAIT_MS, false);
 }
 
 /* ---------- registry of live process groups (so the CLI can stop everything on SIGINT) ---------- */
@@ -96,12 +161,20 @@ const live = new Map<number, ManagedProcess>();
 
 /** Stop every process group started by this module that is still around. */
 export async function stopAll(graceMs: number = DEFAULT_GRACE_MS): Promise<void> {
-  await Promise.all([...live.values()].map((p) => p.stop(graceMs)));
+  await Promise.all([...live.values()].map((p) => p.stop(hurried ? 0 : graceMs)));
 }
 
 /** Number of process groups started here that are not yet fully gone. */
 export function liveProcessCount(): number {
   return live.size;
+}
+
+/**
+ * SIGKILL everything this process started, synchronously, for an exit that cannot wait (the
+ * watchdog does the same once this process is gone).
+ */
+export function killAllNow(): void {
+  killEverythingSync();
 }
 
 /* ---------- launching ---------- */
@@ -174,16 +247,26 @@ function launch(opts: CommandOptions): ManagedProcess {
   const grace = opts.graceMs ?? DEFAULT_GRACE_MS;
   const flags = { timedOut: false, cancelled: false };
 
+  let cell: Cell;
+  try {
+    cell = openCell(opts.env[MARKER_ENV]);
+  } catch (e) {
+    log.end();
+    throw e;
+  }
   let child: ChildProcess;
   try {
-    child = spawn('/bin/sh', ['-c', opts.command], {
+    const { file, args } = cell.argv(opts.command);
+    child = spawn(file, args, {
       cwd: opts.cwd,
-      env: opts.env,
+      env: { ...opts.env, ...cell.env },
+      // Its own process group and session: signals to the group reach the whole ordinary tree.
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   } catch (e) {
     log.end();
+    cell.release();
     throw new ShipgateError('RUN_SPAWN_FAILED', `cannot start /bin/sh for ${opts.command}: ${(e as Error).message}`, {
       cause: e,
     });
@@ -191,11 +274,12 @@ function launch(opts: CommandOptions): ManagedProcess {
 
   let alive = child.pid !== undefined;
   const pid = child.pid ?? -1;
+  if (pid > 0) cell.attach(pid);
   let stopping: Promise<void> | undefined;
+  const stopNow = (graceMs: number): Promise<void> => (stopping ??= stopCell(cell, hurried ? 0 : graceMs));
   const stop = (graceMs: number = grace): Promise<void> => {
     if (pid < 0) return Promise.resolve();
-    if (!stopping) stopping = stopTree(pid, graceMs);
-    return stopping.then(() => exited.then(() => undefined));
+    return stopNow(graceMs).then(() => exited.then(() => undefined));
   };
 
   const piped = pipeOutput(child, log, secretValues(opts.env), opts.onOutput);
@@ -216,8 +300,13 @@ function launch(opts: CommandOptions): ManagedProcess {
       opts.signal?.removeEventListener('abort', onAbort);
       // Whatever the command left running in its group (or below it) goes with it: a leftover
       // server from one gate must not answer the next gate's probes.
-      if (pid > 0) await (stopping ??= stopTree(pid, grace));
-      await Promise.race([piped, sleep(PIPE_DRAIN_MS)]);
+      // Reaped: from here on the shell's pid is never signalled again (it may be reused).
+      cell.reaped();
+      if (pid > 0) await stopNow(grace);
+      else cell.release();
+      const drained = new AbortController();
+      await Promise.race([piped, sleep(PIPE_DRAIN_MS, drained.signal)]);
+      drained.abort();
       child.stdout?.destroy();
       child.stderr?.destroy();
       const footer = error

@@ -1,0 +1,176 @@
+/**
+ * What containment costs: shipgate against GNU make -j8 on the same gate graphs, in the same run,
+ * alternating the two so that load on the machine hits both alike. Measures whole processes end to
+ * end (`node dist/cli/main.js run …` against `make -j8`): wall time, and CPU time (user + system of
+ * the process and every child it waited for, read with the shell's `times`).
+ *
+ *   npm run build && node --import tsx bench/containment.ts [--runs N] [--baseline DIR]
+ *
+ * Goals: 40 layered `sleep` gates ≤ 1.1× make's wall time; 200 `true` gates ≤ 5×. To tell
+ * containment from the rest, it also prints the fixed cost (a one-gate run against a one-target
+ * make), the cost per extra gate, the same graph under the marker fallback, and the floor Node itself
+ * sets: a bare `node` spawning the same 200 shells 8 at a time. Then `validate`, `plan` and `history`
+ * ÷ `node -e 0` (goal ≤ 2; lazy store drivers, another change), and the watchdog's own CPU per run:
+ * it is detached and reaped by init, so no `times` figure above includes it.
+ * `--baseline DIR` adds another build of shipgate (DIR/dist/cli/main.js, e.g. the commit before this
+ * work) to every alternation.
+ * The graph runs use --no-history: opening and writing the store is not what is measured here (one
+ * run with history is printed for reference).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CLI, criticalPath, graphYaml, makeGraph, median, timeIt, type G } from './graph.js';
+
+const WATCHDOG = join(import.meta.dirname, '..', 'dist', 'run', 'watchdog.js');
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const RUNS = Number(arg('--runs') ?? 5);
+const BASELINE = arg('--baseline') && join(resolve(arg('--baseline')!), 'dist', 'cli', 'main.js');
+
+interface Sample {
+  wallMs: number;
+  cpuMs: number;
+}
+
+/** Seconds in one line of `times` output ("0m1.230000s 0m0.040000s": user, system). */
+function parseTimes(line: string): number {
+  let sec = 0;
+  for (const t of line.trim().split(/\s+/)) {
+    const m = /^(\d+)m([\d.]+)s$/.exec(t);
+    if (m) sec += Number(m[1]) * 60 + Number(m[2]);
+  }
+  return sec;
+}
+
+/** Run argv in `cwd` under /bin/sh: wall time, and CPU of the command and every child it waited for. */
+function measure(cwd: string, argv: string[], env: Record<string, string> = {}): Sample {
+  const t0 = performance.now();
+  const r = spawnSync('/bin/sh', ['-c', '"$@" >/dev/null 2>&1; s=$?; times; exit $s', 'sh', ...argv], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  const wallMs = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} exited with ${r.status}: ${r.stderr}`);
+  // Line 1: the shell itself; line 2: its children (the measured command and everything it reaped).
+  const [self = '', children = ''] = r.stdout.trim().split('\n');
+  return { wallMs, cpuMs: (parseTimes(self) + parseTimes(children)) * 1000 };
+}
+
+function makefile(gates: G[], command: (g: G) => string): string {
+  const ids = gates.map((g) => g.id);
+  const rules = gates.map((g) => `${g.id}:${g.needs.map((n) => ` ${n}`).join('')}\n\t@${command(g)}\n`);
+  return [`.PHONY: all ${ids.join(' ')}`, `all: ${ids.join(' ')}`, ...rules].join('\n');
+}
+
+interface Contender {
+  name: string;
+  argv: string[];
+  env?: Record<string, string>;
+}
+
+/** Medians of each contender over RUNS rounds, after one warm-up each; the order rotates every round. */
+function compete(dir: string, contenders: Contender[]): Map<string, { wall: number; cpu: number }> {
+  const samples = new Map<string, Sample[]>(contenders.map((c) => [c.name, []]));
+  for (const c of contenders) measure(dir, c.argv, c.env);
+  for (let i = 0; i < RUNS; i++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const c = contenders[(i + k) % contenders.length]!;
+      samples.get(c.name)!.push(measure(dir, c.argv, c.env));
+    }
+  }
+  const out = new Map<string, { wall: number; cpu: number }>();
+  for (const [name, s] of samples) out.set(name, { wall: median(s.map((x) => x.wallMs)), cpu: median(s.map((x) => x.cpuMs)) });
+  return out;
+}
+
+function project(gates: G[], command: (g: G) => string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-bench-contain-'));
+  writeFileSync(join(dir, 'shipgate.yml'), graphYaml(gates, command));
+  writeFileSync(join(dir, 'Makefile'), makefile(gates, command));
+  return dir;
+}
+
+const sgRun = (cli: string): string[] => [process.execPath, cli, 'run', '1.0.0', '--no-history', '--local', '--concurrency', '8'];
+const MAKE = ['make', '-s', '-j8'];
+
+function contenders(marker: boolean): Contender[] {
+  const list: Contender[] = [
+    { name: 'shipgate', argv: sgRun(CLI) },
+    { name: 'make -j8', argv: MAKE },
+  ];
+  if (marker) list.push({ name: 'shipgate (marker)', argv: sgRun(CLI), env: { SHIPGATE_CONTAINMENT: 'marker' } });
+  if (BASELINE) list.push({ name: 'baseline', argv: sgRun(BASELINE) });
+  return list;
+}
+
+const ms = (x: number): string => `${x.toFixed(0)} ms`;
+
+function report(title: string, gates: number, r: Map<string, { wall: number; cpu: number }>, goal?: number): void {
+  const mk = r.get('make -j8')!;
+  console.log(`${title} (${RUNS} runs each, medians)`);
+  for (const [name, v] of r) {
+    if (name === 'make -j8') continue;
+    const ratio = v.wall / mk.wall;
+    const verdict = name === 'shipgate' && goal !== undefined ? ` (goal ≤ ${goal}: ${ratio <= goal ? 'met' : 'NOT met'})` : '';
+    const cpuRatio = mk.cpu > 0 ? `${(v.cpu / mk.cpu).toFixed(1)}× make` : 'make ~0';
+    console.log(`  ${name.padEnd(18)} wall ${ms(v.wall).padStart(8)} → ${ratio.toFixed(2)}× make${verdict}; cpu ${ms(v.cpu).padStart(8)} → ${cpuRatio}, ${(v.cpu / gates).toFixed(1)} ms per gate`);
+  }
+  console.log(`  ${'make -j8'.padEnd(18)} wall ${ms(mk.wall).padStart(8)}; cpu ${ms(mk.cpu).padStart(8)}`);
+}
+
+// 1. The fixed cost: one gate, one target.
+const one = project([{ id: 'only', sleep: 0, needs: [] }], () => 'true');
+const fixed = compete(one, contenders(false));
+report('fixed cost: 1 `true` gate', 1, fixed);
+rmSync(one, { recursive: true, force: true });
+
+// 2. 40 layered sleep gates (bench/graph.ts's graph).
+const sleepGraph = makeGraph(8, 5);
+const sleepDir = project(sleepGraph, (g) => `sleep ${g.sleep}`);
+report(`40 layered sleep gates, critical path ${criticalPath(sleepGraph).toFixed(2)} s`, 40, compete(sleepDir, contenders(true)), 1.1);
+const withHistory = measure(sleepDir, sgRun(CLI).filter((a) => a !== '--no-history'));
+console.log(`  (one run with history, for reference: wall ${ms(withHistory.wallMs)}, cpu ${ms(withHistory.cpuMs)})`);
+
+// 3. 200 layered `true` gates: here everything but the work itself is overhead.
+const trueGraph = makeGraph(8, 25);
+const trueDir = project(trueGraph, () => 'true');
+const many = compete(trueDir, contenders(true));
+report('200 layered `true` gates (8 layers of 25)', 200, many, 5);
+const per = (name: string): string => {
+  const a = many.get(name)!;
+  const b = fixed.get(name)!;
+  return `${((a.wall - b.wall) / 199).toFixed(2)} ms wall, ${((a.cpu - b.cpu) / 199).toFixed(2)} ms cpu`;
+};
+console.log(`  per extra gate: shipgate ${per('shipgate')}; make ${per('make -j8')}`);
+
+// The floor Node sets: spawning the same 200 shells, 8 at a time, from a bare node process.
+const floorScript = `
+const { spawn } = require('node:child_process');
+const one = () => new Promise((r) => { const c = spawn('/bin/sh', ['-c', 'true'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] }); c.stdout.resume(); c.stderr.resume(); c.on('close', r); });
+(async () => { for (let i = 0; i < 25; i++) await Promise.all(Array.from({ length: 8 }, one)); })();`;
+const floor = compete(trueDir, [
+  { name: 'node spawning 200', argv: [process.execPath, '-e', floorScript] },
+  { name: 'make -j8', argv: MAKE },
+]);
+const f = floor.get('node spawning 200')!;
+console.log(`  floor: a bare node spawning the 200 shells takes wall ${ms(f.wall)} (${(f.wall / floor.get('make -j8')!.wall).toFixed(2)}× make), cpu ${ms(f.cpu)}`);
+
+// 4. Commands that start no process: no containment, no watchdog.
+const node = timeIt(process.execPath, ['-e', '0'], 11);
+for (const cmd of ['validate', 'plan', 'history']) {
+  const t = timeIt(process.execPath, [CLI, cmd, '-c', join(sleepDir, 'shipgate.yml')], 11);
+  console.log(`${cmd}: ${ms(t)}, node -e 0 ${ms(node)} → ${(t / node).toFixed(2)}× (goal ≤ 2)`);
+}
+
+// 5. The watchdog on its own: started with its pipe already closed, it sweeps once and exits.
+const wd: number[] = [];
+for (let i = 0; i < 5; i++) wd.push(measure(tmpdir(), [process.execPath, WATCHDOG, '--token', '0.1.0.00']).cpuMs);
+console.log(`watchdog: ${ms(median(wd))} CPU per shipgate run (once, detached, off the critical path; node -e 0 alone is most of it)`);
+
+rmSync(sleepDir, { recursive: true, force: true });
+rmSync(trueDir, { recursive: true, force: true });
