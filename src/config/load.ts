@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { schemaIssues } from './issues.js';
 import { fileLocator, formatPath, pathAt, yamlLocator, type Locator } from './locate.js';
@@ -49,9 +49,46 @@ interface Parsed {
   issues: ConfigIssue[];
 }
 
+/**
+ * Keys that appear twice in one mapping, in linear time. The YAML library's own check
+ * (`uniqueKeys`) compares every key with every earlier one — 100,000 gates took minutes — so it is
+ * off and this walk does the same job with a set per mapping.
+ */
+function duplicateKeys(doc: Document, file: string, lines: LineCounter, locator: Locator): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const stack: { node: unknown; path: (string | number)[] }[] = [{ node: doc.contents, path: [] }];
+  while (stack.length) {
+    const { node, path } = stack.pop()!;
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+        if (key !== undefined) {
+          if (seen.has(key)) {
+            const at = (pair.key as { range?: [number, number, number] }).range?.[0];
+            const pos = at === undefined ? undefined : lines.linePos(at);
+            issues.push({
+              code: 'CONFIG_DUPLICATE_KEY',
+              message: 'duplicate key: the same key appears twice in one mapping',
+              path: formatPath([...path, key]),
+              location: pos ? { file, line: pos.line, col: pos.col } : locator.key([...path, key]),
+              hint: 'remove or rename one of them; YAML keeps only one',
+            });
+          }
+          seen.add(key);
+        }
+        stack.push({ node: pair.value, path: key === undefined ? path : [...path, key] });
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => stack.push({ node: item, path: [...path, i] }));
+    }
+  }
+  return issues.reverse();
+}
+
 function parseYaml(file: string, text: string): Parsed {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, strict: true });
   const issues: ConfigIssue[] = [];
   const locator = yamlLocator(file, doc, lines);
   for (const err of [...doc.errors, ...doc.warnings]) {
@@ -72,6 +109,7 @@ function parseYaml(file: string, text: string): Parsed {
         : 'check the indentation (spaces, not tabs) and that every quote and bracket is closed',
     });
   }
+  if (issues.length === 0) issues.push(...duplicateKeys(doc, file, lines, locator));
   if (issues.length) return { value: undefined, locator, issues };
   try {
     return { value: doc.toJS({ maxAliasCount: 100 }), locator, issues };

@@ -64,6 +64,14 @@ export function normalizeProbe(p: UserProbe): ProbeConfig {
 export function normalizeConfig(user: UserConfig, file: string, hash: string): Config {
   const rootDir = resolve(file, '..');
   const baseCwd = resolve(rootDir, user.defaults?.cwd ?? '.');
+  // Most gates share a handful of cwds: resolve each once (100,000 gates would otherwise pay for 100,000 resolves).
+  const cwds = new Map<string, string>();
+  const cwdOf = (rel: string | undefined): string => {
+    const key = rel ?? '.';
+    let abs = cwds.get(key);
+    if (abs === undefined) cwds.set(key, (abs = resolve(baseCwd, key)));
+    return abs;
+  };
   const defaultSeverity: Severity = user.defaults?.severity ?? 'block';
   const defaultTimeoutMs = ms(user.defaults?.timeout) ?? DEFAULT_TIMEOUT_MS;
 
@@ -72,7 +80,7 @@ export function normalizeConfig(user: UserConfig, file: string, hash: string): C
     services[id] = {
       id,
       run: s.run,
-      cwd: resolve(baseCwd, s.cwd ?? '.'),
+      cwd: cwdOf(s.cwd),
       env: env(s.env),
       ready: s.ready && {
         http: s.ready.http,
@@ -90,7 +98,7 @@ export function normalizeConfig(user: UserConfig, file: string, hash: string): C
       id,
       title: g.title ?? id,
       run: g.run === undefined ? undefined : list(g.run),
-      cwd: resolve(baseCwd, g.cwd ?? '.'),
+      cwd: cwdOf(g.cwd),
       env: env(g.env),
       testsFailedExitCodes: [...new Set(g['exit-codes']?.['tests-failed'] ?? [1])],
       maxAgeMs: ms(g['max-age']) ?? DEFAULT_MAX_AGE_MS,
@@ -147,7 +155,7 @@ export function normalizeConfig(user: UserConfig, file: string, hash: string): C
       title: s.title ?? s.run ?? `step ${i + 1}`,
       run: s.run,
       probe: s.probe && normalizeProbe(s.probe),
-      cwd: resolve(baseCwd, s.cwd ?? '.'),
+      cwd: cwdOf(s.cwd),
       env: env(s.env),
       timeoutMs: ms(s.timeout) ?? defaultTimeoutMs,
     }));

@@ -164,7 +164,9 @@ export function checkRules(raw: unknown, loc: Locator): ConfigIssue[] {
   if (cycle) {
     const first = cycle[0]!;
     const rawNeeds = (gates.find(([g]) => g === first)![1] as Obj).needs as unknown[];
-    push('CONFIG_CYCLE', `cycle in needs: ${cycle.join(' → ')}`, ['gates', first, 'needs', rawNeeds.indexOf(cycle[1])], 'a gate cannot (transitively) need itself; remove one of these needs');
+    // A cycle through 100,000 gates is named by its ends, not printed whole.
+    const shown = cycle.length > 12 ? [...cycle.slice(0, 6), `… ${cycle.length - 11} more …`, ...cycle.slice(-5)] : cycle;
+    push('CONFIG_CYCLE', `cycle in needs: ${shown.join(' → ')}`, ['gates', first, 'needs', rawNeeds.indexOf(cycle[1])], 'a gate cannot (transitively) need itself; remove one of these needs');
   }
 
   const stepLists: [unknown, FieldPath][] = [

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Decision } from '../../src/decide/types.js';
+import { ciDetectionVariables } from '../../src/run/ci.js';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = join(REPO, 'dist', 'cli', 'main.js');
@@ -40,6 +41,8 @@ export interface CliOptions {
  */
 export function cliEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, CI: undefined };
+  // Whatever CI this suite itself runs in (GitHub Actions, Jenkins, …) must not make a child think it is in CI.
+  for (const k of ciDetectionVariables()) delete env[k];
   // vitest's worker variables must not leak into a vitest a gate runs.
   for (const k of Object.keys(env)) if (k.startsWith('VITEST') || k === 'TEST' || k === 'NODE_ENV') delete env[k];
   Object.assign(env, extra);
