@@ -110,8 +110,8 @@ export function buildProgram(ctx: CliContext, version: string, setExit: (code: n
     .argument('<patterns...>', 'test id patterns (* matches any run of characters)')
     .addOption(configOpt())
     .option('--reason <text>', 'why (required), e.g. a ticket')
-    .option('--until <date>', 'YYYY-MM-DD: after this day the test blocks again')
-    .option('--by <name>', 'who quarantined it (default $USER)')
+    .option('--until <date>', 'YYYY-MM-DD (required, at most defaults.quarantine-max away, 90 days): after this day the test blocks again')
+    .option('--by <name>', 'who quarantined it (default: the CI actor, the git user, or $USER)')
     .action(async (patterns: string[], flags) => {
       const { quarantineAdd } = await import('./commands/quarantine.js');
       setExit(await quarantineAdd(patterns, flags, ctx));
@@ -142,7 +142,8 @@ export function buildProgram(ctx: CliContext, version: string, setExit: (code: n
     .option('--evidence <url-or-file>', 'link or file proving the checklist (required when the gate says so)')
     .option('--note <text>', 'a note kept with the approval')
     .option('--version <version>', 'version approved (default: as `shipgate run` would use)')
-    .option('--commit <sha>', 'commit approved (default: HEAD)')
+    .option('--commit <sha>', 'commit approved (default: HEAD); it must be a commit of this repository')
+    .option('--sign <key-file>', 'sign the approval with your ed25519 private key (required when the gate lists manual.keys)')
     .action(async (gate: string, flags) => {
       const { approveCommand } = await import('./commands/approve.js');
       setExit(await approveCommand(gate, flags, ctx));

@@ -24,6 +24,11 @@ const DEFAULT_READY_TIMEOUT_MS = 30_000;
 const DEFAULT_READY_INTERVAL_MS = 250;
 /** Reports a gate reads from outside the run (no command, no need that ran) may be this old. */
 const DEFAULT_MAX_AGE_MS = 60 * 60_000;
+const DAY_MS = 86_400_000;
+/** An approval counts for a month unless the gate says otherwise. */
+const DEFAULT_APPROVAL_MS = 30 * DAY_MS;
+/** A quarantine ends within 90 days unless the project says otherwise. */
+export const DEFAULT_QUARANTINE_MAX_MS = 90 * DAY_MS;
 
 const ms = (d: string | undefined): number | undefined => (d === undefined ? undefined : parseDuration(d));
 const bytes = (s: string | number | undefined): number | undefined => (s === undefined ? undefined : parseSize(s));
@@ -128,6 +133,8 @@ export function normalizeConfig(user: UserConfig, file: string, hash: string): C
         checklist: g.manual.checklist ?? [],
         evidence: g.manual.evidence ?? 'optional',
         approvers: g.manual.approvers,
+        expiresMs: ms(g.manual.expires) ?? DEFAULT_APPROVAL_MS,
+        ...(g.manual.keys ? { keys: { ...g.manual.keys } } : {}),
       },
     };
   }
@@ -166,7 +173,7 @@ export function normalizeConfig(user: UserConfig, file: string, hash: string): C
     file,
     rootDir,
     hash,
-    defaults: { timeoutMs: defaultTimeoutMs, severity: defaultSeverity },
+    defaults: { timeoutMs: defaultTimeoutMs, severity: defaultSeverity, quarantineMaxMs: ms(user.defaults?.['quarantine-max']) ?? DEFAULT_QUARANTINE_MAX_MS },
     services,
     gates,
     requirements,

@@ -13,6 +13,10 @@ import { unknownVariables, VARIABLE_HINT } from './interpolate.js';
 import { suggest } from './issues.js';
 import { formatPath, type FieldPath, type Locator } from './locate.js';
 import { PROBE_METHODS } from './schema.js';
+import { DEFAULT_QUARANTINE_MAX_MS } from './normalize.js';
+import { parseDuration } from './values.js';
+import { untilInstant } from '../policy/quarantine.js';
+import { parsePublicKey } from '../util/ed25519.js';
 
 type Obj = Record<string, unknown>;
 
@@ -30,7 +34,13 @@ function listIds(ids: readonly string[]): string {
   return ids.length > 10 ? `${ids.slice(0, 10).join(', ')}, … (${ids.length} in all)` : ids.join(', ');
 }
 
-export function checkRules(raw: unknown, loc: Locator): ConfigIssue[] {
+/** A pattern of nothing but wildcards and separators (`*`, `**`, `*::*`, `?*`) names every test. */
+export function matchesEverything(pattern: string): boolean {
+  const p = pattern.trim();
+  return p === '' || (/[*]/.test(p) && /^[*?:/\s]*$/.test(p));
+}
+
+export function checkRules(raw: unknown, loc: Locator, now: number = Date.now()): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   if (!isObj(raw)) return issues;
   const gates = entries(raw.gates);
@@ -167,6 +177,36 @@ export function checkRules(raw: unknown, loc: Locator): ConfigIssue[] {
     // A cycle through 100,000 gates is named by its ends, not printed whole.
     const shown = cycle.length > 12 ? [...cycle.slice(0, 6), `… ${cycle.length - 11} more …`, ...cycle.slice(-5)] : cycle;
     push('CONFIG_CYCLE', `cycle in needs: ${shown.join(' → ')}`, ['gates', first, 'needs', rawNeeds.indexOf(cycle[1])], 'a gate cannot (transitively) need itself; remove one of these needs');
+  }
+
+  // Quarantine: every entry ends, and not too far away; no pattern excuses everything.
+  const maxMs = (isObj(raw.defaults) && typeof raw.defaults['quarantine-max'] === 'string' ? parseDuration(raw.defaults['quarantine-max']) : undefined) ?? DEFAULT_QUARANTINE_MAX_MS;
+  (Array.isArray(raw.quarantine) ? raw.quarantine : []).forEach((q, i) => {
+    if (!isObj(q)) return;
+    for (const [pattern, at] of stringOrList(q.tests, ['quarantine', i, 'tests'])) {
+      if (matchesEverything(pattern)) {
+        push('CONFIG_VALUE', `quarantine pattern ${JSON.stringify(pattern)} matches every test`, at, 'name the tests (or a file or class) the quarantine is for; a quarantine of everything would excuse every failure');
+      }
+    }
+    if (typeof q.until === 'string') {
+      const end = untilInstant(q.until);
+      if (end && end.getTime() - now > maxMs) {
+        push('CONFIG_VALUE', `quarantine until ${q.until} is more than ${Math.round(maxMs / 86_400_000)} days away`, ['quarantine', i, 'until'], 'a quarantine is a short excuse with a date; raise defaults.quarantine-max if the project really needs longer');
+      }
+    }
+  });
+
+  // Signing keys must be keys shipgate can verify with, before any approval relies on them.
+  for (const [id, gate] of gates) {
+    if (!isObj(gate) || !isObj(gate.manual)) continue;
+    for (const [who, key] of entries(gate.manual.keys)) {
+      if (typeof key !== 'string') continue;
+      try {
+        parsePublicKey(key);
+      } catch (e) {
+        push('CONFIG_VALUE', `the key of ${who}: ${(e as Error).message}`, ['gates', id, 'manual', 'keys', who], 'paste the one line of the approver\'s id_ed25519.pub');
+      }
+    }
   }
 
   const stepLists: [unknown, FieldPath][] = [

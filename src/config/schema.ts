@@ -12,6 +12,8 @@ const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** Timers in Node hold at most 2^31-1 ms (about 24.8 days); longer ones would fire at once. */
 const MAX_DURATION_MS = 2 ** 31 - 1;
+/** Longer spans that are never timers (an approval's validity, a quarantine's reach): up to ten years. */
+const MAX_SPAN_MS = 10 * 366 * 86_400_000;
 
 const duration = z
   .string()
@@ -24,6 +26,16 @@ const duration = z
     return ms === undefined || (ms > 0 && ms <= MAX_DURATION_MS);
   }, { message: 'a duration must be more than 0 and at most 24d', params: { code: 'CONFIG_DURATION' } })
   .meta({ description: 'A duration: 250ms, 30s, 5m, 1h30m', examples: ['30s', '10m'] });
+
+/** A duration that is never a timer, so it may be longer than 24 days. */
+const span = z
+  .string()
+  .refine((s) => parseDuration(s) !== undefined, { message: `not a duration; ${DURATION_HINT}`, params: { code: 'CONFIG_DURATION' } })
+  .refine((s) => {
+    const ms = parseDuration(s);
+    return ms === undefined || (ms > 0 && ms <= MAX_SPAN_MS);
+  }, { message: 'a span must be more than 0 and at most 10 years', params: { code: 'CONFIG_DURATION' } })
+  .meta({ description: 'A span of time: 12h, 30d, 90d', examples: ['30d'] });
 
 const size = z
   .union([z.string(), z.number().nonnegative()])
@@ -148,7 +160,11 @@ export const retrySchema = z.union([
 export const manualSchema = z.strictObject({
   checklist: z.array(z.string().min(1)).optional(),
   evidence: z.enum(['required', 'optional']).optional(),
-  approvers: z.array(z.string().min(1)).min(1).optional(),
+  approvers: z.array(z.string().min(1)).min(1).optional().meta({ description: 'Who may approve; the approver must differ from whoever ran the gate' }),
+  expires: span.optional().meta({ description: 'An approval counts for this long (default 30d)' }),
+  keys: z.record(z.string().min(1), z.string().min(1)).optional().meta({
+    description: 'Approver → OpenSSH ed25519 public key ("ssh-ed25519 AAAA…"): only approvals signed with `shipgate approve --sign` count',
+  }),
 });
 
 export const gateSchema = z.strictObject({
@@ -188,7 +204,7 @@ export const quarantineSchema = z.strictObject({
       message: 'not a date: write YYYY-MM-DD (through that day, UTC) or a full ISO timestamp with a zone',
       params: { code: 'CONFIG_VALUE' },
     })
-    .optional(),
+    .meta({ description: 'The day the quarantine ends (at most defaults.quarantine-max away, 90 days by default)' }),
 });
 
 const pctValue = (p: string | number | undefined): number | undefined => (p === undefined ? undefined : typeof p === 'number' ? p : Number(p.replace('%', '')));
@@ -235,7 +251,12 @@ export const configSchema = z
     $schema: z.string().optional(),
     name: z.string().min(1).optional().meta({ description: 'Project name; history is kept per project' }),
     defaults: z
-      .strictObject({ timeout: duration.optional(), severity: severity.optional(), cwd: z.string().optional() })
+      .strictObject({
+        timeout: duration.optional(),
+        severity: severity.optional(),
+        cwd: z.string().optional(),
+        'quarantine-max': span.optional().meta({ description: 'How far away a quarantine may end (default 90d)' }),
+      })
       .optional(),
     services: z.record(z.string().regex(ID_RE, 'ids use letters, digits, . _ -'), serviceSchema).optional(),
     gates: z.record(z.string().regex(ID_RE, 'ids use letters, digits, . _ -'), gateSchema),

@@ -79,6 +79,10 @@ export interface ManualConfig {
   checklist: string[];
   evidence: 'required' | 'optional';
   approvers?: string[];
+  /** An approval counts for this long after it was given (default 30 days). */
+  expiresMs: number;
+  /** Approver → OpenSSH ed25519 public key: only signed approvals that verify count. */
+  keys?: Record<string, string>;
 }
 
 export interface GateConfig {
@@ -120,7 +124,7 @@ export interface QuarantineEntry {
   tests: string[];
   reason: string;
   /** ISO date (YYYY-MM-DD or full timestamp); after it the quarantine no longer applies. */
-  until?: string;
+  until: string;
 }
 
 export interface BaselineConfig {
@@ -155,7 +159,7 @@ export interface Config {
   rootDir: string;
   /** sha256 of the file's bytes, recorded with each run. */
   hash: string;
-  defaults: { timeoutMs: number; severity: Severity };
+  defaults: { timeoutMs: number; severity: Severity; quarantineMaxMs: number };
   services: Record<string, ServiceConfig>;
   /** In declaration order. */
   gates: Record<string, GateConfig>;

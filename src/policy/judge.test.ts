@@ -157,7 +157,7 @@ describe('judgeGate', () => {
 
   it('keeps the reason for skipped, not-run and pending gates', () => {
     expect(judgeGate(gate(), { id: 'g', status: 'skipped', reason: 'local only', durationMs: 0, attempts: 0, checks: [] })).toMatchObject({ status: 'skip', reason: 'local only' });
-    const pending = judgeGate(gate({ manual: { checklist: [], evidence: 'required' } }), { id: 'g', status: 'pending', durationMs: 0, attempts: 0, checks: [] }, { approveCommand: () => 'shipgate approve g' });
+    const pending = judgeGate(gate({ manual: { checklist: [], evidence: 'required', expiresMs: 1000 } }), { id: 'g', status: 'pending', durationMs: 0, attempts: 0, checks: [] }, { approveCommand: () => 'shipgate approve g' });
     expect(pending).toMatchObject({ status: 'pending', approveCommand: 'shipgate approve g' });
   });
 });

@@ -41,7 +41,7 @@ describe('quarantineMatcher', () => {
   });
 
   it('converts config entries', () => {
-    expect(rulesFromConfig([{ tests: ['x'], reason: 'y' }])).toEqual([{ tests: ['x'], reason: 'y', until: undefined, origin: 'config' }]);
+    expect(rulesFromConfig([{ tests: ['x'], reason: 'y', until: '2026-01-01' }])).toEqual([{ tests: ['x'], reason: 'y', until: '2026-01-01', origin: 'config' }]);
   });
 });
 

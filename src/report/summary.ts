@@ -167,6 +167,8 @@ export function formatDiagnostics(decision: Decision, opts: { color?: boolean; l
     }
     for (const w of g.warnings) out.push(`  ! ${w}`);
     if (g.status === 'pending') {
+      // Approvals that were recorded but do not count say why, one by one.
+      for (const x of g.checks.filter((c) => c.check === 'approval' && !c.ok)) out.push(`  ✗ ${shorten(x.actual, 300)}`);
       const manual = g.checks.filter((x) => x.check.startsWith('checklist: '));
       if (manual.length) out.push('  checklist:', ...manual.map((x) => `    [ ] ${x.check.slice('checklist: '.length)}`));
       if (g.approveCommand) out.push(`  approve with: ${g.approveCommand}`);

@@ -16,7 +16,7 @@ import { runProbe } from '../gates/probe.js';
 import { runCommand, tailFile } from './process.js';
 import type { ServicePool } from './services.js';
 import { sleep } from '../util/sleep.js';
-import { judgeManual, type ApprovalRecord } from '../policy/manual.js';
+import { judgeManual, type ManualJudgement } from '../policy/manual.js';
 import { redactText, secretValues } from './redact.js';
 import { isSingleCommand } from '../util/shell.js';
 
@@ -29,7 +29,8 @@ export interface GateTaskContext {
   pool: ServicePool;
   /** Environment every process starts from (process.env, minus nothing). */
   baseEnv: Record<string, string>;
-  findApproval?(gate: string): Promise<ApprovalRecord | undefined>;
+  /** Judge a manual gate on its recorded approvals (absent without history: the gate stays PENDING). */
+  judgeApprovals?(gate: GateConfig): Promise<ManualJudgement>;
   onOutput?(gate: string, chunk: string): void;
   graceMs?: number;
   logTailLines?: number;
@@ -83,8 +84,8 @@ function hasFailingTests(ev: Evidence | undefined): boolean {
 }
 
 async function manualOutcome(gate: GateConfig, ctx: GateTaskContext, startedAt: string): Promise<GateOutcome> {
-  const approval = await ctx.findApproval?.(gate.id);
-  return { id: gate.id, startedAt, durationMs: 0, attempts: 0, ...judgeManual(gate.manual!, approval, ctx.vars.version, ctx.vars.gitSha) };
+  const judged = ctx.judgeApprovals ? await ctx.judgeApprovals(gate) : judgeManual(gate.manual!, [], { version: ctx.vars.version, commit: ctx.vars.gitSha, now: new Date() });
+  return { id: gate.id, startedAt, durationMs: 0, attempts: 0, ...judged };
 }
 
 function redactCheck(c: Check, secrets: readonly string[]): Check {

@@ -3,7 +3,9 @@
  * baselines, approvals, earlier results of suspicious tests) and what is recorded after it.
  * A thin layer over the Store so that run.ts never builds queries.
  */
-import type { Config } from '../config/types.js';
+import type { Config, GateConfig } from '../config/types.js';
+import type { ManualJudgement } from '../policy/manual.js';
+import { judgeApprovals } from './approvals.js';
 import { StoreError } from '../errors.js';
 import { interpolateText, InterpolationError } from '../config/interpolate.js';
 import type { Decision, GateOutcome } from '../decide/types.js';
@@ -12,7 +14,7 @@ import type { BaselinePolicy } from '../policy/baseline.js';
 import type { BaselineInput, FindingsBaseline } from '../policy/expect-eval.js';
 import type { TestHistoryRow } from '../policy/flaky.js';
 import type { QuarantineRule } from '../policy/quarantine.js';
-import { openStore, storeLocation, type Approval, type RunStart, type Store, type StoredFinding } from '../store/store.js';
+import { openStore, storeLocation, type RunStart, type Store, type StoredFinding } from '../store/store.js';
 
 /** Runs of a test looked at when deciding whether its failure now is new flakiness. */
 const FLAKY_WINDOW = 20;
@@ -29,7 +31,7 @@ export interface History {
   quarantine(): Promise<QuarantineRule[]>;
   baselines(policy: BaselinePolicy): Promise<BaselineLookup>;
   findingsBaselines(policy: BaselinePolicy, gates: readonly string[]): Promise<FindingsLookup>;
-  approval(gate: string, version: string, commit: string | null): Promise<Approval | undefined>;
+  approvals(gate: GateConfig, version: string, commit: string | null, actor: string | undefined): Promise<ManualJudgement>;
   testHistory(testIds: string[]): Promise<TestHistoryRow[]>;
   close(): Promise<void>;
 }
@@ -116,7 +118,7 @@ export async function openHistory(config: Config, opts: { url?: string; env?: No
       }
       return (gate) => found.get(gate) ?? { missing: `no baseline for gate ${gate}` };
     },
-    approval: (gate, version, commit) => store.findApproval(project, gate, version, commit),
+    approvals: (gate, version, commit, actor) => judgeApprovals(store, project, gate, { version, commit, actor }),
     testHistory: (testIds) => store.testHistory(project, { testIds, window: FLAKY_WINDOW }),
     close: () => store.close(),
   };

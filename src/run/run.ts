@@ -26,6 +26,7 @@ import { noHistoryBaselines, openHistory, type BaselineLookup, type FindingsLook
 import { resolveBaseline, type BaselinePolicy } from '../policy/baseline.js';
 import { measuredValues } from '../policy/measured.js';
 import { runPublish } from './publish.js';
+import { actorName } from './actor.js';
 import type { Metric } from '../evidence/model.js';
 import { runGate, type GateTaskContext } from './gate-task.js';
 import { isCi } from './ci.js';
@@ -237,6 +238,8 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
     const baseline: BaselineLookup = history ? await history.baselines(baselinePolicy) : offline.baselines;
     const findingsBaseline: FindingsLookup = history ? await history.findingsBaselines(baselinePolicy, withReports) : offline.findings;
     const measured: { gate: string; metrics: Metric[] }[] = [];
+    // Who runs the gates: never their own approver.
+    const actor = plan.gates.some((p) => p.action === 'run' && p.gate.manual?.approvers) ? await actorName(env, config.rootDir) : undefined;
 
     await reporters.onRunStart({ project: config.name, version, commit: git.sha, runId, runDir, ci, plan });
 
@@ -246,7 +249,7 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
       runStartedMs: startedAt.getTime(),
       pool,
       baseEnv,
-      findApproval: history ? (gate) => history.approval(gate, version, git.sha) : undefined,
+      judgeApprovals: history ? (gate) => history.approvals(gate, version, git.sha, actor) : undefined,
       graceMs: opts.graceMs,
       onOutput: (gate, chunk) => reporters.onGateOutput(gate, chunk),
     };

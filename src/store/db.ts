@@ -132,6 +132,10 @@ export interface ApprovalsTable {
   evidence: string | null;
   note: string | null;
   at: string;
+  /** sha256 of the manual gate's definition (checklist, evidence rule, approvers) when it was approved. */
+  definition: string | null;
+  /** base64 ed25519 signature over the approval's canonical text (see policy/manual.ts). */
+  signature: string | null;
 }
 
 export interface QuarantineTable {

@@ -120,8 +120,8 @@ export class KyselyStore implements Store {
     return guard('STORE_READ', 'listing approvals', () => approvals.listApprovals(this.db, project, opts));
   }
 
-  findApproval(project: string, gate: string, version: string, commit: string | null): Promise<Approval | undefined> {
-    return guard('STORE_READ', 'looking up approvals', () => approvals.findApproval(this.db, project, gate, version, commit));
+  findApprovals(project: string, gate: string, version: string, commit: string | null): Promise<Approval[]> {
+    return guard('STORE_READ', 'looking up approvals', () => approvals.findApprovals(this.db, project, gate, version, commit));
   }
 
   addQuarantine(q: { project: string; tests: string[]; reason: string; until?: string; by?: string }): Promise<string> {

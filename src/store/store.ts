@@ -111,6 +111,10 @@ export interface Approval {
   evidence?: string;
   note?: string;
   at: string;
+  /** The manual gate's definition hash when it was approved. */
+  definition?: string;
+  /** ed25519 signature (base64) by the approver's key over the canonical approval text. */
+  signature?: string;
 }
 
 export interface BaselineExport {
@@ -190,8 +194,8 @@ export interface Store {
   addApproval(a: Approval): Promise<void>;
   /** Newest first. */
   listApprovals(project: string, opts?: { gate?: string; version?: string }): Promise<Approval[]>;
-  /** The newest approval bound to exactly this version and commit (a null commit matches only null). */
-  findApproval(project: string, gate: string, version: string, commit: string | null): Promise<Approval | undefined>;
+  /** Every approval bound to exactly this version and commit (a null commit matches only null), newest first. */
+  findApprovals(project: string, gate: string, version: string, commit: string | null): Promise<Approval[]>;
   addQuarantine(q: { project: string; tests: string[]; reason: string; until?: string; by?: string }): Promise<string>;
   /** By entry id (removes the entry) or by test pattern (removes it from every entry; empty entries go). Returns entries changed. */
   removeQuarantine(project: string, idOrPattern: string): Promise<number>;

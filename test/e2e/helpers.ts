@@ -192,3 +192,8 @@ export function nodeCmd(script: string, ...args: string[]): string {
 export function shq(s: string): string {
   return /^[A-Za-z0-9_./=:-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
+
+/** A date `days` from today (UTC), as YYYY-MM-DD: quarantines must end within 90 days. */
+export function daysFromNow(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}

@@ -5,8 +5,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/decide/types.js';
-import { gate, removeProject } from './helpers.js';
+import { gate, removeProject, daysFromNow } from './helpers.js';
 import { cliJson, commitAll, historyCmd, junit, makeGitProject, put, runJson, sg } from './history-helpers.js';
+
+const SOON = daysFromNow(30);
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -138,7 +140,7 @@ describe('quarantine', () => {
   it('a quarantined failing test from the config still runs and is recorded, does not block, and is counted as QUARANTINED', async () => {
     const { dir } = await project({
       'shipgate.yml': config(`quarantine:
-  - { tests: "app.Search::ranks", reason: "ISSUE-42 ranking is nondeterministic", until: 2999-12-31 }
+  - { tests: "app.Search::ranks", reason: "ISSUE-42 ranking is nondeterministic", until: ${SOON} }
 `),
       'next/unit.xml': junit({ 'app.Search::ranks': 'fail', 'app.Calc::adds': 'pass' }),
     });
@@ -155,7 +157,7 @@ describe('quarantine', () => {
     expect(g.failingTests).toEqual([expect.objectContaining({ id: 'app.Search::ranks', status: 'failed', quarantined: true })]);
 
     const list = await cliJson<{ quarantine: { id: string; tests: string[]; until?: string }[] }>(dir, ['quarantine', 'list']);
-    expect(list.quarantine).toEqual([expect.objectContaining({ id: '(config)', tests: ['app.Search::ranks'], until: '2999-12-31' })]);
+    expect(list.quarantine).toEqual([expect.objectContaining({ id: '(config)', tests: ['app.Search::ranks'], until: SOON })]);
   });
 
   it('once its `until` has passed, the quarantined test blocks again and the summary says the quarantine expired', async () => {
@@ -200,13 +202,13 @@ describe('quarantine', () => {
     });
     expect((await runJson(dir, '1.0.0')).res.code).toBe(1);
 
-    const added = await sg(dir, ['quarantine', 'add', 'app.Search::ranks', '--reason', 'ISSUE-7', '--until', '2999-01-01', '--by', 'carol']);
+    const added = await sg(dir, ['quarantine', 'add', 'app.Search::ranks', '--reason', 'ISSUE-7', '--until', SOON, '--by', 'carol']);
     expect(added.code, added.stderr).toBe(0);
     const list = await cliJson<{ quarantine: { id: string; tests: string[]; reason: string; until?: string; by?: string }[] }>(dir, ['quarantine', 'list']);
-    expect(list.quarantine).toEqual([expect.objectContaining({ tests: ['app.Search::ranks'], reason: 'ISSUE-7', until: '2999-01-01', by: 'carol' })]);
+    expect(list.quarantine).toEqual([expect.objectContaining({ tests: ['app.Search::ranks'], reason: 'ISSUE-7', until: SOON, by: 'carol' })]);
     expect(added.stdout).toContain(`entry ${list.quarantine[0]!.id}`);
     const listText = await sg(dir, ['quarantine', 'list']);
-    expect(listText.stdout).toMatch(/app\.Search::ranks\s+2999-01-01\s+ISSUE-7/);
+    expect(listText.stdout).toMatch(new RegExp(`app\\.Search::ranks\\s+${SOON}\\s+ISSUE-7`));
 
     const quarantined = await runJson(dir, '1.0.1');
     expect(quarantined.res.code, quarantined.res.stderr).toBe(0);
@@ -218,7 +220,7 @@ describe('quarantine', () => {
     expect((await runJson(dir, '1.0.2')).res.code).toBe(1);
 
     // Removing by pattern works too.
-    expect((await sg(dir, ['quarantine', 'add', 'app.Search::*', '--reason', 'ISSUE-8'])).code).toBe(0);
+    expect((await sg(dir, ['quarantine', 'add', 'app.Search::*', '--reason', 'ISSUE-8', '--until', SOON])).code).toBe(0);
     expect((await runJson(dir, '1.0.3')).res.code).toBe(0);
     const byPattern = await sg(dir, ['quarantine', 'remove', 'app.Search::*']);
     expect(byPattern.code).toBe(0);
@@ -226,11 +228,22 @@ describe('quarantine', () => {
     expect((await runJson(dir, '1.0.4')).res.code).toBe(1);
   });
 
-  it('quarantine add without a reason or with an unreadable date, and remove of an unknown entry, are usage errors', async () => {
+  it('quarantine add without a reason, without an end, too far away, for every test, or with an unreadable date, and remove of an unknown entry, are usage errors', async () => {
     const { dir } = await project({ 'shipgate.yml': config(), 'next/unit.xml': junit({ 'app.Calc::adds': 'pass' }) });
-    const noReason = await sg(dir, ['quarantine', 'add', 'app.Calc::adds']);
+    const noReason = await sg(dir, ['quarantine', 'add', 'app.Calc::adds', '--until', SOON]);
     expect(noReason.code).toBe(2);
     expect(noReason.stderr).toContain('--reason');
+    const noEnd = await sg(dir, ['quarantine', 'add', 'app.Calc::adds', '--reason', 'x']);
+    expect(noEnd.code).toBe(2);
+    expect(noEnd.stderr).toContain('needs --until');
+    const far = await sg(dir, ['quarantine', 'add', 'app.Calc::adds', '--reason', 'x', '--until', daysFromNow(120)]);
+    expect(far.code).toBe(2);
+    expect(far.stderr).toContain('is more than 90 days away');
+    for (const everything of ['*', '**', '*::*']) {
+      const all = await sg(dir, ['quarantine', 'add', everything, '--reason', 'x', '--until', SOON]);
+      expect(all.code, everything).toBe(2);
+      expect(all.stderr).toContain('matches every test');
+    }
     const badDate = await sg(dir, ['quarantine', 'add', 'app.Calc::adds', '--reason', 'x', '--until', '2026-02-30']);
     expect(badDate.code).toBe(2);
     expect(badDate.stderr).toContain('is not a date');

@@ -307,16 +307,22 @@ describe.each(backends)('store contract: $name', (backend) => {
     await store.addApproval({ project: p, gate: 'cost', version: '1.0.0', commit: 'c1', by: 'bo', at: '2025-02-02T10:00:00Z' });
     await store.addApproval({ project: p, gate: 'cost', version: '1.1.0', commit: null, by: 'cy', at: '2025-02-03T10:00:00Z' });
     await store.addApproval({ project: p, gate: 'legal', version: '1.0.0', commit: 'c1', by: 'di', at: '2025-02-04T10:00:00Z' });
-    expect(await store.findApproval(p, 'cost', '1.0.0', 'c1')).toEqual({ project: p, gate: 'cost', version: '1.0.0', commit: 'c1', by: 'bo', at: '2025-02-02T10:00:00.000Z' });
-    expect(await store.findApproval(p, 'cost', '1.0.0', 'c2')).toBeUndefined();
-    expect(await store.findApproval(p, 'cost', '1.0.0', null)).toBeUndefined();
-    expect((await store.findApproval(p, 'cost', '1.1.0', null))?.by).toBe('cy');
-    expect(await store.findApproval(project(), 'cost', '1.0.0', 'c1')).toBeUndefined();
+    expect(await store.findApprovals(p, 'cost', '1.0.0', 'c1')).toEqual([
+      { project: p, gate: 'cost', version: '1.0.0', commit: 'c1', by: 'bo', at: '2025-02-02T10:00:00.000Z' },
+      { project: p, gate: 'cost', version: '1.0.0', commit: 'c1', by: 'ana', evidence: 'https://x/1', note: 'ok', at: '2025-02-01T10:00:00.000Z' },
+    ]);
+    expect(await store.findApprovals(p, 'cost', '1.0.0', 'c2')).toEqual([]);
+    expect(await store.findApprovals(p, 'cost', '1.0.0', null)).toEqual([]);
+    expect((await store.findApprovals(p, 'cost', '1.1.0', null)).map((a) => a.by)).toEqual(['cy']);
+    expect(await store.findApprovals(project(), 'cost', '1.0.0', 'c1')).toEqual([]);
     expect((await store.listApprovals(p)).map((a) => a.by)).toEqual(['di', 'cy', 'bo', 'ana']);
     expect((await store.listApprovals(p, { gate: 'cost', version: '1.0.0' })).map((a) => a.by)).toEqual(['bo', 'ana']);
     expect((await store.listApprovals(p, { gate: 'cost' }))[2]).toMatchObject({ evidence: 'https://x/1', note: 'ok' });
     await expectCode(store.addApproval({ project: p, gate: 'cost', version: '1', commit: null, by: '', at: '2025-01-01T00:00:00Z' }), 'STORE_WRITE');
     await expectCode(store.addApproval({ project: p, gate: 'cost', version: '1', commit: null, by: 'x', at: 'yesterday' }), 'STORE_WRITE');
+    // Definition and signature are kept exactly.
+    await store.addApproval({ project: p, gate: 'signed', version: '2', commit: 'c9', by: 'ana', at: '2025-03-01T00:00:00Z', definition: 'd'.repeat(64), signature: 'c2lnbmF0dXJl' });
+    expect((await store.findApprovals(p, 'signed', '2', 'c9'))[0]).toMatchObject({ definition: 'd'.repeat(64), signature: 'c2lnbmF0dXJl' });
   });
 
   it('quarantine: add, list, remove by id and by test pattern', async () => {

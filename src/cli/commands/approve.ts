@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { approvalText, manualDefinition } from '../../policy/manual.js';
+import { parsePrivateKey, parsePublicKey, signText, verifyText } from '../../util/ed25519.js';
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { suggest } from '../../config/issues.js';
@@ -7,6 +10,28 @@ import { defaultVersion, gitInfo, resolveCommit } from '../../run/git.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { json, short, table, withStore } from './common.js';
+
+/** Sign the approval with the approver's private key; when the gate lists their key, check it is the matching one. */
+async function signApproval(
+  record: Parameters<typeof approvalText>[0],
+  keyFile: string,
+  cwd: string,
+  keys: Record<string, string> | undefined,
+): Promise<string> {
+  let key;
+  try {
+    key = parsePrivateKey(await readFile(resolve(cwd, keyFile), 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--sign ${keyFile}: ${(e as Error).message}`, 'give an unencrypted ed25519 private key (ssh-keygen -t ed25519, or shipgate keygen)');
+  }
+  const signature = signText(key, approvalText(record));
+  const line = keys && Object.hasOwn(keys, record.by) ? keys[record.by] : undefined;
+  if (keys && line === undefined) throw new UsageError(`the gate has no key for ${record.by} (manual.keys)`, `keys: ${Object.keys(keys).join(', ')}`);
+  if (line !== undefined && !verifyText(parsePublicKey(line), approvalText(record), signature)) {
+    throw new UsageError(`--sign ${keyFile} is not ${record.by}'s key as the gate lists it`, 'sign with the private key whose public half is in manual.keys');
+  }
+  return signature;
+}
 
 async function sha256(file: string): Promise<string> {
   const h = createHash('sha256');
@@ -26,7 +51,7 @@ async function describeEvidence(evidence: string, cwd: string): Promise<string> 
 
 export async function approveCommand(
   gate: string,
-  flags: { config?: string; by?: string; evidence?: string; note?: string; version?: string; commit?: string },
+  flags: { config?: string; by?: string; evidence?: string; note?: string; version?: string; commit?: string; sign?: string },
   ctx: CliContext,
 ): Promise<number> {
   return withStore(flags, ctx, async (config, store) => {
@@ -45,18 +70,22 @@ export async function approveCommand(
     }
     const info = await gitInfo(config.rootDir, ctx.env);
     const version = flags.version ?? (await defaultVersion(config.rootDir, info));
-    // Approvals match runs by full sha: a short sha or a ref would never match and the gate would
-    // stay PENDING, so those are resolved here; a full sha is taken as given (the approver's clone
-    // need not have fetched it yet).
-    const commit =
-      flags.commit === undefined ? info.sha : /^[0-9a-f]{40}$/i.test(flags.commit) ? flags.commit.toLowerCase() : ((await resolveCommit(config.rootDir, flags.commit)) ?? null);
+    // Approvals match runs by full sha, and only of commits this repository has: a short sha or a
+    // ref is resolved, and a commit git does not know is refused (an approval for code nobody can
+    // look at approves nothing).
+    const commit = flags.commit === undefined ? info.sha : ((await resolveCommit(config.rootDir, flags.commit)) ?? null);
     if (flags.commit !== undefined && !commit) {
-      throw new UsageError(`--commit ${flags.commit}: not a commit of the repository at ${config.rootDir}`);
+      throw new UsageError(`--commit ${flags.commit}: not a commit of the repository at ${config.rootDir}`, 'fetch it first (git fetch), or give the commit being released');
+    }
+    if (g.manual.keys && !flags.sign) {
+      throw new UsageError(`gate "${gate}" only counts signed approvals: pass --sign KEY-FILE (your ed25519 private key)`, 'e.g. --sign ~/.ssh/id_ed25519 (unencrypted) or a PEM key from `shipgate keygen`');
     }
     const evidence = flags.evidence ? await describeEvidence(flags.evidence, ctx.cwd) : undefined;
     const at = new Date().toISOString();
-    await store.addApproval({ project: config.name, gate, version, commit, by: flags.by, evidence, note: flags.note, at });
-    ctx.stdout.write(`approved ${gate} for ${version} @ ${short(commit)} by ${flags.by}${evidence ? ` with evidence ${evidence}` : ''}\n`);
+    const record = { project: config.name, gate, version, commit, by: flags.by, evidence, note: flags.note, at, definition: manualDefinition(g.manual) };
+    const signature = flags.sign ? await signApproval(record, flags.sign, ctx.cwd, g.manual.keys) : undefined;
+    await store.addApproval({ ...record, ...(signature ? { signature } : {}) });
+    ctx.stdout.write(`approved ${gate} for ${version} @ ${short(commit)} by ${flags.by}${evidence ? ` with evidence ${evidence}` : ''}${signature ? ' (signed)' : ''}\n`);
     return EXIT.READY;
   });
 }

@@ -1,5 +1,7 @@
 import { UsageError } from '../../errors.js';
-import { validateUntil } from '../../policy/quarantine.js';
+import { untilInstant, validateUntil } from '../../policy/quarantine.js';
+import { matchesEverything } from '../../config/rules.js';
+import { actorName } from '../../run/actor.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { json, table, withStore } from './common.js';
@@ -9,14 +11,21 @@ export async function quarantineAdd(
   flags: { config?: string; reason?: string; until?: string; by?: string },
   ctx: CliContext,
 ): Promise<number> {
-  if (!flags.reason) throw new UsageError('quarantine add needs --reason TEXT', 'say why the test may fail without blocking, e.g. a ticket');
-  if (flags.until !== undefined) {
-    const problem = validateUntil(flags.until);
-    if (problem) throw new UsageError(`--until ${flags.until}: ${problem}`);
+  if (!flags.reason?.trim()) throw new UsageError('quarantine add needs --reason TEXT', 'say why the test may fail without blocking, e.g. a ticket');
+  if (flags.until === undefined) throw new UsageError('quarantine add needs --until YYYY-MM-DD', 'a quarantine is a short excuse with an end date');
+  const problem = validateUntil(flags.until);
+  if (problem) throw new UsageError(`--until ${flags.until}: ${problem}`);
+  for (const p of patterns) {
+    if (matchesEverything(p)) throw new UsageError(`pattern ${JSON.stringify(p)} matches every test`, 'name the tests (or a file or class) the quarantine is for');
   }
   return withStore(flags, ctx, async (config, store) => {
-    const id = await store.addQuarantine({ project: config.name, tests: patterns, reason: flags.reason!, until: flags.until, by: flags.by ?? ctx.env.USER });
-    ctx.stdout.write(`quarantined ${patterns.join(', ')} (entry ${id})${flags.until ? ` until ${flags.until}` : ''}\n`);
+    const end = untilInstant(flags.until!)!.getTime();
+    if (end - Date.now() > config.defaults.quarantineMaxMs) {
+      throw new UsageError(`--until ${flags.until} is more than ${Math.round(config.defaults.quarantineMaxMs / 86_400_000)} days away`, 'a quarantine is a short excuse; raise defaults.quarantine-max in the config if the project needs longer');
+    }
+    const by = flags.by ?? (await actorName(ctx.env, config.rootDir));
+    const id = await store.addQuarantine({ project: config.name, tests: patterns, reason: flags.reason!, until: flags.until, by });
+    ctx.stdout.write(`quarantined ${patterns.join(', ')} (entry ${id}) until ${flags.until} by ${by}\n`);
     return EXIT.READY;
   });
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db.js';
 import { initial } from './001-initial.js';
 import { trust } from './002-trust.js';
+import { approvalsBound } from './003-approvals.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -16,4 +17,4 @@ export interface Migration {
 }
 
 /** In version order; a new migration is appended here and never edited once released. */
-export const MIGRATIONS: readonly Migration[] = [initial, trust];
+export const MIGRATIONS: readonly Migration[] = [initial, trust, approvalsBound];

@@ -21,6 +21,8 @@ export async function addApproval(db: Db, a: Approval): Promise<void> {
       evidence: a.evidence ?? null,
       note: a.note ?? null,
       at: isoTime(a.at, 'approval time'),
+      definition: a.definition ?? null,
+      signature: a.signature ?? null,
     })
     .execute();
 }
@@ -33,8 +35,8 @@ export async function listApprovals(db: Db, project: string, opts: { gate?: stri
   return rows.map(toApproval);
 }
 
-export async function findApproval(db: Db, project: string, gate: string, version: string, commit: string | null): Promise<Approval | undefined> {
-  const row = await db
+export async function findApprovals(db: Db, project: string, gate: string, version: string, commit: string | null): Promise<Approval[]> {
+  const rows = await db
     .selectFrom('approvals')
     .selectAll()
     .where('project', '=', project)
@@ -44,9 +46,9 @@ export async function findApproval(db: Db, project: string, gate: string, versio
     .where('commit', commit === null ? 'is' : '=', commit)
     .orderBy('at', 'desc')
     .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row ? toApproval(row) : undefined;
+    .limit(100)
+    .execute();
+  return rows.map(toApproval);
 }
 
 function toApproval(r: Selectable<ApprovalsTable>): Approval {
@@ -59,5 +61,7 @@ function toApproval(r: Selectable<ApprovalsTable>): Approval {
     ...(r.evidence !== null ? { evidence: r.evidence } : {}),
     ...(r.note !== null ? { note: r.note } : {}),
     at: r.at,
+    ...(r.definition !== null ? { definition: r.definition } : {}),
+    ...(r.signature !== null ? { signature: r.signature } : {}),
   };
 }
