@@ -27,6 +27,8 @@ const DEFAULT_MAX_AGE_MS = 60 * 60_000;
 const DAY_MS = 86_400_000;
 /** An approval counts for a month unless the gate says otherwise. */
 const DEFAULT_APPROVAL_MS = 30 * DAY_MS;
+/** Each gate's and service's log is cut at 100 MB unless the project says otherwise. */
+const DEFAULT_LOG_MAX_BYTES = 100 * 1000 * 1000;
 /** A quarantine ends within 90 days unless the project says otherwise. */
 export const DEFAULT_QUARANTINE_MAX_MS = 90 * DAY_MS;
 
@@ -173,7 +175,9 @@ export function normalizeConfig(user: UserConfig, file: string, hash: string): C
     file,
     rootDir,
     hash,
-    defaults: { timeoutMs: defaultTimeoutMs, severity: defaultSeverity, quarantineMaxMs: ms(user.defaults?.['quarantine-max']) ?? DEFAULT_QUARANTINE_MAX_MS },
+    defaults: { timeoutMs: defaultTimeoutMs, severity: defaultSeverity, quarantineMaxMs: ms(user.defaults?.['quarantine-max']) ?? DEFAULT_QUARANTINE_MAX_MS,
+      logMaxBytes: bytes(user.defaults?.['log-max']) ?? DEFAULT_LOG_MAX_BYTES,
+    },
     services,
     gates,
     requirements,

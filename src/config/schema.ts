@@ -256,6 +256,7 @@ export const configSchema = z
         severity: severity.optional(),
         cwd: z.string().optional(),
         'quarantine-max': span.optional().meta({ description: 'How far away a quarantine may end (default 90d)' }),
+        'log-max': size.optional().meta({ description: 'Each gate and service log is cut at this size, with a marker (default 100MB)' }),
       })
       .optional(),
     services: z.record(z.string().regex(ID_RE, 'ids use letters, digits, . _ -'), serviceSchema).optional(),

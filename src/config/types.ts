@@ -159,7 +159,7 @@ export interface Config {
   rootDir: string;
   /** sha256 of the file's bytes, recorded with each run. */
   hash: string;
-  defaults: { timeoutMs: number; severity: Severity; quarantineMaxMs: number };
+  defaults: { timeoutMs: number; severity: Severity; quarantineMaxMs: number; logMaxBytes: number };
   services: Record<string, ServiceConfig>;
   /** In declaration order. */
   gates: Record<string, GateConfig>;

@@ -3,8 +3,7 @@
  * folder) or to stdout (`--json`). Written to a temporary file and renamed, so a reader never sees
  * half a decision.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { safeWriteFile } from '../util/safe-write.js';
 import type { Writable } from 'node:stream';
 import type { Decision } from '../decide/types.js';
 import type { Reporter } from './reporter.js';
@@ -13,12 +12,8 @@ export function decisionJson(d: Decision): string {
   return `${JSON.stringify(d, null, 2)}\n`;
 }
 
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
-}
+/** Write a file whole, through symlinks to regular files only, never onto a device, bounded in time (see util/safe-write.ts). */
+export const writeFileAtomic = safeWriteFile;
 
 export function jsonFileReporter(path: string): Reporter {
   return { onDecision: (d) => writeFileAtomic(path, decisionJson(d)) };

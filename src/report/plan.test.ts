@@ -11,7 +11,7 @@ function gate(id: string, extra: Partial<GateConfig> = {}): GateConfig {
 }
 
 const config: Config = {
-  name: 'p', file: '/p/shipgate.yml', rootDir: '/p', hash: 'h', defaults: { timeoutMs: 1000, severity: 'block', quarantineMaxMs: 1000 }, services: {},
+  name: 'p', file: '/p/shipgate.yml', rootDir: '/p', hash: 'h', defaults: { timeoutMs: 1000, severity: 'block', quarantineMaxMs: 1000, logMaxBytes: 1000 }, services: {},
   gates: Object.fromEntries(
     [gate('unit'), gate('e2e', { needs: ['unit'], services: ['api'] }), gate('build', { when: 'ci' }), gate('live', { optional: true })].map((g) => [g.id, g]),
   ),

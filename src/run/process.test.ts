@@ -1,3 +1,4 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,5 +182,37 @@ describe('tailFile', () => {
     await writeFile(file, 'a\nb');
     expect(await tailFile(file, 10)).toEqual(['a', 'b']);
     expect(await tailFile(join(dir, 'missing.log'), 10)).toEqual([]);
+  });
+});
+
+describe('log cap', () => {
+  it('cuts a runaway log at log-max with a marker, keeps reading so the command ends, and counts what it dropped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-logcap-'));
+    const logFile = join(dir, 'gate.log');
+    // 5 MB of output against a 1 MB cap.
+    const res = await runCommand({
+      command: `${process.execPath} -e "const b = 'x'.repeat(1024 * 1024); for (let i = 0; i < 5; i++) process.stdout.write(b); console.error('after the flood')"`,
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '' },
+      logFile,
+      logMaxBytes: 1_000_000,
+    });
+    expect(res.exitCode).toBe(0);
+    const text = readFileSync(logFile, 'utf8');
+    expect(Buffer.byteLength(text)).toBeLessThan(1_000_000 + 2000);
+    expect(text).toContain('# shipgate: log cut here at 1 MB (log-max)');
+    expect(text).toMatch(/# shipgate: \d+ bytes of output were discarded after the cut/);
+    expect(text).toMatch(/# exited with code 0/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('leaves an honest log alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-logcap-'));
+    const logFile = join(dir, 'gate.log');
+    await runCommand({ command: 'echo hello', cwd: dir, env: { PATH: process.env.PATH ?? '' }, logFile, logMaxBytes: 1_000_000 });
+    const text = readFileSync(logFile, 'utf8');
+    expect(text).toContain('hello');
+    expect(text).not.toContain('log cut');
+    rmSync(dir, { recursive: true, force: true });
   });
 });

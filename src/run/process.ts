@@ -10,10 +10,11 @@
  * Output goes to an append-only log file, never into memory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, openSync, statSync, writeSync, type WriteStream } from 'node:fs';
+import { createWriteStream, fstatSync, mkdirSync, openSync, statSync, writeSync, type WriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Transform } from 'node:stream';
 import { ShipgateError } from '../errors.js';
 import { killEverythingSync, openCell, type Cell } from './containment.js';
 import { MARKER_ENV } from './marker.js';
@@ -29,6 +30,8 @@ export interface CommandOptions {
   env: Record<string, string>;
   /** stdout+stderr appended here (directories created); a header line with the command and time first. */
   logFile: string;
+  /** The log file is cut at this many bytes (default 100 MB), with a marker where. */
+  logMaxBytes?: number;
   /** On timeout: stop the whole tree. */
   timeoutMs?: number;
   /** On abort: stop the whole tree. */
@@ -207,7 +210,53 @@ function checkCwd(cwd: string): void {
   }
 }
 
-function pipeOutput(child: ChildProcess, log: WriteStream, secrets: readonly string[], onOutput?: (chunk: string) => void): Promise<void> {
+/** Default cap of one gate's or service's log: enough for any honest tool, bounded for a runaway one. */
+export const DEFAULT_LOG_MAX_BYTES = 100 * 1000 * 1000;
+
+/**
+ * The bytes a log may still take, shared by a command's stdout and stderr: past the cap the output
+ * is still read (so the command never blocks on a full pipe) but dropped, and one marker line says
+ * where and how much was cut.
+ */
+class LogCap {
+  private dropped = 0;
+  private marked = false;
+  constructor(
+    private room: number,
+    private readonly max: number,
+  ) {}
+
+  /** The part of `chunk` that still fits; the marker once the cap is reached. */
+  take(chunk: string): string {
+    if (this.room <= 0) {
+      this.dropped += Buffer.byteLength(chunk);
+      return this.mark();
+    }
+    const bytes = Buffer.byteLength(chunk);
+    if (bytes <= this.room) {
+      this.room -= bytes;
+      return chunk;
+    }
+    // Cut on a character boundary: at most `room` bytes of text.
+    const kept = Buffer.from(chunk).subarray(0, this.room).toString('utf8').replace(/\uFFFD$/, '');
+    this.dropped += bytes - Buffer.byteLength(kept);
+    this.room = 0;
+    return kept + this.mark();
+  }
+
+  private mark(): string {
+    if (this.marked) return '';
+    this.marked = true;
+    return `\n# shipgate: log cut here at ${Math.round(this.max / 1e6)} MB (log-max); the rest of the output was read and discarded\n`;
+  }
+
+  /** A footer line with the count, written when the command ends. */
+  summary(): string {
+    return this.dropped > 0 ? `# shipgate: ${this.dropped} bytes of output were discarded after the cut\n` : '';
+  }
+}
+
+function pipeOutput(child: ChildProcess, log: WriteStream, secrets: readonly string[], cap: LogCap, onOutput?: (chunk: string) => void): Promise<void> {
   const streams = [child.stdout, child.stderr].filter((s) => s !== null);
   return Promise.all(
     streams.map(
@@ -226,7 +275,15 @@ function pipeOutput(child: ChildProcess, log: WriteStream, secrets: readonly str
             });
           }
           // pipe() applies backpressure: a slow disk pauses the child rather than filling memory.
-          s.pipe(log, { end: false });
+          s.pipe(
+            new Transform({
+              decodeStrings: false,
+              encoding: 'utf8',
+              transform(chunk: string, _enc, done) {
+                done(null, cap.take(chunk.toString()));
+              },
+            }),
+          ).pipe(log, { end: false });
           s.once('close', () => resolve());
           s.once('error', () => resolve());
           raw.once('error', () => resolve());
@@ -239,6 +296,9 @@ function launch(opts: CommandOptions): ManagedProcess {
   checkCwd(opts.cwd);
   const startedAt = new Date().toISOString();
   const fd = openLog(opts.logFile, opts.command, opts.cwd, startedAt);
+  const logMax = opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES;
+  // The cap is for the whole file: retries and later steps append to the same log.
+  const cap = new LogCap(logMax - fstatSync(fd).size, logMax);
   const log = createWriteStream('', { fd, autoClose: true });
   log.on('error', () => {
     // Disk full or similar after start: keep the process running; the result still reports its exit.
@@ -282,7 +342,7 @@ function launch(opts: CommandOptions): ManagedProcess {
     return stopNow(graceMs).then(() => exited.then(() => undefined));
   };
 
-  const piped = pipeOutput(child, log, secretValues(opts.env), opts.onOutput);
+  const piped = pipeOutput(child, log, secretValues(opts.env), cap, opts.onOutput);
   let timer: NodeJS.Timeout | undefined;
   const onAbort = (): void => {
     flags.cancelled = true;
@@ -312,7 +372,7 @@ function launch(opts: CommandOptions): ManagedProcess {
       const footer = error
         ? `# could not start: ${error}\n`
         : `# exited ${sig ? `by ${sig}` : `with code ${code}`}${flags.timedOut ? ' (timed out)' : ''}${flags.cancelled ? ' (cancelled)' : ''} after ${durationMs} ms\n`;
-      await new Promise<void>((r) => log.end(footer, () => r()));
+      await new Promise<void>((r) => log.end(cap.summary() + footer, () => r()));
       live.delete(pid);
       resolve({ exitCode: code, signal: sig, timedOut: flags.timedOut, cancelled: flags.cancelled, durationMs, startedAt, ...(error ? { error } : {}) });
     };

@@ -10,8 +10,8 @@ import { StoreError } from '../errors.js';
 import type { BASELINE_FORMAT } from './queries/baseline-format.js';
 import { KyselyStore } from './kysely-store.js';
 import { migrate } from './migrate.js';
-import { openPostgres, parsePostgresUrl, redact } from './postgres.js';
-import { openSqlite } from './sqlite.js';
+import { parsePostgresUrl, redact } from './url.js';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 
@@ -237,6 +237,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       });
     }
     const target = parsePostgresUrl(opts.url, opts.schema);
+    // Drivers load only when their store is opened: `validate`, `plan` and a --no-history run pay for neither.
+    const { openPostgres } = await loadDriver(() => import('./postgres.js'), 'pg');
     const db = openPostgres(target);
     try {
       await sql`select 1`.execute(db);
@@ -254,8 +256,43 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       hint: 'pass a file (shipgate uses .shipgate/shipgate.db) or set SHIPGATE_DATABASE_URL',
     });
   }
+  refuseEmptyFile(opts.file);
+  const { openSqlite } = await loadDriver(() => import('./sqlite.js'), 'better-sqlite3');
   const db = openSqlite(opts.file);
   return ready(new KyselyStore('sqlite', db), () => migrate(db, 'sqlite'));
+}
+
+/**
+ * A store file that exists but holds nothing is not a new history: it is usually a cache restore
+ * that went wrong, and taking it as new would silently drop every approval, quarantine and baseline.
+ */
+function refuseEmptyFile(file: string): void {
+  let size: number | undefined;
+  try {
+    size = statSync(file).size;
+  } catch {
+    return; // no file yet: a new store is created
+  }
+  if (size === 0) {
+    throw new StoreError('STORE_EMPTY', `the history store ${file} exists but is empty (0 bytes)`, {
+      hint: 'an empty file is not a history: restore the real one (check the CI cache step), delete the empty file to start afresh, or run with --no-history',
+    });
+  }
+}
+
+/** Load a driver module; a missing native binding says how to fix it instead of a stack trace. */
+async function loadDriver<T>(load: () => Promise<T>, pkg: string): Promise<T> {
+  try {
+    return await load();
+  } catch (err) {
+    const native = pkg === 'better-sqlite3';
+    throw new StoreError('STORE_OPEN', `cannot load the ${native ? 'SQLite' : 'PostgreSQL'} driver (${pkg}): ${errText(err)}`, {
+      hint: native
+        ? 'its native binding is missing or built for another Node.js: run `npm rebuild better-sqlite3`, or run with --no-history'
+        : `reinstall dependencies (npm ci), or run with --no-history`,
+      cause: err,
+    });
+  }
 }
 
 async function ready(store: KyselyStore, run: () => Promise<void>): Promise<Store> {

@@ -6,6 +6,7 @@ import { terminalReporter } from '../../report/terminal.js';
 import { run } from '../../run/run.js';
 import { useColor, type CliContext } from '../context.js';
 import { EXIT } from '../exit.js';
+import { printable } from '../../util/printable.js';
 import { ciMode, parseConcurrency, parseReports } from '../options.js';
 
 export interface RunFlags {
@@ -43,6 +44,8 @@ export async function runCommand(version: string | undefined, flags: RunFlags, c
     ...reports.map((r) => jsonFileReporter(resolve(ctx.cwd, r.path))),
   ];
   if (flags.json) reporters.push(jsonStreamReporter(ctx.stdout));
+  // An output the user asked for that could not be written is not a success, whatever the decision.
+  let outputFailed = false;
   const decision = await run({
     cwd: ctx.cwd,
     configFile: flags.config,
@@ -60,7 +63,12 @@ export async function runCommand(version: string | undefined, flags: RunFlags, c
     requireClean: flags.requireClean,
     publish: flags.publish,
     env: ctx.env,
-    onReporterError: (hook, e) => ctx.stderr.write(`shipgate: a reporter failed in ${hook}: ${(e as Error).message}\n`),
+    onReporterError: (hook, e) => {
+      outputFailed = true;
+      const code = (e as { code?: string }).code;
+      ctx.stderr.write(`shipgate: a reporter failed in ${hook}: ${printable((e as Error).message)}${code ? ` [${code}]` : ''} (the decision is unchanged)\n`);
+    },
   });
-  return exitCodeForDecision(decision);
+  const code = exitCodeForDecision(decision);
+  return outputFailed && code === EXIT.READY ? EXIT.USAGE : code;
 }

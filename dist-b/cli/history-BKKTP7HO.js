@@ -1,0 +1,10 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+import{a as h,b as o,c as E,d as A}from"./chunk-FHPS7RDD.js";import{a as u}from"./chunk-OOKQD62G.js";import"./chunk-XA2ORQTJ.js";import"./chunk-4AKAFA35.js";import"./chunk-PG3N6DE2.js";import{f as T}from"./chunk-BDVCRPC4.js";import"./chunk-BEVYYHGB.js";import"./chunk-Y22V3USB.js";import"./chunk-SOZSTNQQ.js";import{c as s}from"./chunk-7PUJRVQV.js";import"./chunk-4FHTIHKH.js";import"./chunk-LK6KPXUE.js";import"./chunk-7QWMKDIK.js";async function w(i,e){let a=T(i.limit,"--limit",20);return h(i,e,async(r,l)=>{let d=await l.listRuns(r.name,{limit:a,branch:i.branch}),m=await l.gateRetryRates(r.name,Math.max(a,20)),n=await l.listActions(r.name,{limit:a});if(i.json)return E(e,{project:r.name,runs:d,retryRates:m,actions:n}),s.READY;if(d.length===0&&n.length===0)return e.stdout.write(`No runs recorded for ${r.name} yet. Run \`shipgate run\` first.
+`),s.READY;let R=d.map(t=>[t.id,t.startedAt.replace("T"," ").slice(0,19),t.version,A(t.commit),t.branch??"-",t.state==="finished"?t.result??"-":t.state.toUpperCase(),[t.partial?"PARTIAL":"",t.dirty?`DIRTY (${t.dirtyFiles??"?"} files)`:""].filter(Boolean).join(", ")||"-",t.durationMs===null?"-":u(t.durationMs),String(t.retries)]);R.length&&e.stdout.write(`${o(["RUN","STARTED (UTC)","VERSION","COMMIT","BRANCH","DECISION","NOTE","DURATION","RETRIES"],R)}
+`),n.length&&(e.stdout.write(`
+Rollbacks and publishes:
+`),e.stdout.write(`${o(["ID","STARTED (UTC)","KIND","BY","FROM","TO","RESULT","STEPS","DURATION"],n.map(t=>[t.id,t.startedAt.replace("T"," ").slice(0,19),t.kind,t.by,t.fromVersion??"-",`${t.toVersion}${t.forced?" (forced)":""}`,t.result.toUpperCase(),`${t.steps.filter(f=>f.ok).length}/${t.steps.length}`,t.durationMs===null?"-":u(t.durationMs)]))}
+`));let p=m.filter(t=>t.retried>0);return p.length&&(e.stdout.write(`
+Retry rate per gate:
+`),e.stdout.write(`${o(["GATE","RETRIED","RATE"],p.map(t=>[t.gate,`${t.retried}/${t.runs} runs`,`${(t.rate*100).toFixed(0)}%`]))}
+`)),s.READY})}export{w as historyCommand};
