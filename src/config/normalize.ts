@@ -186,5 +186,6 @@ export function normalizeConfig(user: UserConfig, file: string, hash: string): C
     baseline,
     rollback,
     publish: stepsOf(user.publish ?? []),
+    secrets: [...new Set(user.secrets ?? [])],
   };
 }

@@ -264,6 +264,9 @@ export const configSchema = z
     requirements: z.record(z.string().regex(ID_RE, 'ids use letters, digits, . _ -'), requirementSchema).optional(),
     quarantine: z.array(quarantineSchema).optional(),
     store: z.strictObject({ url: z.string().optional() }).optional(),
+    secrets: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')).optional().meta({
+      description: 'More environment variables whose values are masked everywhere (besides names that say TOKEN, SECRET, PASSWORD, …)',
+    }),
     baseline: baselineSchema.optional(),
     rollback: z.union([z.array(rollbackStepSchema), z.strictObject({ steps: z.array(rollbackStepSchema) })]).optional(),
     publish: z.array(rollbackStepSchema).optional().meta({

@@ -170,4 +170,6 @@ export interface Config {
   rollback: RollbackStep[];
   /** Steps of `shipgate run --publish`, after a READY full run is recorded. */
   publish: RollbackStep[];
+  /** Environment variables declared secret (besides the names that say so). */
+  secrets: string[];
 }

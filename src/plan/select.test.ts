@@ -15,7 +15,7 @@ function config(gates: GateConfig[]): Config {
   return {
     name: 'p', file: '/shipgate.yml', rootDir: '/', hash: 'h', defaults: { timeoutMs: 1000, severity: 'block', quarantineMaxMs: 1000, logMaxBytes: 1000 }, services: {},
     gates: Object.fromEntries(gates.map((g) => [g.id, g])), requirements: {}, quarantine: [], store: {},
-    baseline: { branch: 'main', require: false, runs: 5, minRuns: 3, warnPct: 10, failPct: 20, metrics: {} }, rollback: [], publish: [],
+    baseline: { branch: 'main', require: false, runs: 5, minRuns: 3, warnPct: 10, failPct: 20, metrics: {} }, rollback: [], publish: [], secrets: [],
   };
 }
 

@@ -15,7 +15,7 @@ const config: Config = {
   gates: Object.fromEntries(
     [gate('unit'), gate('e2e', { needs: ['unit'], services: ['api'] }), gate('build', { when: 'ci' }), gate('live', { optional: true })].map((g) => [g.id, g]),
   ),
-  requirements: {}, quarantine: [], store: {}, baseline: { branch: 'main', require: false, runs: 5, minRuns: 3, warnPct: 10, failPct: 20, metrics: {} }, rollback: [], publish: [],
+  requirements: {}, quarantine: [], store: {}, baseline: { branch: 'main', require: false, runs: 5, minRuns: 3, warnPct: 10, failPct: 20, metrics: {} }, rollback: [], publish: [], secrets: [],
 };
 
 describe('formatPlan', () => {
