@@ -87,6 +87,7 @@ export function normalizeConfig(user: UserConfig, file: string, hash: string): C
     services[id] = {
       id,
       run: s.run,
+      ports: [...new Set(list(s.port))],
       cwd: cwdOf(s.cwd),
       env: env(s.env),
       ready: s.ready && {

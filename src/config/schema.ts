@@ -68,8 +68,13 @@ export const readySchema = z
     params: { code: 'CONFIG_VALUE' },
   });
 
+const portNumber = z.number().int().min(1).max(65535);
+
 export const serviceSchema = z.strictObject({
   run: z.string().min(1).meta({ description: 'Shell command that starts the service (stays in the foreground)' }),
+  port: z.union([portNumber, z.array(portNumber).min(1)]).optional().meta({
+    description: 'Port(s) the service listens on: free before it starts, and owned by its own processes once ready',
+  }),
   cwd: z.string().optional(),
   env: envMap.optional(),
   ready: readySchema.optional(),

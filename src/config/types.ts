@@ -21,6 +21,8 @@ export interface ReadyCheck {
 export interface ServiceConfig {
   id: string;
   run: string;
+  /** Ports the service listens on (`port:`): free before it starts, its own once ready. */
+  ports: number[];
   cwd: string;
   env: Record<string, string>;
   ready?: ReadyCheck;

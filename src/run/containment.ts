@@ -53,6 +53,8 @@ export interface Cell {
   killSync(): void;
   /** Forget the cell (remove its cgroup). Call once it is empty; harmless otherwise. */
   release(): void;
+  /** Is `pid` one of this cell's processes (a listener on a service's port must be)? */
+  owns(pid: number): boolean;
 }
 
 interface Scope {
@@ -216,6 +218,12 @@ abstract class BaseCell implements Cell {
   release(): void {
     this.s.shells.delete(this);
   }
+  /** Its marker in the process's environment, or a descendant of its shell. */
+  owns(pid: number): boolean {
+    if (this.shellOurs() && pid === this.pid) return true;
+    if (markerIdsOf(pid).includes(this.id)) return true;
+    return this.shellOurs() && treeAndGroup(listProcessesSync(), this.pid, { rootChildren: true }).has(pid);
+  }
 }
 
 class CgroupCell extends BaseCell {
@@ -245,6 +253,10 @@ class CgroupCell extends BaseCell {
   killSync(): void {
     if (this.shellOurs()) signalQuietly(this.pid, 'SIGKILL');
     killCgroup(this.dir);
+  }
+  override owns(pid: number): boolean {
+    // The kernel's answer first: a process in the cell's cgroup is the cell's, marker or not.
+    return cgroupPids(this.dir).includes(pid) || super.owns(pid);
   }
   override release(): void {
     super.release();

@@ -73,17 +73,34 @@ async function readOr(path: string): Promise<string> {
   }
 }
 
-/** Which process holds a listening socket on `port`, by matching socket inodes in /proc/<pid>/fd. */
-async function findHolder(port: number): Promise<string | undefined> {
+export interface Listener {
+  pid: number;
+  /** The command line, cut to 120 characters. */
+  command: string;
+}
+
+/** `pid 1234 (python3 -m http.server 3000)`. */
+export function describeListener(l: Listener): string {
+  return l.command ? `pid ${l.pid} (${l.command})` : `pid ${l.pid}`;
+}
+
+/**
+ * The processes holding a listening socket on `port` (any address, IPv4 or IPv6), by matching the
+ * socket inodes of /proc/net/tcp* with /proc/<pid>/fd. Empty when nothing listens or /proc does
+ * not tell (processes of other users cannot be looked into).
+ */
+export async function listeners(port: number): Promise<Listener[]> {
+  if (process.platform !== 'linux') return [];
   const tables = (await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map(readOr))).join('\n');
   const inodes = new Set(listeningInodes(tables, port).map((i) => `socket:[${i}]`));
-  if (inodes.size === 0) return undefined;
+  if (inodes.size === 0) return [];
   let pids: string[];
   try {
     pids = (await readdir('/proc')).filter((n) => /^\d+$/.test(n));
   } catch {
-    return undefined;
+    return [];
   }
+  const found: Listener[] = [];
   for (const pid of pids) {
     let fds: string[];
     try {
@@ -100,18 +117,18 @@ async function findHolder(port: number): Promise<string | undefined> {
       }
       if (inodes.has(target)) {
         const cmdline = (await readOr(`/proc/${pid}/cmdline`)).split('\0').filter(Boolean).join(' ');
-        const shown = cmdline.length > 120 ? `${cmdline.slice(0, 117)}...` : cmdline;
-        return shown ? `pid ${pid} (${shown})` : `pid ${pid}`;
+        found.push({ pid: Number(pid), command: cmdline.length > 120 ? `${cmdline.slice(0, 117)}...` : cmdline });
+        break;
       }
     }
   }
-  return undefined;
+  return found;
 }
 
 /** Whether something listens on host:port, and when it does, who. */
 export async function portHolder(host: string, port: number): Promise<PortStatus> {
   const taken = (await tryConnect(host, port)) || (await bindFails(host, port));
   if (!taken) return { free: true };
-  const holder = process.platform === 'linux' ? await findHolder(port) : undefined;
-  return { free: false, holder: holder ?? 'unknown process' };
+  const [holder] = await listeners(port);
+  return { free: false, holder: holder ? describeListener(holder) : 'unknown process' };
 }

@@ -60,6 +60,8 @@ export interface ManagedProcess {
   isAlive(): boolean;
   /** Stop the whole tree; resolves once everything is gone. */
   stop(graceMs?: number): Promise<void>;
+  /** Is `pid` this command's own (it, or anything it started)? */
+  owns(pid: number): boolean;
 }
 
 export const DEFAULT_GRACE_MS = 3000;
@@ -391,7 +393,7 @@ function launch(opts: CommandOptions): ManagedProcess {
     else opts.signal.addEventListener('abort', onAbort, { once: true });
   }
 
-  const managed: ManagedProcess = { pid, exited, isAlive: () => alive, stop };
+  const managed: ManagedProcess = { pid, exited, isAlive: () => alive, stop, owns: (p) => cell.owns(p) };
   if (pid > 0) live.set(pid, managed);
   return managed;
 }

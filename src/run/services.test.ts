@@ -34,6 +34,7 @@ const ctx = () => ({ logDir: join(dir, 'logs'), env, graceMs: 200 });
 
 function httpService(id: string, port: number, extraEnv: Record<string, string> = {}, timeoutMs = 5000): ServiceConfig {
   return {
+    ports: [],
     id,
     run: `"${NODE}" "${HTTP_SERVER}"`,
     cwd: dir,
@@ -74,6 +75,7 @@ describe('startService', () => {
     const rs = await startService(
       {
         id: 'worker',
+        ports: [],
         run: `sleep 0.3; touch ${flag}; sleep 30`,
         cwd: dir,
         env: {},
@@ -90,6 +92,7 @@ describe('startService', () => {
     const port = await freePort();
     const err = await startFails({
       id: 'broken',
+      ports: [],
       run: 'echo "boom: DATABASE_URL is not set"; exit 4',
       cwd: dir,
       env: {},
@@ -115,6 +118,7 @@ describe('startService', () => {
   it('reports a failing readiness command in SERVICE_NOT_READY', async () => {
     const err = await startFails({
       id: 'never',
+      ports: [],
       run: 'sleep 30',
       cwd: dir,
       env: {},
@@ -138,13 +142,13 @@ describe('startService', () => {
 
   it('without a readiness check, is ready once it stays up (env: ctx.env + svc.env), and fails if it exits at once', async () => {
     const rs = await startService(
-      { id: 'plain', run: 'echo "ctx=$CTX_VAR svc=$SVC_VAR both=$BOTH_VAR"; sleep 30', cwd: dir, env: { SVC_VAR: 's', BOTH_VAR: 'from-svc' } },
+      { ports: [], id: 'plain', run: 'echo "ctx=$CTX_VAR svc=$SVC_VAR both=$BOTH_VAR"; sleep 30', cwd: dir, env: { SVC_VAR: 's', BOTH_VAR: 'from-svc' } },
       { ...ctx(), env: { ...env, CTX_VAR: 'c', BOTH_VAR: 'from-ctx' } },
     );
     started.push(rs);
     expect(rs.process.isAlive()).toBe(true);
     expect(await readFile(rs.logPath, 'utf8')).toContain('ctx=c svc=s both=from-svc');
-    const err = await startFails({ id: 'quick', run: 'echo bye; exit 2', cwd: dir, env: {} });
+    const err = await startFails({ ports: [], id: 'quick', run: 'echo bye; exit 2', cwd: dir, env: {} });
     expect(err.code).toBe('SERVICE_EXITED');
     expect(err.message).toContain('code 2');
   });
@@ -161,7 +165,7 @@ describe('startService', () => {
   });
 
   it('does not report a death for a service stopped on purpose', async () => {
-    const rs = await startService({ id: 'calm', run: 'sleep 30', cwd: dir, env: {} }, ctx());
+    const rs = await startService({ ports: [], id: 'calm', run: 'sleep 30', cwd: dir, env: {} }, ctx());
     let died = false;
     void rs.died.then(() => (died = true));
     await rs.stop();
@@ -175,7 +179,7 @@ describe('startService', () => {
   it('stops and fails with SERVICE_CANCELLED when aborted while waiting', async () => {
     const ac = new AbortController();
     const pending = startService(
-      { id: 'waits', run: 'sleep 30', cwd: dir, env: {}, ready: { command: 'false', timeoutMs: 30_000, intervalMs: 50 } },
+      { ports: [], id: 'waits', run: 'sleep 30', cwd: dir, env: {}, ready: { command: 'false', timeoutMs: 30_000, intervalMs: 50 } },
       { ...ctx(), signal: ac.signal },
     );
     setTimeout(() => ac.abort(), 200);
@@ -205,7 +209,7 @@ describe('ServicePool', () => {
   });
 
   it('without declared users, stops after the last acquirer releases', async () => {
-    const pool = new ServicePool({ s: { id: 's', run: 'sleep 30', cwd: dir, env: {} } }, ctx());
+    const pool = new ServicePool({ s: { ports: [], id: 's', run: 'sleep 30', cwd: dir, env: {} } }, ctx());
     const a = await pool.acquire('s');
     await pool.acquire('s');
     await pool.release('s');
@@ -217,7 +221,7 @@ describe('ServicePool', () => {
   it('stopAll stops every service and leaves no process behind', async () => {
     const port = await freePort();
     const pool = new ServicePool(
-      { one: { id: 'one', run: 'sleep 30 & sleep 30; wait', cwd: dir, env: {} }, two: httpService('two', port) },
+      { one: { ports: [], id: 'one', run: 'sleep 30 & sleep 30; wait', cwd: dir, env: {} }, two: httpService('two', port) },
       ctx(),
     );
     pool.expect('one', 5);
@@ -233,7 +237,7 @@ describe('ServicePool', () => {
   });
 
   it('fails every concurrent acquirer of a service that cannot start, and rejects unknown ids', async () => {
-    const pool = new ServicePool({ bad: { id: 'bad', run: 'exit 5', cwd: dir, env: {} } }, ctx());
+    const pool = new ServicePool({ bad: { ports: [], id: 'bad', run: 'exit 5', cwd: dir, env: {} } }, ctx());
     const results = await Promise.allSettled([pool.acquire('bad'), pool.acquire('bad')]);
     for (const r of results) {
       expect(r.status).toBe('rejected');
@@ -243,7 +247,7 @@ describe('ServicePool', () => {
   });
 
   it('turns a missing working directory into SERVICE_START_FAILED', async () => {
-    const err = await startFails({ id: 'lost', run: 'true', cwd: join(dir, 'no-such-dir'), env: {} });
+    const err = await startFails({ ports: [], id: 'lost', run: 'true', cwd: join(dir, 'no-such-dir'), env: {} });
     expect(err.code).toBe('SERVICE_START_FAILED');
     expect(err.message).toContain('does not exist');
   });

@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import type { ServiceConfig } from '../config/types.js';
 import { ShipgateError } from '../errors.js';
 import { formatDuration } from '../util/duration-format.js';
-import { portHolder, portOfUrl } from './ports.js';
+import { describeListener, listeners, portHolder, portOfUrl } from './ports.js';
 import { runCommand, startProcess, tailFile, type CommandResult, type ManagedProcess } from './process.js';
 import { sleep } from '../util/sleep.js';
 
 export type ServiceErrorCode =
   | 'SERVICE_PORT_TAKEN'
+  | 'SERVICE_PORT_FOREIGN'
   | 'SERVICE_EXITED'
   | 'SERVICE_NOT_READY'
   | 'SERVICE_DIED'
@@ -80,6 +81,18 @@ function errorText(e: unknown): string {
   return err.message ?? String(e);
 }
 
+/** Loopback hosts: a port there is this machine's, and who holds it can be checked. */
+export const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '0.0.0.0', '::']);
+
+/** The ports a service must own: its `port:` list and the loopback port of its ready URL. */
+export function servicePorts(svc: ServiceConfig): { host: string; port: number }[] {
+  const out = new Map<number, { host: string; port: number }>();
+  for (const port of svc.ports) out.set(port, { host: '127.0.0.1', port });
+  const target = svc.ready?.http ? portOfUrl(svc.ready.http) : undefined;
+  if (target && LOOPBACK.has(target.host) && !out.has(target.port)) out.set(target.port, target);
+  return [...out.values()];
+}
+
 /** One readiness attempt: undefined when ready, otherwise what was seen. */
 async function checkReadyOnce(
   svc: ServiceConfig,
@@ -131,14 +144,14 @@ export async function startService(svc: ServiceConfig, ctx: ServiceContext): Pro
     new ServiceError('SERVICE_CANCELLED', svc.id, `service ${svc.id}: start cancelled`, { logPath });
 
   if (ctx.signal?.aborted) throw cancelled();
-  const target = svc.ready?.http ? portOfUrl(svc.ready.http) : undefined;
-  if (target) {
-    const status = await portHolder(target.host, target.port);
+  const ports = servicePorts(svc);
+  for (const { host, port } of ports) {
+    const status = await portHolder(host, port);
     if (!status.free) {
       throw new ServiceError(
         'SERVICE_PORT_TAKEN',
         svc.id,
-        `service ${svc.id}: port ${target.port} on ${target.host} is already in use by ${status.holder}; stop it or change the port`,
+        `service ${svc.id}: port ${port} on ${host} is already in use by ${status.holder}; stop it or change the port`,
         { hint: 'a process left over from an earlier run would answer in place of this service', logPath },
       );
     }
@@ -198,6 +211,22 @@ export async function startService(svc: ServiceConfig, ctx: ServiceContext): Pro
         );
       }
       await Promise.race([sleep(ready.intervalMs, ctx.signal), proc.exited]);
+    }
+  }
+
+  // Ready is not enough: whoever listens on the service's ports must be the service itself, not a
+  // process that grabbed the port meanwhile (or one the service handed it to outside its tree).
+  for (const { port } of ports) {
+    const found = await listeners(port);
+    const foreign = found.filter((l) => !proc.owns(l.pid));
+    if (found.length === 0 || foreign.length > 0) {
+      await fail(
+        'SERVICE_PORT_FOREIGN',
+        found.length === 0
+          ? `service ${svc.id}: nothing of the service listens on port ${port} (no listening socket of any process shipgate can see)`
+          : `service ${svc.id}: port ${port} is held by ${foreign.map(describeListener).join(', ')}, which is not the service's own process`,
+        'the service must listen itself; a port answered by another process proves nothing about this one',
+      );
     }
   }
 
