@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{execFile as E}from"node:child_process";var R=["GITHUB_ACTOR","GITLAB_USER_LOGIN","BUILDKITE_BUILD_CREATOR","BUILD_REQUESTEDFOR","CIRCLE_USERNAME","DRONE_COMMIT_AUTHOR","BITBUCKET_STEP_TRIGGERER_UUID"];function i(n){return new Promise(e=>{E("git",["config","user.name"],{cwd:n,timeout:5e3},(r,t)=>e(r?void 0:t.trim()||void 0))})}async function _(n,e){for(let r of R){let t=n[r]?.trim();if(t)return t}return await i(e)??n.USER??n.LOGNAME??"unknown"}export{_ as a};

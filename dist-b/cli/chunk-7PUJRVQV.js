@@ -1,8 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{a as i}from"./chunk-4FHTIHKH.js";import{a as o,b as s,f as c,g as a}from"./chunk-LK6KPXUE.js";var g=/\x1b(?:\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[PX^_][^\x1b]*(?:\x1b\\)?|[ -/]*[0-~]?)|\x9b[0-?]*[ -/]*[@-~]?/g,m=/[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u061c\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,b=/[\x00-\x1f\x7f-\x9f\u200e\u200f\u061c\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;function p(t){if(t===`
-`)return"\\n";if(t==="\r")return"\\r";if(t==="	")return"\\t";let e=t.charCodeAt(0);return e<=255?`\\x${e.toString(16).padStart(2,"0")}`:`\\u${e.toString(16).padStart(4,"0")}`}function d(t){return t.replace(g,"")}function u(t,e={}){let n=d(t);return e.multiline?n.replace(/\r\n/g,`
-`).replace(m,p):n.replace(b,p)}var h=new Set(["message","body"]);function x(t,e=""){if(typeof t=="string")return u(t,{multiline:h.has(e)});if(Array.isArray(t))return t.map(n=>x(n,e));if(t!==null&&typeof t=="object"){let n={};for(let[f,E]of Object.entries(t))n[f]=x(E,f);return n}return t}var r={READY:0,BLOCKED:1,USAGE:2,INTERNAL:3,INTERRUPTED:130};function A(t){return t instanceof c?r.INTERRUPTED:t instanceof o?r.USAGE:t instanceof i?t.exitCode===0?0:r.USAGE:r.INTERNAL}function R(t){return u(N(t),{multiline:!0})}function N(t){if(t instanceof s){let n=t.issues.length;return`shipgate: configuration error${n>1?`s (${n})`:""}:
-${t.message}
-Nothing was run.`}if(t instanceof o){let n=a(t.location);return`shipgate: ${n?`${n}: `:""}${t.message} [${t.code}]${t.hint?`
-  hint: ${t.hint}`:""}`}return t instanceof i?"":`shipgate: internal error: ${t?.stack??String(t)}
-Please report this with the command you ran.`}export{u as a,x as b,r as c,A as d,R as e};

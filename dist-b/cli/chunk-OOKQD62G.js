@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-function f(t){if(!Number.isFinite(t))return String(t);if(t<1e3)return`${Math.round(t)} ms`;if(t<6e4)return`${e(t/1e3)} s`;let r=Math.round(t/1e3),o=Math.floor(r/3600),i=Math.floor(r%3600/60),u=r%60,n=a=>String(a).padStart(2,"0");return o>0?`${o}h ${n(i)}m ${n(u)}s`:`${i}m ${n(u)}s`}function e(t){return(Math.round(t*10)/10).toString()}export{f as a};

@@ -1,6 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{a as l,b as f,c as p,d as u}from"./chunk-FHPS7RDD.js";import{a as m}from"./chunk-JWMBKY5K.js";import"./chunk-XA2ORQTJ.js";import"./chunk-4AKAFA35.js";import"./chunk-PG3N6DE2.js";import{f as s}from"./chunk-BDVCRPC4.js";import"./chunk-BEVYYHGB.js";import"./chunk-Y22V3USB.js";import"./chunk-SOZSTNQQ.js";import{c as o}from"./chunk-7PUJRVQV.js";import"./chunk-4FHTIHKH.js";import"./chunk-LK6KPXUE.js";import"./chunk-7QWMKDIK.js";async function y(i,n){let e=s(i.window,"--window",50);return l(i,n,async(r,w)=>{let d=await w.flakyCandidates(r.name,e),a=m(d,e).filter(t=>t.flaky);if(i.json)return p(n,{project:r.name,window:e,tests:a}),o.READY;if(a.length===0)return n.stdout.write(`No flaky tests in the last ${e} runs of ${r.name}.
-`),o.READY;let S=a.map(t=>[t.testId,String(t.runs),`${(t.flipRate*100).toFixed(0)}% (${t.flips} flip${t.flips===1?"":"s"})`,String(t.flakyInRun),t.commits.length?t.commits.map(u).join(","):"-",t.lastSeen.replace("T"," ").slice(0,19)]);return n.stdout.write(`${f(["TEST","RUNS","FLIP RATE","RETRIED","PASS+FAIL ON COMMIT","LAST SEEN"],S)}
-`),n.stdout.write(`
-Quarantine one with: shipgate quarantine add 'TEST-ID' --reason '\u2026' --until YYYY-MM-DD
-`),o.READY})}export{y as flakyCommand};

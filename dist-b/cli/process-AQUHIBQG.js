@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{d as a,e as b,f as c,g as d,h as e,i as f,j as g,k as h,l as i,m as j}from"./chunk-U6VML7F3.js";import"./chunk-LK6KPXUE.js";import"./chunk-7QWMKDIK.js";export{a as DEFAULT_GRACE_MS,b as hurry,c as isHurried,g as killAllNow,f as liveProcessCount,h as runCommand,i as startProcess,e as stopAll,d as stopTree,j as tailFile};
