@@ -69,7 +69,11 @@ export function secretValues(env: Record<string, string | undefined>, opts: Secr
     const secret = named.has(name) || name === 'SHIPGATE_DATABASE_URL' || (!name.startsWith('SHIPGATE_') && isSecretName(name));
     if (secret) values.add(value);
     // A password inside any URL-shaped value, whatever the variable is called (DATABASE_URL, REDIS_URL…).
-    for (const m of value.matchAll(URL_USERINFO)) if (m[2]!.length >= MIN_SECRET_LENGTH) values.add(decodeURIComponentSafe(m[2]!)), values.add(m[2]!);
+    for (const m of value.matchAll(URL_USERINFO)) {
+      if (m[2]!.length < MIN_SECRET_LENGTH) continue;
+      values.add(m[2]!);
+      values.add(decodeURIComponentSafe(m[2]!));
+    }
     for (const m of value.matchAll(URL_PASSWORD_PARAM)) if (m[2]!.length >= MIN_SECRET_LENGTH) values.add(m[2]!);
   }
   return [...values].sort((a, b) => b.length - a.length);
