@@ -77,6 +77,7 @@ export function decide(input: DecideInput): Decision {
     runDir: input.runDir,
     startedAt: input.startedAt,
     durationMs: input.durationMs,
+    ...(input.configHash !== undefined ? { configHash: input.configHash, configFile: input.configFile } : {}),
     gates: input.gates,
     requirements: input.requirements,
     blockers,

@@ -112,6 +112,8 @@ export interface GateVerdict {
   artifacts?: { path: string; size: number; sha256: string }[];
   /** For a pending manual gate: the command that records an approval. */
   approveCommand?: string;
+  /** The report files the gate read (absolute paths), for attestations and dashboards. */
+  reports?: { path: string; format?: string; ok: boolean }[];
   /** When a findings check failed: the findings that count, most severe and new first (at most 20). */
   findings?: FindingSummary[];
   /** How many findings there were in all (the list above is cut at 20). */
@@ -162,6 +164,10 @@ export interface Decision {
   runDir: string;
   startedAt: string;
   durationMs: number;
+  /** sha256 of the configuration file's bytes: the policy this decision was made under. */
+  configHash?: string;
+  /** The configuration file (absolute path). */
+  configFile?: string;
   gates: GateVerdict[];
   requirements: RequirementVerdict[];
   /** Why the release is blocked, one line each (empty when READY). */

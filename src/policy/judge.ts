@@ -2,6 +2,7 @@
  * A gate's outcome judged against policy: its checks (run facts, report problems, expectations,
  * fail-closed defaults, drift), quarantine and flakiness → one verdict. Pure.
  */
+import { isAbsolute, resolve } from 'node:path';
 import type { GateConfig } from '../config/types.js';
 import { formatDuration } from '../util/duration-format.js';
 import type { Check, FindingSummary, GateOutcome, GateVerdict, StepRecord } from '../decide/types.js';
@@ -304,6 +305,7 @@ export function judgeGate(gate: GateConfig, outcome: GateOutcome, ctx: JudgeCont
       quarantined: ctx.quarantine,
       declaredTestReports: ev.reports.some((r) => r.format !== undefined && TEST_FORMATS.includes(r.format)),
     };
+    if (ev.reports.length) base.reports = ev.reports.map((r) => ({ path: isAbsolute(r.path) ? r.path : resolve(gate.cwd, r.path), ...(r.format ? { format: r.format } : {}), ok: r.ok }));
     const { checks, parsed } = expectationChecks(gate, ev, evalCtx);
     base.checks.push(...reportChecks(ev), ...explainFailures(checks, parsed, ev));
     if (ev.tests.length || evalCtx.declaredTestReports) base.counts = countTests(ev.tests, ctx.quarantine);

@@ -340,6 +340,8 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
       runDir,
       startedAt: startedAt.toISOString(),
       durationMs: Math.round(performance.now() - t0),
+      configHash: config.hash,
+      configFile: config.file,
       gates,
       requirements,
       interrupted,
