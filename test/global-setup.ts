@@ -8,5 +8,5 @@ import { fileURLToPath } from 'node:url';
 export default function setup(): void {
   if (process.env.npm_lifecycle_event === 'test' || process.env.SHIPGATE_SKIP_BUILD) return;
   const root = fileURLToPath(new URL('..', import.meta.url));
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
 }

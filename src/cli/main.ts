@@ -20,11 +20,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
-  const [{ buildProgram }, { describeError, exitCodeFor, EXIT }, { stopAll, hurry, killAllNow }] = await Promise.all([
+  const [{ buildProgram }, { describeError, exitCodeFor, EXIT }, { lifecycle }] = await Promise.all([
     import('./program.js'),
     import('./exit.js'),
-    import('../run/process.js'),
+    // Not process.js itself: a command that starts no process never loads the process machinery.
+    import('../run/lifecycle.js'),
   ]);
+  const { stopAll, hurry, killAllNow } = lifecycle;
 
   const controller = new AbortController();
   let signals = 0;

@@ -110,11 +110,13 @@ function makeRunRoot(token: string): { dir?: string; why?: string } {
 }
 
 function watchdogScript(): string | undefined {
-  // Built beside this file in dist/; when running from the sources (tests), use the built copy.
-  const beside = fileURLToPath(new URL('./watchdog.js', import.meta.url));
-  if (existsSync(beside)) return beside;
-  const built = fileURLToPath(new URL('../../dist/run/watchdog.js', import.meta.url));
-  return existsSync(built) ? built : undefined;
+  // Built beside this file in dist/run/; from the CLI bundle (dist/cli/chunks/) it is two levels up;
+  // when running from the sources (tests), the built copy in dist/.
+  for (const rel of ['./watchdog.js', '../../run/watchdog.js', '../../dist/run/watchdog.js']) {
+    const path = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  return undefined;
 }
 
 /**

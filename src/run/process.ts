@@ -16,6 +16,7 @@ import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Transform } from 'node:stream';
 import { ShipgateError } from '../errors.js';
+import { registerProcessControl } from './lifecycle.js';
 import { killEverythingSync, openCell, type Cell } from './containment.js';
 import { MARKER_ENV } from './marker.js';
 import { groupGone, isGone, listProcesses, signalQuietly, treeAndGroup } from './proc-table.js';
@@ -446,3 +447,5 @@ export async function tailFile(path: string, maxLines: number): Promise<string[]
     await handle.close();
   }
 }
+
+registerProcessControl({ stopAll: () => stopAll(), hurry, killAllNow });

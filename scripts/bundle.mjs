@@ -1,0 +1,34 @@
+/**
+ * The CLI as a few bundled files instead of ~150 modules: Node's ES module loader spends more on
+ * finding, reading and linking many small files than on running them, and `shipgate validate` or
+ * `history` should cost little more than starting Node. Commands stay separate chunks, loaded on
+ * demand. The library entry (dist/index.js) and the type declarations stay as tsc writes them.
+ * Native and optional modules are not bundled: better-sqlite3 (a native addon), pg (loaded only
+ * for PostgreSQL), tsx (only for shipgate.config.ts).
+ */
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+rmSync(join(root, 'dist', 'cli', 'chunks'), { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: { main: 'src/cli/main.ts' },
+  outdir: 'dist/cli',
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20.19',
+  external: ['better-sqlite3', 'pg', 'tsx', 'tsx/*'],
+  // Whitespace and syntax only: names stay readable in the stack trace of an internal error.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  // Bundled CommonJS dependencies (yaml, commander) may call require(); give them one.
+  banner: { js: "import { createRequire as __shipgateRequire } from 'node:module'; const require = __shipgateRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
