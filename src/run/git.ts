@@ -54,7 +54,7 @@ export async function defaultBranch(cwd: string): Promise<string> {
 }
 
 /** shipgate's own folders (run logs, the SQLite store) are never part of what is released. */
-const OWN = ':(exclude,glob)**/.shipgate/**';
+const OWN = [':(exclude,glob)**/.shipgate/**', ':(exclude,glob)**/.shipgate'];
 
 async function sha256OfFile(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -70,7 +70,7 @@ async function sha256OfFile(path: string): Promise<string> {
 export async function treeState(cwd: string): Promise<TreeState | null> {
   const top = await git(cwd, ['rev-parse', '--show-toplevel']);
   if (!top) return null;
-  const status = await gitRaw(top, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.', OWN]);
+  const status = await gitRaw(top, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.', ...OWN]);
   if (status === undefined) return null;
   // Entries are NUL-separated; a rename/copy entry is followed by its source path.
   const parts = status.toString('utf8').split('\0').filter(Boolean);
@@ -84,7 +84,7 @@ export async function treeState(cwd: string): Promise<TreeState | null> {
   if (files.length === 0) return { dirty: false, files: 0, fingerprint: null };
   const h = createHash('sha256');
   // Tracked and staged changes, as one binary diff against the commit (an unborn branch has none).
-  const diff = await gitRaw(top, ['diff', 'HEAD', '--binary', '--no-color', '--no-ext-diff', '--', '.', OWN]);
+  const diff = await gitRaw(top, ['diff', 'HEAD', '--binary', '--no-color', '--no-ext-diff', '--', '.', ...OWN]);
   if (diff) h.update(diff);
   for (const f of files.filter((x) => x.code === '??').sort((a, b) => (a.path < b.path ? -1 : 1))) {
     h.update(`\0untracked\0${f.path}\0`);

@@ -3,7 +3,6 @@
  * The only stage that starts processes; everything it decides is delegated to pure functions.
  */
 import { newRunId } from './run-id.js';
-import { mkdir } from 'node:fs/promises';
 import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import { shellQuote } from '../util/shell.js';
@@ -21,8 +20,10 @@ import { newlyFlaky } from '../policy/flaky.js';
 import { selectGates, type Plan, type PlannedGate } from '../plan/select.js';
 import { multiplex } from '../report/multiplexer.js';
 import { decisionJson, writeFileAtomic } from '../report/json.js';
+import { makeDir } from '../util/safe-write.js';
 import type { Reporter } from '../report/reporter.js';
-import { noHistoryBaselines, openHistory, type BaselineLookup, type FindingsLookup, type History } from './history.js';
+import { noHistoryBaselines, openHistory, type BaselineLookup, type FindingsLookup } from './history.js';
+import { guardHistory, type GuardedHistory } from './history-guard.js';
 import { resolveBaseline, type BaselinePolicy } from '../policy/baseline.js';
 import { measuredValues } from '../policy/measured.js';
 import { runPublish } from './publish.js';
@@ -102,23 +103,37 @@ function crashOutcome(id: string, e: unknown): GateOutcome {
 }
 
 /**
- * Record the run. History that cannot be written is a blocker, not a crash: the decision is still
- * reported in full, and says why it is BLOCKED.
+ * Record the run. History that cannot be written (or broke earlier in the run) is a blocker, not a
+ * crash: the decision is still reported in full, and says why it is BLOCKED.
  */
 async function record(
-  history: History | undefined,
+  history: GuardedHistory | undefined,
   runId: string,
   decision: Decision,
   outcomes: GateOutcome[],
   measured: { gate: string; metrics: Metric[] }[],
 ): Promise<Decision> {
   if (!history) return decision;
+  await history.finish(runId, decision, outcomes, measured);
+  return history.failure === undefined ? decision : blocked(decision, `the run could not be recorded in history: ${history.failure}`);
+}
+
+function blocked(decision: Decision, why: string): Decision {
+  return { ...decision, result: 'BLOCKED', blockers: [...decision.blockers, why] };
+}
+
+/**
+ * decision.json is the run's own copy of its decision; a disk that refuses it must not swallow the
+ * decision the reporters are about to print. The failure becomes a reason, and the run is BLOCKED:
+ * a run whose record was lost is no proof.
+ */
+async function writeDecision(runDir: string, decision: Decision): Promise<Decision> {
   try {
-    await history.finish(runId, decision, outcomes, measured);
+    await writeFileAtomic(join(runDir, 'decision.json'), decisionJson(decision));
     return decision;
   } catch (e) {
     const why = e instanceof ShipgateError ? `${e.message} [${e.code}]` : String(e);
-    return { ...decision, result: 'BLOCKED', blockers: [...decision.blockers, `the run could not be recorded in history: ${why}`] };
+    return blocked(decision, `the decision could not be saved in the run folder: ${why}`);
   }
 }
 
@@ -201,10 +216,12 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
   const vars: Vars = { version, gitSha: git.sha ?? '', gitBranch: git.branch ?? '', runDir, env };
   // Resolved before anything is created: an unset ${env.X} in a service is a configuration error.
   const services = interpolateServices(config.services, plan, vars);
-  await mkdir(runDir, { recursive: true });
+  await makeDir(runDir, 'the run folder');
 
-  const history: History | undefined =
-    opts.history === false ? undefined : await openHistory(config, { url: opts.storeUrl ?? env.SHIPGATE_DATABASE_URL, env, ci });
+  // A store that cannot be opened stops the run before it starts (exit 2: nothing ran, nothing is
+  // lost); once it is open, any error is a reason the run is BLOCKED (history-guard.ts).
+  const history: GuardedHistory | undefined =
+    opts.history === false ? undefined : guardHistory(await openHistory(config, { url: opts.storeUrl ?? env.SHIPGATE_DATABASE_URL, env, ci }));
   const reporters = multiplex(opts.reporters ?? [], opts.onReporterError ?? (() => {}));
   const baseEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
   const pool = new ServicePool(services, {
@@ -351,13 +368,11 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
       requireClean: opts.requireClean,
     });
 
-    let recorded = await record(history, runId, decision, [...outcomes.values()], measured);
-    await writeFileAtomic(join(runDir, 'decision.json'), decisionJson(recorded));
+    let recorded = await writeDecision(runDir, await record(history, runId, decision, [...outcomes.values()], measured));
     if (opts.publish) {
       // Only after the decision is recorded: a publish never precedes the proof it rests on.
       const publish = await runPublish(config, recorded, { history, env, signal: opts.signal, actor: opts.actor, baselinePolicy });
-      recorded = { ...recorded, publish };
-      await writeFileAtomic(join(runDir, 'decision.json'), decisionJson(recorded));
+      recorded = await writeDecision(runDir, { ...recorded, publish });
     }
     await reporters.onDecision(recorded);
     return recorded;

@@ -28,6 +28,19 @@ class ImmediateSqliteDriver extends SqliteDriver {
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
+
+  /**
+   * On SQLITE_FULL, SQLITE_IOERR and a few more, SQLite has already rolled the transaction back; the
+   * ROLLBACK Kysely then sends fails with "no transaction is active", and that error would replace
+   * the one that says what happened (the disk is full).
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await super.rollbackTransaction(connection);
+    } catch (e) {
+      if (!/no transaction is active/i.test(String((e as Error)?.message ?? e))) throw e;
+    }
+  }
 }
 
 /** Prepared statements kept per connection; the bulk inserts of a run reuse a handful of them. */

@@ -87,9 +87,46 @@ export async function safeWriteFile(path: string, text: string): Promise<void> {
   } catch (e) {
     if (e instanceof OutputError) throw e;
     const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOSPC' ? 'the disk is full' : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : err.code === 'EROFS' ? 'the file system is read-only' : err.message;
-    throw new OutputError(`cannot write ${path}: ${why}`, 'give a path you can write to', e);
+    throw new OutputError(`cannot write ${path}: ${errnoReason(err)}`, 'give a path you can write to', e);
   } finally {
     if (timer) clearTimeout(timer);
+  }
+}
+
+function errnoReason(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ENOSPC':
+      return 'the disk is full';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'ENOTDIR':
+      return 'a part of the path is a file, not a folder';
+    default:
+      return err.message;
+  }
+}
+
+/**
+ * Create a folder (and its parents) or say why not. A recursive mkdir can report ENOENT for what is
+ * a read-only or full disk underneath; the first missing folder is then created on its own to learn
+ * the real reason.
+ */
+export async function makeDir(path: string, what: string): Promise<void> {
+  const abs = resolve(path);
+  if (kernelFs(abs)) throw new OutputError(`${what} ${abs} is on a kernel file system (/proc or /sys)`, 'give a path on a disk');
+  try {
+    await mkdir(abs, { recursive: true });
+    return;
+  } catch (e) {
+    let err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') {
+      let missing = abs;
+      while (dirname(missing) !== missing && !(await stat(dirname(missing)).then(() => true, () => false))) missing = dirname(missing);
+      err = await mkdir(missing).then(() => err, (e2: NodeJS.ErrnoException) => e2);
+    }
+    throw new OutputError(`cannot create ${what} ${abs}: ${errnoReason(err)}`, 'make the folder writable (or free space on its disk), then run again', e);
   }
 }
