@@ -51,3 +51,13 @@ export function positiveInt(value: string | undefined, flag: string, fallback: n
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`${flag} ${value}: expected a whole number ≥ 1`);
   return Number(value);
 }
+
+/** `--secret NAME` (repeatable, comma-separated): environment variable names, checked as such. */
+export function parseSecretNames(values: string[] | undefined): string[] {
+  for (const v of values ?? []) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) {
+      throw new UsageError(`--secret ${JSON.stringify(v)}: expected the name of an environment variable, not its value`, 'for example --secret DEPLOY_TOKEN');
+    }
+  }
+  return values ?? [];
+}

@@ -41,6 +41,7 @@ export function buildProgram(ctx: CliContext, version: string, setExit: (code: n
     .option('--no-history', 'do not read or record history (no store is opened)')
     .option('--require-clean', 'block the release when the working tree has uncommitted changes')
     .option('--publish', 'after a READY, full, clean run is recorded, run the `publish:` steps')
+    .option('--secret <names>', 'mask the value of this environment variable everywhere (repeatable, comma-separated)', collectList)
     .action(async (v: string | undefined, flags) => {
       const { runCommand } = await import('./commands/run.js');
       setExit(await runCommand(v, flags, ctx));
@@ -209,6 +210,7 @@ export function buildProgram(ctx: CliContext, version: string, setExit: (code: n
     .option('--branch <name>', 'only runs on this branch')
     .option('--force', 'roll back to a version without a READY, full, clean run (recorded as forced)')
     .option('--by <name>', 'who rolls back (default: the CI actor, the git user, or $USER)')
+    .option('--secret <names>', 'mask the value of this environment variable in step logs (repeatable, comma-separated)', collectList)
     .action(async (flags) => {
       const { rollbackCommand } = await import('./commands/rollback.js');
       setExit(await rollbackCommand(flags, ctx));

@@ -232,6 +232,17 @@ function inertValue(name: string, vars: Vars): string {
   return value;
 }
 
+/**
+ * Interpolate a gate's, service's or step's `env:` values: they reach the process as environment
+ * variables, never as shell text, so values are inserted as they are (`DB_URL: "${env.HISTORY_DB}"`
+ * hands a gate a variable shipgate otherwise withholds).
+ */
+export function interpolateEnv(env: Record<string, string>, vars: Vars): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) out[k] = v.includes('${') ? interpolateText(v, vars) : v;
+  return out;
+}
+
 /** Interpolate into a URL, path or other non-shell text: values inserted as they are. */
 export function interpolateText(text: string, vars: Vars): string {
   return text.replace(VAR_RE, (_, name: string) => lookup(name.trim(), vars));

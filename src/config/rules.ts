@@ -96,6 +96,7 @@ export function checkRules(raw: unknown, loc: Locator, now: number = Date.now())
   for (const [id, svc] of services) {
     if (!isObj(svc)) continue;
     checkVars(svc.run, ['services', id, 'run']);
+    for (const [name, value] of entries(svc.env)) checkVars(value, ['services', id, 'env', name]);
     if (isObj(svc.ready)) {
       checkVars(svc.ready.http, ['services', id, 'ready', 'http']);
       checkVars(svc.ready.command, ['services', id, 'ready', 'command']);
@@ -149,6 +150,7 @@ export function checkRules(raw: unknown, loc: Locator, now: number = Date.now())
       push('CONFIG_EMPTY_GATE', `gate "${id}" has nothing to check`, ['gates', id], 'give it `run`, `probes`, `artifacts`, `reports` or `manual`');
     }
     for (const [cmd, at] of stringOrList(gate.run, ['gates', id, 'run'])) checkVars(cmd, at);
+    for (const [name, value] of entries(gate.env)) checkVars(value, ['gates', id, 'env', name]);
     (Array.isArray(gate.probes) ? gate.probes : []).forEach((p, i) => checkProbe(p, ['gates', id, 'probes', i]));
     (Array.isArray(gate.artifacts) ? gate.artifacts : []).forEach((a, i) => {
       if (isObj(a)) checkVars(a.path, ['gates', id, 'artifacts', i, 'path']);
@@ -217,6 +219,7 @@ export function checkRules(raw: unknown, loc: Locator, now: number = Date.now())
     (Array.isArray(list) ? list : []).forEach((s, i) => {
       if (!isObj(s)) return;
       checkVars(s.run, [...base, i, 'run']);
+      for (const [name, value] of entries(s.env)) checkVars(value, [...base, i, 'env', name]);
       checkProbe(s.probe, [...base, i, 'probe']);
     });
   }

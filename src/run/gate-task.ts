@@ -6,18 +6,18 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GateConfig } from '../config/types.js';
-import { exportedEnv, interpolateCommand, interpolatePath, interpolateProbe, InterpolationError, type Vars } from '../config/interpolate.js';
+import { exportedEnv, interpolateCommand, interpolateEnv, interpolatePath, interpolateProbe, InterpolationError, type Vars } from '../config/interpolate.js';
 import { formatDuration } from '../util/duration-format.js';
 import type { Check, GateOutcome, StepRecord } from '../decide/types.js';
 import { collectEvidence } from '../evidence/collect.js';
 import type { Evidence, TestResult } from '../evidence/model.js';
 import { checkArtifacts } from '../gates/artifact.js';
 import { runProbe } from '../gates/probe.js';
+import { foreignProbeListener, type PortOwner } from './probe-ports.js';
 import { runCommand, tailFile } from './process.js';
 import type { ServicePool } from './services.js';
 import { sleep } from '../util/sleep.js';
 import { judgeManual, type ManualJudgement } from '../policy/manual.js';
-import { redactText, secretValues } from './redact.js';
 import { isSingleCommand } from '../util/shell.js';
 
 
@@ -27,8 +27,12 @@ export interface GateTaskContext {
   /** When the run started (epoch ms): reports its gates read must not be older. */
   runStartedMs: number;
   pool: ServicePool;
-  /** Environment every process starts from (process.env, minus nothing). */
+  /** Environment every process starts from (process.env, minus the history store's credentials). */
   baseEnv: Record<string, string>;
+  /** Values masked in gate logs and live output (run.ts also masks them in the outcome). */
+  secrets: readonly string[];
+  /** Each gate log is cut at this many bytes (`defaults.log-max`). */
+  logMaxBytes?: number;
   /** Judge a manual gate on its recorded approvals (absent without history: the gate stays PENDING). */
   judgeApprovals?(gate: GateConfig): Promise<ManualJudgement>;
   onOutput?(gate: string, chunk: string): void;
@@ -88,18 +92,12 @@ async function manualOutcome(gate: GateConfig, ctx: GateTaskContext, startedAt: 
   return { id: gate.id, startedAt, durationMs: 0, attempts: 0, ...judged };
 }
 
-function redactCheck(c: Check, secrets: readonly string[]): Check {
-  const r = (s: string) => redactText(s, secrets);
-  return { ...c, check: r(c.check), expected: r(c.expected), actual: r(c.actual), ...(c.message === undefined ? {} : { message: r(c.message) }) };
-}
-
 export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateTaskContext, signal: AbortSignal): Promise<GateOutcome> {
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const logPath = join(ctx.runDir, `gate-${gate.id}.log`);
   const vars: Vars = { ...ctx.vars, gate: gate.id };
   const checks: Check[] = [];
-  const secrets = secretValues({ ...ctx.baseEnv, ...gate.env });
   const outcome = (status: GateOutcome['status'], extra: Partial<GateOutcome> = {}): GateOutcome => ({
     id: gate.id,
     status,
@@ -110,9 +108,7 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
     logPath: existsSync(logPath) ? logPath : undefined,
     ranWithout: ranWithout.length ? ranWithout : undefined,
     ...extra,
-    // A probe URL or header built from ${env.TOKEN} must not carry the token into the decision.
-    checks: secrets.length ? checks.map((c) => redactCheck(c, secrets)) : checks,
-    reason: extra.reason === undefined ? undefined : redactText(extra.reason, secrets),
+    checks,
   });
 
   const serviceDeath = new AbortController();
@@ -122,9 +118,11 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
     if (gate.manual) return { ...(await manualOutcome(gate, ctx, startedAt)), ranWithout: ranWithout.length ? ranWithout : undefined };
 
     // Setup: services, in declared order. A service that cannot start fails the gate with its log.
+    const owners: PortOwner[] = [];
     for (const id of gate.services) {
       try {
         const svc = await ctx.pool.acquire(id);
+        owners.push({ id, owns: (pid) => svc.process.owns(pid) });
         void svc.died.then(async (err) => {
           deathReason = { id, message: err.message, tail: await tailFile(svc.logPath, TAIL).catch(() => []), logPath: svc.logPath };
           serviceDeath.abort(err);
@@ -138,16 +136,33 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
       }
     }
 
+    // Probes: nobody but the gate's own services may be listening where they point.
+    const probes = gate.probes.map((probe) => {
+      try {
+        return interpolateProbe(probe, vars);
+      } catch {
+        return undefined; // reported when the probe runs
+      }
+    });
+    for (const p of probes) {
+      const foreign = p && (await foreignProbeListener(p.url, owners, 'before the gate'));
+      if (foreign) {
+        checks.push(foreign);
+        return outcome('failed', { reason: `${foreign.check}: ${foreign.actual}` });
+      }
+    }
+
     let attempts = 0;
     let evidence: Evidence | undefined;
     let steps: StepRecord[] = [];
     const earlierTests: TestResult[][] = [];
     const failedAttempts: { attempt: number; reason: string }[] = [];
-    const env = { ...ctx.baseEnv, ...exportedEnv(vars), ...gate.env };
+    let env: Record<string, string> = { ...ctx.baseEnv, ...exportedEnv(vars) };
 
     if (gate.run !== undefined) {
       let commands: string[];
       try {
+        env = { ...env, ...interpolateEnv(gate.env, vars) };
         commands = gate.run.map((step) => interpolateCommand(step, vars));
       } catch (e) {
         if (!(e instanceof InterpolationError)) throw e;
@@ -167,6 +182,8 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
             cwd: gate.cwd,
             env,
             logFile: logPath,
+            logMaxBytes: ctx.logMaxBytes,
+            secrets: ctx.secrets,
             // The gate's timeout covers all of its steps.
             timeoutMs: Math.max(1, deadline - started),
             signal: abortBoth,
@@ -232,7 +249,9 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
     for (const probe of gate.probes) {
       if (signal.aborted) return outcome('cancelled', { attempts, reason: 'interrupted' });
       try {
-        checks.push(...(await runProbe(interpolateProbe(probe, vars), { signal: abortBoth })));
+        const resolved = interpolateProbe(probe, vars);
+        const foreign = await foreignProbeListener(resolved.url, owners, 'at probe time');
+        checks.push(...(foreign ? [foreign] : await runProbe(resolved, { signal: abortBoth })));
       } catch (e) {
         checks.push({ check: `${probe.method} ${probe.url}`, expected: 'probe runs', actual: (e as Error).message, ok: false });
       }

@@ -33,6 +33,8 @@ export interface CommandOptions {
   logFile: string;
   /** The log file is cut at this many bytes (default 100 MB), with a marker where. */
   logMaxBytes?: number;
+  /** Values masked in the log and live output (default: the secrets of `env`, see redact.ts). */
+  secrets?: readonly string[];
   /** On timeout: stop the whole tree. */
   timeoutMs?: number;
   /** On abort: stop the whole tree. */
@@ -266,8 +268,8 @@ function pipeOutput(child: ChildProcess, log: WriteStream, secrets: readonly str
       (raw) =>
         new Promise<void>((resolve) => {
           raw.setEncoding('utf8');
-          // Secrets from the environment are masked before anything is written or shown.
-          const s = secrets.length ? raw.pipe(new Redactor(secrets)) : raw;
+          // Secrets, and credentials in any URL, are masked before anything is written or shown.
+          const s = raw.pipe(new Redactor(secrets));
           if (onOutput) {
             s.on('data', (chunk: string) => {
               try {
@@ -345,7 +347,7 @@ function launch(opts: CommandOptions): ManagedProcess {
     return stopNow(graceMs).then(() => exited.then(() => undefined));
   };
 
-  const piped = pipeOutput(child, log, secretValues(opts.env), cap, opts.onOutput);
+  const piped = pipeOutput(child, log, opts.secrets ?? secretValues(opts.env), cap, opts.onOutput);
   let timer: NodeJS.Timeout | undefined;
   const onAbort = (): void => {
     flags.cancelled = true;

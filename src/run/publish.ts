@@ -30,7 +30,7 @@ export function publishRefusal(config: Config, d: Decision, recorded: boolean): 
 export async function runPublish(
   config: Config,
   d: Decision,
-  opts: { history?: History; env: NodeJS.ProcessEnv; signal?: AbortSignal; actor?: string; baselinePolicy: BaselinePolicy },
+  opts: { history?: History; env: NodeJS.ProcessEnv; secrets?: readonly string[]; signal?: AbortSignal; actor?: string; baselinePolicy: BaselinePolicy },
 ): Promise<PublishOutcome> {
   const refused = publishRefusal(config, d, opts.history !== undefined);
   if (refused) return { status: 'refused', reason: refused, steps: [] };
@@ -69,6 +69,7 @@ export async function runPublish(
     extraEnv: { SHIPGATE_NOTES_FILE: notesFile, SHIPGATE_RUN_ID: d.runId },
     logDir,
     env: opts.env,
+    secrets: opts.secrets,
     signal: opts.signal,
   });
   const status = result.failedAt ? 'failed' : 'done';

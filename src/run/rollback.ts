@@ -89,7 +89,7 @@ function toTarget(r: RunSummary): RollbackTarget {
 export async function runRollback(
   config: Config,
   plan: RollbackPlan,
-  opts: { logDir: string; env: NodeJS.ProcessEnv; signal?: AbortSignal; onStep?(s: StepResult): void; store?: Store; by: string },
+  opts: { logDir: string; env: NodeJS.ProcessEnv; secrets?: readonly string[]; signal?: AbortSignal; onStep?(s: StepResult): void; store?: Store; by: string },
 ): Promise<RollbackResult> {
   const target = plan.to;
   const id = `rollback-${newRunId()}`;
@@ -119,6 +119,7 @@ export async function runRollback(
     extraEnv: { SHIPGATE_ROLLBACK_VERSION: target.version, SHIPGATE_ROLLBACK_COMMIT: target.commit ?? '', SHIPGATE_ROLLBACK_FROM: plan.from?.version ?? '' },
     logDir: opts.logDir,
     env: opts.env,
+    secrets: opts.secrets,
     signal: opts.signal,
     onStep: opts.onStep,
   });

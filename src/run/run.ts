@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { shellQuote } from '../util/shell.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
-import { exportedEnv, interpolateCommand, interpolateText, type Vars } from '../config/interpolate.js';
+import { exportedEnv, interpolateCommand, interpolateEnv, interpolateText, type Vars } from '../config/interpolate.js';
 import type { ServiceConfig } from '../config/types.js';
 import { decide } from '../decide/decide.js';
 import { ShipgateError } from '../errors.js';
@@ -27,6 +27,8 @@ import { guardHistory, type GuardedHistory } from './history-guard.js';
 import { resolveBaseline, type BaselinePolicy } from '../policy/baseline.js';
 import { measuredValues } from '../policy/measured.js';
 import { runPublish } from './publish.js';
+import { runEnv } from './run-env.js';
+import { redactDeep } from './redact.js';
 import { actorName } from './actor.js';
 import type { Metric } from '../evidence/model.js';
 import { runGate, type GateTaskContext } from './gate-task.js';
@@ -62,6 +64,8 @@ export interface RunOptions {
   publish?: boolean;
   /** Who publishes (recorded with the publish); default from the CI's actor, git, or $USER. */
   actor?: string;
+  /** `--secret NAME`: more variables whose values are masked (with the config's `secrets:`). */
+  secrets?: string[];
 }
 
 /** Up to this many tests in a gate, every test's recent history is read to spot new flakiness. */
@@ -184,6 +188,7 @@ function interpolateServices(services: Config['services'], plan: Plan, vars: Var
     out[id] = {
       ...s,
       run: interpolateCommand(s.run, vars),
+      env: interpolateEnv(s.env, vars),
       ready: s.ready && {
         ...s.ready,
         http: s.ready.http === undefined ? undefined : interpolateText(s.ready.http, vars),
@@ -223,11 +228,13 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
   const history: GuardedHistory | undefined =
     opts.history === false ? undefined : guardHistory(await openHistory(config, { url: opts.storeUrl ?? env.SHIPGATE_DATABASE_URL, env, ci }));
   const reporters = multiplex(opts.reporters ?? [], opts.onReporterError ?? (() => {}));
-  const baseEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  const { childEnv: baseEnv, secrets } = runEnv(config, env, opts.secrets);
   const pool = new ServicePool(services, {
     logDir: runDir,
     env: { ...baseEnv, ...exportedEnv(vars) },
     signal: opts.signal,
+    secrets,
+    logMaxBytes: config.defaults.logMaxBytes,
   });
   for (const [id, n] of Object.entries(plan.serviceUsers)) pool.expect(id, n);
 
@@ -266,6 +273,8 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
       runStartedMs: startedAt.getTime(),
       pool,
       baseEnv,
+      secrets,
+      logMaxBytes: config.defaults.logMaxBytes,
       judgeApprovals: history ? (gate) => history.approvals(gate, version, git.sha, actor) : undefined,
       graceMs: opts.graceMs,
       onOutput: (gate, chunk) => reporters.onGateOutput(gate, chunk),
@@ -309,7 +318,9 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
         id: p.id,
         needs: p.gate.needs.filter((n) => runningIds.has(n)),
         run: async (signal: AbortSignal) => {
-          const outcome = await runGate(p.gate, p.ranWithout, taskCtx, signal);
+          // Masked once, here: everything taken from the gate (checks, reasons, tails, test names and
+          // messages, findings) reaches the judge, the terminal, history and notes only masked.
+          const outcome = redactDeep(await runGate(p.gate, p.ranWithout, taskCtx, signal), secrets);
           outcomes.set(p.id, outcome);
           const verdict = await judgeWith(p, outcome);
           verdicts.set(p.id, verdict);
@@ -324,7 +335,7 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
         stopsRun: (v) => v.severity === 'block' && (v.status === 'fail' || v.status === 'cancelled'),
         crashed: (id, e) => {
           const p = running.find((x) => x.id === id)!;
-          const v = judgeGate(p.gate, crashOutcome(id, e));
+          const v = judgeGate(p.gate, redactDeep(crashOutcome(id, e), secrets));
           verdicts.set(id, v);
           return v;
         },
@@ -368,10 +379,11 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
       requireClean: opts.requireClean,
     });
 
-    let recorded = await writeDecision(runDir, await record(history, runId, decision, [...outcomes.values()], measured));
+    // The decision holds text from the config, git and reports beyond the outcomes: masked whole.
+    let recorded = await writeDecision(runDir, await record(history, runId, redactDeep(decision, secrets), [...outcomes.values()], measured));
     if (opts.publish) {
       // Only after the decision is recorded: a publish never precedes the proof it rests on.
-      const publish = await runPublish(config, recorded, { history, env, signal: opts.signal, actor: opts.actor, baselinePolicy });
+      const publish = await runPublish(config, recorded, { history, env: baseEnv, secrets, signal: opts.signal, actor: opts.actor, baselinePolicy });
       recorded = await writeDecision(runDir, { ...recorded, publish });
     }
     await reporters.onDecision(recorded);

@@ -54,6 +54,10 @@ export interface ServiceContext {
   signal?: AbortSignal;
   /** TERM → KILL grace when stopping a service (default 3000 ms). */
   graceMs?: number;
+  /** Values masked in service logs (default: the secrets of the environment). */
+  secrets?: readonly string[];
+  /** Each service log is cut at this many bytes (`defaults.log-max`). */
+  logMaxBytes?: number;
 }
 
 /** Without a readiness check, a service that is still alive after this long counts as started. */
@@ -100,6 +104,7 @@ async function checkReadyOnce(
   readyLog: string,
   remainingMs: number,
   signal?: AbortSignal,
+  secrets?: readonly string[],
 ): Promise<string | undefined> {
   const ready = svc.ready;
   if (!ready) return undefined;
@@ -122,6 +127,7 @@ async function checkReadyOnce(
       cwd: svc.cwd,
       env,
       logFile: readyLog,
+      secrets,
       timeoutMs: Math.max(100, remainingMs),
       graceMs: 500,
       signal,
@@ -159,7 +165,7 @@ export async function startService(svc: ServiceConfig, ctx: ServiceContext): Pro
 
   let proc: ManagedProcess;
   try {
-    proc = startProcess({ command: svc.run, cwd: svc.cwd, env, logFile: logPath, graceMs: ctx.graceMs });
+    proc = startProcess({ command: svc.run, cwd: svc.cwd, env, logFile: logPath, graceMs: ctx.graceMs, secrets: ctx.secrets, logMaxBytes: ctx.logMaxBytes });
   } catch (e) {
     const err = e as ShipgateError;
     throw new ServiceError('SERVICE_START_FAILED', svc.id, `service ${svc.id} could not be started: ${err.message}`, {
@@ -198,7 +204,7 @@ export async function startService(svc: ServiceConfig, ctx: ServiceContext): Pro
         throw cancelled();
       }
       if (!proc.isAlive()) await exitedEarly();
-      const seen = await checkReadyOnce(svc, env, readyLog, deadline - Date.now(), ctx.signal);
+      const seen = await checkReadyOnce(svc, env, readyLog, deadline - Date.now(), ctx.signal, ctx.secrets);
       // A 2xx only counts if our own process is still there to have given it.
       if (!proc.isAlive()) await exitedEarly();
       if (seen === undefined) break;

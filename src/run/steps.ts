@@ -5,10 +5,11 @@
  */
 import { join } from 'node:path';
 import type { RollbackStep } from '../config/types.js';
-import { exportedEnv, interpolateCommand, interpolateProbe, InterpolationError, type Vars } from '../config/interpolate.js';
+import { exportedEnv, interpolateCommand, interpolateEnv, interpolateProbe, InterpolationError, type Vars } from '../config/interpolate.js';
 import type { Check } from '../decide/types.js';
 import { runProbe } from '../gates/probe.js';
 import { runCommand } from './process.js';
+import { redactDeep, secretValues } from './redact.js';
 
 export interface StepResult {
   index: number;
@@ -34,11 +35,14 @@ export async function runSteps(
     extraEnv: Record<string, string>;
     logDir: string;
     env: NodeJS.ProcessEnv;
+    /** Values masked in step logs and results (default: the secrets of `env`). */
+    secrets?: readonly string[];
     signal?: AbortSignal;
     onStep?(s: StepResult): void;
   },
 ): Promise<StepsResult> {
   const baseEnv = Object.fromEntries(Object.entries(opts.env).filter((e): e is [string, string] => e[1] !== undefined));
+  const secrets = opts.secrets ?? secretValues(opts.env);
   const done: StepResult[] = [];
   for (const [i, step] of steps.entries()) {
     const t0 = performance.now();
@@ -52,8 +56,9 @@ export async function runSteps(
         const res = await runCommand({
           command: interpolateCommand(step.run, opts.vars),
           cwd: step.cwd,
-          env: { ...baseEnv, ...exportedEnv(opts.vars), ...opts.extraEnv, ...step.env },
+          env: { ...baseEnv, ...exportedEnv(opts.vars), ...opts.extraEnv, ...interpolateEnv(step.env ?? {}, opts.vars) },
           logFile: logPath,
+          secrets,
           timeoutMs: step.timeoutMs,
           signal: opts.signal,
         });
@@ -72,6 +77,8 @@ export async function runSteps(
       const known = e instanceof InterpolationError || (e as { code?: string }).code !== undefined;
       checks = [{ check: 'step', expected: 'runs', actual: known ? (e as Error).message : `internal error: ${(e as Error).message}`, ok: false }];
     }
+    // A probe URL built from ${env.TOKEN} must not carry the token into the record.
+    checks = redactDeep(checks, secrets);
     const result: StepResult = { index: i + 1, title: step.title, ok: checks.every((c) => c.ok), durationMs: Math.round(performance.now() - t0), checks, ...(logPath ? { logPath } : {}) };
     done.push(result);
     opts.onStep?.(result);

@@ -101,3 +101,69 @@ gates:
     expect(res.code, res.stderr).toBe(0);
   });
 });
+
+describe('probe ports', () => {
+  const probeGate = (port: number, extra = '') => `gates:
+  smoke:
+${extra}    probes: [{ get: "http://127.0.0.1:${port}/", status: 200, body-matches: "stray" }]
+`;
+
+  it('a leftover server on the probed loopback port fails the gate before it runs, naming the holder (PROBE_PORT_FOREIGN); it is never probed', async () => {
+    const port = await freePort();
+    const holder = await stray(port, 'last-release-server');
+    const dir = await makeProject({ 'shipgate.yml': probeGate(port, '    run: "touch ran"\n') });
+    dirs.push(dir);
+    const res = await runCli(['run', '1.0.0', '--no-history', '--json'], { cwd: dir });
+    expect(res.code).toBe(1);
+    const g = gate(parseDecision(res.stdout), 'smoke');
+    expect(g.status).toBe('fail');
+    const c = g.checks.find((x) => x.check === `probe port ${port}`)!;
+    expect(c.actual).toContain(`held before the gate by pid ${holder.pid} (`);
+    expect(c.actual).toContain('last-release-server');
+    expect(c.actual).toContain('[PROBE_PORT_FOREIGN]');
+    // The gate stopped there: its command never ran, no probe was sent.
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(join(dir, 'ran'))).toBe(false);
+    expect(g.checks.some((x) => x.check.startsWith('GET '))).toBe(false);
+  });
+
+  it('a server that appears on the port while the gate runs is caught at probe time', async () => {
+    const port = await freePort();
+    const dir = await makeProject({ 'shipgate.yml': probeGate(port, `    run: "touch started && sleep 2"\n`) });
+    dirs.push(dir);
+    const cli = startCli(['run', '1.0.0', '--no-history', '--json'], { cwd: dir });
+    await waitForFile(join(dir, 'started'));
+    const holder = await stray(port, 'sneaky-server');
+    const res = await cli.done;
+    expect(res.code).toBe(1);
+    const c = gate(parseDecision(res.stdout), 'smoke').checks.find((x) => x.check === `probe port ${port}`)!;
+    expect(c.actual).toContain(`held at probe time by pid ${holder.pid} (`);
+  });
+
+  it('honest: a probe answered by the gate\'s own service passes; a probe to a port nobody holds fails as a refused connection, not as foreign', async () => {
+    const port = await freePort();
+    const closed = await freePort();
+    const dir = await makeProject({
+      'shipgate.yml': `services:
+  api:
+    run: ${q(nodeCmd('service.mjs'))}
+    env: { PORT: "${port}" }
+    ready: { http: "http://127.0.0.1:${port}/health", timeout: 10s }
+gates:
+  smoke:
+    services: [api]
+    probes: [{ get: "http://127.0.0.1:${port}/health", status: 200 }]
+  nobody:
+    probes: [{ get: "http://127.0.0.1:${closed}/", status: 200 }]
+`,
+    });
+    dirs.push(dir);
+    const res = await runCli(['run', '1.0.0', '--no-history', '--json'], { cwd: dir });
+    const d = parseDecision(res.stdout);
+    expect(gate(d, 'smoke').status, res.stderr).toBe('pass');
+    const nobody = gate(d, 'nobody');
+    expect(nobody.status).toBe('fail');
+    expect(JSON.stringify(nobody.checks)).not.toContain('PROBE_PORT_FOREIGN');
+    expect(JSON.stringify(nobody.checks)).toMatch(/ECONNREFUSED|refused/i);
+  });
+});

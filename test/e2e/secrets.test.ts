@@ -4,16 +4,13 @@
  * not through a probe URL built from one.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, makeProject, parseDecision, removeProject, runCli } from './helpers.js';
 
 const SECRET = 'sk-live-0123456789abcdef';
 const dirs: string[] = [];
-let server: Server | undefined;
 afterAll(async () => {
-  server?.close();
   for (const d of dirs) await removeProject(d);
 });
 
@@ -26,17 +23,24 @@ function allFiles(dir: string): string[] {
 describe('secrets', () => {
   it('are masked in gate logs, checks and the decision, and never written into commands', async () => {
     const port = await freePort();
-    let seenAuth = '';
-    server = createServer((req, res) => {
-      seenAuth = req.headers.authorization ?? '';
-      res.statusCode = req.url?.includes(SECRET) ? 418 : 200;
-      res.end('ok');
-    });
-    await new Promise<void>((r) => server!.listen(port, '127.0.0.1', () => r()));
+    // The probed server is a service of the gate (nobody else may answer a loopback probe); it
+    // writes down the authorization it was sent, and answers 418 when the URL holds the secret.
     const dir = await makeProject({
+      'server.js': `require('node:http').createServer((req, res) => {
+  if (req.url === '/health') return res.end('up');
+  require('node:fs').writeFileSync(process.env.SEEN, req.headers.authorization || '');
+  res.statusCode = req.url.includes(process.env.API_TOKEN) ? 418 : 200;
+  res.end('ok');
+}).listen(${port}, '127.0.0.1');`,
       'shipgate.yml': `name: secrets
+services:
+  api:
+    run: node server.js
+    env: { SEEN: seen-auth.txt }
+    ready: { http: "http://127.0.0.1:${port}/health" }
 gates:
   deploy-smoke:
+    services: [api]
     run: 'echo "calling with \${env.API_TOKEN}" && echo "token again: $API_TOKEN" >&2'
     probes:
       - get: "http://127.0.0.1:${port}/check?key=\${env.API_TOKEN}"
@@ -47,7 +51,7 @@ gates:
     dirs.push(dir);
     const res = await runCli(['run', '1.0.0', '--no-history', '--local', '--json'], { cwd: dir, env: { API_TOKEN: SECRET } });
     // The probe really sent the secret (it is the server's to see), got 418, and the gate failed…
-    expect(seenAuth, res.stderr).toBe(`Bearer ${SECRET}`);
+    expect(readFileSync(join(dir, 'seen-auth.txt'), 'utf8'), res.stderr).toBe(`Bearer ${SECRET}`);
     expect(res.code).toBe(1);
     const decision = parseDecision(res.stdout);
     expect(JSON.stringify(decision)).toContain('***');

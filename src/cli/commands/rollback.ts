@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { actorName } from '../../run/actor.js';
 import { planRollback, RollbackRefused, runRollback } from '../../run/rollback.js';
 import { newRunId } from '../../run/run-id.js';
+import { runEnv } from '../../run/run-env.js';
 import { UsageError } from '../../errors.js';
 import { formatDuration } from '../../util/duration-format.js';
 import { printable } from '../../util/printable.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { short, withStore } from './common.js';
+import { parseSecretNames } from '../options.js';
 
 export interface RollbackFlags {
   config?: string;
@@ -17,6 +19,7 @@ export interface RollbackFlags {
   branch?: string;
   force?: boolean;
   by?: string;
+  secret?: string[];
 }
 
 export async function rollbackCommand(flags: RollbackFlags, ctx: CliContext): Promise<number> {
@@ -39,9 +42,12 @@ export async function rollbackCommand(flags: RollbackFlags, ctx: CliContext): Pr
       `Rolling back ${config.name}${plan.from ? ` from ${plan.from.version}` : ''} to ${target.version} @ ${short(target.commit)}` +
         `${target.runId ? ` (READY run ${target.runId})` : ' (FORCED: no READY, full, clean run of this version is recorded)'} — by ${by}\n`,
     );
+    // The history store's credentials stay shipgate's; secret values are masked in step logs.
+    const { childEnv, secrets } = runEnv(config, ctx.env, parseSecretNames(flags.secret));
     const result = await runRollback(config, plan, {
       logDir,
-      env: ctx.env,
+      env: childEnv,
+      secrets,
       signal: ctx.signal,
       store,
       by,

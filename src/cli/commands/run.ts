@@ -7,7 +7,7 @@ import { run } from '../../run/run.js';
 import { useColor, type CliContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { printable } from '../../util/printable.js';
-import { ciMode, parseConcurrency, parseReports } from '../options.js';
+import { ciMode, parseConcurrency, parseReports, parseSecretNames } from '../options.js';
 
 export interface RunFlags {
   config?: string;
@@ -24,6 +24,7 @@ export interface RunFlags {
   history?: boolean;
   requireClean?: boolean;
   publish?: boolean;
+  secret?: string[];
 }
 
 export function exitCodeForDecision(d: Decision): number {
@@ -37,6 +38,7 @@ export async function runCommand(version: string | undefined, flags: RunFlags, c
   const ci = ciMode(flags, ctx.env);
   const concurrency = parseConcurrency(flags.concurrency);
   const reports = parseReports(flags.report);
+  const secrets = parseSecretNames(flags.secret);
   // With --json, stdout carries only the decision; the human view goes to stderr.
   const human = flags.json ? ctx.stderr : ctx.stdout;
   const reporters: Reporter[] = [
@@ -62,6 +64,7 @@ export async function runCommand(version: string | undefined, flags: RunFlags, c
     history: flags.history,
     requireClean: flags.requireClean,
     publish: flags.publish,
+    secrets,
     env: ctx.env,
     onReporterError: (hook, e) => {
       outputFailed = true;
