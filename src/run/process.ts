@@ -21,6 +21,7 @@ import { killEverythingSync, openCell, type Cell } from './containment.js';
 import { MARKER_ENV } from './marker.js';
 import { groupGone, isGone, listProcesses, signalQuietly, treeAndGroup } from './proc-table.js';
 import { sleep } from '../util/sleep.js';
+import { formatBytes } from '../util/size-format.js';
 import { Redactor, secretValues } from './redact.js';
 
 export interface CommandOptions {
@@ -252,7 +253,7 @@ class LogCap {
   private mark(): string {
     if (this.marked) return '';
     this.marked = true;
-    return `\n# shipgate: log cut here at ${Math.round(this.max / 1e6)} MB (log-max); the rest of the output was read and discarded\n`;
+    return `\n# shipgate: log cut here at ${formatBytes(this.max)} (log-max); the rest of the output was read and discarded\n`;
   }
 
   /** A footer line with the count, written when the command ends. */

@@ -150,3 +150,30 @@ describe('nothing printed can pretend to be shipgate', () => {
     expect([...raw].some((ch) => ch.charCodeAt(0) < 0x20 && ch !== '\n')).toBe(false);
   });
 });
+
+describe('a gate that floods its log', () => {
+  it('is cut at defaults.log-max (gate and service alike), with the marker, and still finishes', async () => {
+    const dir = await makeProject({
+      'shipgate.yml': `defaults: { log-max: 4KiB }
+services:
+  chatty:
+    run: "head -c 200000 /dev/zero | tr '\\\\0' s; exec sleep 30"
+gates:
+  flood:
+    services: [chatty]
+    run: "head -c 200000 /dev/zero | tr '\\\\0' g"
+`,
+    });
+    dirs.push(dir);
+    const res = await runCli(['run', '1.0.0', '--no-history', '--json'], { cwd: dir });
+    expect(res.code, res.stderr).toBe(0);
+    const runDir = parseDecision(res.stdout).runDir;
+    for (const [file, ch] of [['gate-flood.log', 'g'], ['service-chatty.log', 's']] as const) {
+      const text = await readFile(join(runDir, file), 'utf8');
+      expect(text, file).toContain('log cut here at 4.1 KB (log-max)');
+      // Kept: at most the cap (plus the header and marker lines), not the 200 KB written.
+      expect(text.split(ch).length - 1, file).toBeLessThanOrEqual(4096);
+      expect(text.length, file).toBeLessThan(8192);
+    }
+  });
+});
