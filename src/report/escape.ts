@@ -20,8 +20,8 @@ export function escapeHtml(text: string): string {
  * images, headings, lists or code spans can start), and a line break becomes a space (a cell or
  * an item stays on its line). What a reader sees is exactly the text.
  */
-export function escapeMarkdown(text: string): string {
-  const one = printable(text);
+export function escapeMarkdown(text: string, opts: { code?: boolean } = {}): string {
+  const one = opts.code ? printable(text) : noReferences(printable(text));
   let out = '';
   for (const ch of one) {
     if (ch in HTML_ENTITY) out += HTML_ENTITY[ch];
@@ -33,12 +33,22 @@ export function escapeMarkdown(text: string): string {
 }
 
 /**
+ * In prose GitHub turns `@name` into a mention (a notification, in a pull-request comment) and
+ * `#123` / `owner/repo#123` into a cross-reference (a backlink on that issue). A word joiner
+ * (U+2060, invisible) after the `@` or `#` keeps the text as it reads and links nothing. Code is
+ * never linked, so ids in `<code>` keep their exact characters.
+ */
+function noReferences(text: string): string {
+  return text.replace(/([@#])(?=[A-Za-z0-9_])/g, '$1\u2060');
+}
+
+/**
  * Untrusted text as inline code in GitHub-flavoured Markdown. Inside `<code>` GitHub neither
  * links `@mentions` nor `#123` references (both would notify people or cross-link other
  * repositories from a pull-request comment), and the content is escaped as above.
  */
 export function mdCode(text: string): string {
-  return text === '' ? '' : `<code>${escapeMarkdown(text)}</code>`;
+  return text === '' ? '' : `<code>${escapeMarkdown(text, { code: true })}</code>`;
 }
 
 /**
@@ -92,9 +102,9 @@ export function escapeVsoProperty(text: string): string {
 
 /**
  * Slack `mrkdwn` text: `&`, `<` and `>` are the only characters Slack requires escaped (they
- * start `<!channel>`, `<@U123>` and `<url|label>` control sequences); the formatting characters
- * are neutralised with a zero-width joiner-free approach: untrusted text goes into a code span
- * whose backticks are replaced, so no `*bold*`, `_italic_` or `~strike~` applies either.
+ * start `<!channel>`, `<@U123>` and `<url|label>` control sequences). Untrusted text goes into a
+ * code span (`slackCode`) whose own backticks are replaced by a look-alike, so no `*bold*`,
+ * `_italic_` or `~strike~` applies inside it either.
  */
 export function escapeSlack(text: string): string {
   return printable(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
