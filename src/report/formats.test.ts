@@ -7,7 +7,7 @@
 import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import type { KnownBlock } from '@slack/types';
 import { validateXML } from 'xmllint-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,7 +43,7 @@ describe('JUnit', () => {
     const file = join(tmp, 'j.xml');
     await writeFile(file, formatJunit(hostileDecision()));
     const part = await parseJunit(file, { displayPath: 'j.xml' });
-    const byName = Object.fromEntries(part.tests.map((t) => [t.name, t]));
+    const byName = Object.fromEntries((part.tests ?? []).map((t) => [t.name, t]));
     expect(Object.keys(byName).sort()).toEqual(['api', 'build', 'cost', 'health', 'lint', 'live', 'perf', 'unit']);
     expect(byName.unit!.status).toBe('failed');
     expect(byName.cost!.status).toBe('failed'); // pending approval of a blocking gate blocks

@@ -70,8 +70,8 @@ describe('HTML report', () => {
     expect(requests).toEqual([pathToFileURL(file).href]);
     expect(consoleErrors).toEqual([]);
     // The stylesheet applied under the CSP: the blocked heading is red, the FAIL cell bold.
-    expect(await page.locator('h1').evaluate((e) => getComputedStyle(e).color)).toBe('rgb(207, 34, 46)');
-    expect(await page.locator('td.s-fail').first().evaluate((e) => getComputedStyle(e).fontWeight)).toBe('600');
+    expect(await page.evaluate("getComputedStyle(document.querySelector('h1')).color")).toBe('rgb(207, 34, 46)');
+    expect(await page.evaluate("getComputedStyle(document.querySelector('td.s-fail')).fontWeight")).toBe('600');
     await page.screenshot({ path: join(dir, 'report.png'), fullPage: true });
     await page.close();
   });
@@ -84,7 +84,7 @@ describe('HTML report', () => {
     const file = join(dir, 'tampered.html');
     await writeFile(file, html);
     const { page, requests, blocked, consoleErrors } = await open(file);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate('window.__pwned')).toBeUndefined();
     expect(requests).toEqual([pathToFileURL(file).href]);
     expect(blocked).toEqual(['http://127.0.0.1:9/x.png csp']); // Chromium's reason: blocked by the CSP
     expect(consoleErrors.some((m) => /Content Security Policy/.test(m))).toBe(true);

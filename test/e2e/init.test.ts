@@ -77,7 +77,7 @@ describe('shipgate init', () => {
     expect(config).toContain('name: web');
     expect(config).toContain('--reporter=junit --outputFile.junit=.shipgate/evidence/vitest.xml');
     expect(init.stdout).toContain('found: vitest (package.json)');
-    expect(init.stdout).toMatch(/Next:\n  npx shipgate validate .*\n  npx shipgate plan .*\n  npx shipgate run /);
+    expect(init.stdout).toMatch(/Next:\n {2}npx shipgate validate .*\n {2}npx shipgate plan .*\n {2}npx shipgate run /);
     expect(await readFile(join(dir, '.gitignore'), 'utf8')).toContain('.shipgate/\n');
     expect(decision.gates.map((g) => `${g.id}:${g.status}`)).toEqual(['unit:pass', 'build:pass']);
     expect(decision.gates[0]!.counts).toMatchObject({ total: 2, passed: 2 });
