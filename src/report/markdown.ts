@@ -201,6 +201,13 @@ export function formatMarkdown(d: Decision, opts: MarkdownOptions = {}): string 
     doc.section(['### Findings', '', '| Gate | Level | Rule | Location | Message |', '| --- | --- | --- | --- | --- |'], rows, 'findings', total);
   }
 
+  // Short sections before the failing tests, which can fill any budget on their own.
+  const pendings = d.gates.filter((g) => g.status === 'pending' && g.approveCommand);
+  if (pendings.length) doc.section(['### Awaiting approval', ''], pendings.map((g) => `- ${mdCode(g.id)}: ${mdCode(g.approveCommand!)}`), 'approvals');
+
+  const warnings = [...d.gates.flatMap((g) => g.warnings.map((w) => `${mdCode(g.id)} ${escapeMarkdown(shorten(w, 500))}`)), ...d.warnings.map((w) => escapeMarkdown(shorten(w, 500)))];
+  if (warnings.length) doc.section(['### Warnings', ''], warnings.map((w) => `- ${w}`), 'warnings');
+
   const perGate = opts.testsPerGate ?? 1000;
   for (const g of d.gates) {
     const failing = g.failingTests;
@@ -219,12 +226,6 @@ export function formatMarkdown(d: Decision, opts: MarkdownOptions = {}): string 
       if (!doc.add(`<details><summary>last ${Math.min(20, g.logTail.length)} log lines of ${mdCode(g.id)}</summary>\n\n${mdPre(tail)}\n\n</details>\n`)) doc.skip('log tails');
     }
   }
-
-  const pendings = d.gates.filter((g) => g.status === 'pending' && g.approveCommand);
-  if (pendings.length) doc.section(['### Awaiting approval', ''], pendings.map((g) => `- ${mdCode(g.id)}: ${mdCode(g.approveCommand!)}`), 'approvals');
-
-  const warnings = [...d.gates.flatMap((g) => g.warnings.map((w) => `${mdCode(g.id)} ${escapeMarkdown(shorten(w, 500))}`)), ...d.warnings.map((w) => escapeMarkdown(shorten(w, 500)))];
-  if (warnings.length) doc.section(['### Warnings', ''], warnings.map((w) => `- ${w}`), 'warnings');
 
   const tail: string[] = [];
   const omitted = [...doc.omitted].filter(([, n]) => n > 0);
