@@ -1,7 +1,9 @@
 /** Flag values that need checking beyond what the parser does. */
 import { availableParallelism } from 'node:os';
 import { UsageError } from '../errors.js';
+import { resolve } from 'node:path';
 import { isCi } from '../run/ci.js';
+import { REPORT_KINDS, isReportKind, type ReportTarget } from '../report/kinds.js';
 
 /** `--with a,b --with c` → [a, b, c]. */
 export function collectList(value: string, previous: string[] = []): string[] {
@@ -20,23 +22,24 @@ export function parseConcurrency(value: string | undefined): number {
   return Number(value);
 }
 
-export interface ReportTarget {
-  kind: 'json';
-  path: string;
-}
-
-const REPORT_KINDS = ['json'] as const;
-
-export function parseReports(values: string[] | undefined): ReportTarget[] {
-  return (values ?? []).map((v) => {
+/**
+ * `--report KIND[=PATH]` (repeatable): KIND from the reporter registry; PATH relative to the
+ * working directory, or the kind's default target (see `shipgate run --help`).
+ */
+export function parseReports(values: string[] | undefined, cwd: string): ReportTarget[] {
+  const out: ReportTarget[] = [];
+  for (const v of values ?? []) {
     const eq = v.indexOf('=');
-    const kind = eq > 0 ? v.slice(0, eq) : '';
-    const path = eq > 0 ? v.slice(eq + 1) : '';
-    if (!(REPORT_KINDS as readonly string[]).includes(kind) || !path) {
-      throw new UsageError(`--report ${v}: expected KIND=PATH with KIND one of ${REPORT_KINDS.join(', ')}`, 'for example --report json=out/decision.json');
+    const kind = eq >= 0 ? v.slice(0, eq) : v;
+    const path = eq >= 0 ? v.slice(eq + 1) : undefined;
+    if (!isReportKind(kind) || path === '') {
+      throw new UsageError(`--report ${v}: expected KIND or KIND=PATH with KIND one of ${REPORT_KINDS.join(', ')}`, 'for example --report junit=out/shipgate.xml or --report html');
     }
-    return { kind: kind as ReportTarget['kind'], path };
-  });
+    const target: ReportTarget = { kind, requested: true, ...(path !== undefined ? { path: resolve(cwd, path) } : {}) };
+    // The same report asked for twice is written once.
+    if (!out.some((t) => t.kind === target.kind && t.path === target.path)) out.push(target);
+  }
+  return out;
 }
 
 export function ciMode(opts: { ci?: boolean; local?: boolean }, env: NodeJS.ProcessEnv): boolean {

@@ -37,7 +37,13 @@ export function buildProgram(ctx: CliContext, version: string, setExit: (code: n
     .option('--concurrency <n>', 'gates run at once (default: number of cores)')
     .option('--fail-fast', 'stop everything at the first blocking failure')
     .option('--json', 'print the decision as JSON on stdout (the summary goes to stderr)')
-    .option('--report <kind=path>', 'also write a report, e.g. json=out/decision.json (repeatable)', collect)
+    .option('--report <kind[=path]>', 'also write a report: json, junit, markdown, html, codequality, github, gitlab, buildkite, azure; e.g. junit=out/shipgate.xml (repeatable; without a path: .shipgate/reports/)', collect)
+    .option('--no-ci-report', "do not turn on the CI's native reporter (GitHub, GitLab, Buildkite, Azure) by default")
+    .option('--no-notify', 'do not send the notifications of `notify:`')
+    .option('--attest', 'sign the decision: an in-toto statement in a DSSE envelope, attestation.intoto.json in the run folder')
+    .option('--key <file>', 'with --attest: the ed25519 private key (from `shipgate keygen`)')
+    .option('--attest-out <path>', 'with --attest: also write the attestation here')
+    .option('--attest-subject <file-or-name@sha256:hex>', 'with --attest: another subject besides the artifacts (repeatable)', collect)
     .option('--no-history', 'do not read or record history (no store is opened)')
     .option('--require-clean', 'block the release when the working tree has uncommitted changes')
     .option('--publish', 'after a READY, full, clean run is recorded, run the `publish:` steps')
@@ -52,6 +58,51 @@ export function buildProgram(ctx: CliContext, version: string, setExit: (code: n
     .action(async (flags) => {
       const { planCommand } = await import('./commands/plan.js');
       setExit(await planCommand(flags, ctx));
+    });
+
+  program
+    .command('init')
+    .description('write a starter shipgate.yml for this repository (its test, lint and build tools, with the reports shipgate reads)')
+    .option('--force', 'overwrite an existing shipgate.yml')
+    .option('--dry-run', 'print the configuration instead of writing it')
+    .action(async (flags) => {
+      const { initCommand } = await import('./commands/init.js');
+      setExit(await initCommand(flags, ctx));
+    });
+
+  program
+    .command('attest')
+    .description('sign a recorded run: in-toto statement (SLSA verification summary) in a DSSE envelope')
+    .argument('<run>', 'run id (or unique prefix), or the path of a run folder or decision.json')
+    .addOption(configOpt())
+    .option('--key <file>', 'ed25519 private key (from `shipgate keygen`)')
+    .option('--out <path>', 'also write the attestation here')
+    .option('--subject <file-or-name@sha256:hex>', 'another subject besides the artifacts (repeatable)', collect)
+    .action(async (run: string, flags) => {
+      const { attestCommand } = await import('./commands/attest.js');
+      setExit(await attestCommand(run, flags, ctx));
+    });
+
+  program
+    .command('verify')
+    .description('check an attestation: exit 0 only for a valid signature, PASSED, and (with --subject) a matching digest')
+    .argument('<file>', 'attestation.intoto.json')
+    .option('--key <file>', 'the public key it must be signed with (NAME.pub)')
+    .option('--subject <file-or-sha256:hex>', 'the artifact being deployed: its sha256 must be a subject')
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, flags) => {
+      const { verifyCommand } = await import('./commands/verify.js');
+      setExit(await verifyCommand(file, flags, ctx));
+    });
+
+  program
+    .command('keygen')
+    .description('make an ed25519 key pair: NAME.key (private, mode 0600) and NAME.pub (OpenSSH line)')
+    .option('--out <name>', 'file name without extension')
+    .option('--comment <text>', 'comment in the public key line (default shipgate)')
+    .action(async (flags) => {
+      const { keygenCommand } = await import('./commands/keygen.js');
+      setExit(await keygenCommand(flags, ctx));
     });
 
   program

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
@@ -21,6 +21,12 @@ export const DEFAULT_CONFIG_FILES = ['shipgate.yml', 'shipgate.yaml', 'shipgate.
 /** Refuse absurd files before parsing: a config is a few KB. */
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
+/**
+ * The configuration file: `-c PATH`, else the first of DEFAULT_CONFIG_FILES in `cwd` or, inside a
+ * git repository, in the nearest folder above it up to the repository's root (the folder holding
+ * `.git`), so shipgate works from any subfolder. Outside a repository only `cwd` is looked at: a
+ * stray shipgate.yml in a home or temp folder is never picked up.
+ */
 export function findConfigFile(cwd: string, explicit?: string): string {
   if (explicit) {
     const file = resolve(cwd, explicit);
@@ -29,16 +35,31 @@ export function findConfigFile(cwd: string, explicit?: string): string {
     }
     return file;
   }
-  for (const name of DEFAULT_CONFIG_FILES) {
-    const file = resolve(cwd, name);
-    if (existsSync(file)) return file;
+  const start = resolve(cwd);
+  const dirs = [start];
+  let root: string | undefined;
+  for (let dir = start; ; ) {
+    if (existsSync(resolve(dir, '.git'))) {
+      root = dir;
+      break;
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dirs.push(up);
+    dir = up;
+  }
+  for (const dir of root ? dirs : [start]) {
+    for (const name of DEFAULT_CONFIG_FILES) {
+      const file = resolve(dir, name);
+      if (existsSync(file)) return file;
+    }
   }
   throw new ConfigError([
     {
       code: 'CONFIG_NOT_FOUND',
-      message: `no shipgate.yml in ${cwd}`,
+      message: root && root !== start ? `no shipgate.yml in ${cwd} nor in any folder above it up to the repository root ${root}` : `no shipgate.yml in ${cwd}`,
       path: '',
-      hint: 'create shipgate.yml (see the README quickstart) or pass -c PATH',
+      hint: 'create one with `shipgate init` (or see the README quickstart), or pass -c PATH',
     },
   ]);
 }

@@ -9,6 +9,8 @@ import type {
   Config,
   GateConfig,
   HttpMethod,
+  NotifyConfig,
+  NotifyWhen,
   ProbeConfig,
   ReportSpec,
   RollbackStep,
@@ -188,5 +190,20 @@ export function normalizeConfig(user: UserConfig, file: string, hash: string): C
     rollback,
     publish: stepsOf(user.publish ?? []),
     secrets: [...new Set(user.secrets ?? [])],
+    ...(user.notify ? { notify: normalizeNotify(user.notify) } : {}),
+  };
+}
+
+const DEFAULT_NOTIFY_TIMEOUT_MS = 10_000;
+const MAX_NOTIFY_TIMEOUT_MS = 60_000;
+
+function normalizeNotify(n: NonNullable<UserConfig['notify']>): NotifyConfig {
+  const on = (w: readonly string[] | undefined): NotifyWhen[] => [...new Set((w ?? ['always']) as NotifyWhen[])];
+  const gc = n['github-comment'];
+  return {
+    ...(n.slack ? { slack: { webhook: n.slack.webhook, on: on(n.slack.on) } } : {}),
+    ...(n.webhook ? { webhook: { url: n.webhook.url, headers: { ...(n.webhook.headers ?? {}) }, ...(n.webhook.secret ? { secret: n.webhook.secret } : {}), on: on(n.webhook.on) } } : {}),
+    ...(gc ? { githubComment: { on: on(gc === true ? undefined : gc.on) } } : {}),
+    timeoutMs: Math.min(ms(n.timeout) ?? DEFAULT_NOTIFY_TIMEOUT_MS, MAX_NOTIFY_TIMEOUT_MS),
   };
 }

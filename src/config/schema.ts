@@ -251,6 +251,33 @@ export const rollbackStepSchema = z
     params: { code: 'CONFIG_VALUE' },
   });
 
+/** Notification values may use `${env.NAME}` (secrets stay in the environment) and nothing else. */
+const notifyText = z
+  .string()
+  .min(1)
+  .refine((s) => [...s.matchAll(/\$\{([^}]*)\}/g)].every((m) => /^env\.[A-Za-z_][A-Za-z0-9_]*$/.test(m[1]!.trim())), {
+    message: 'only ${env.NAME} can be used here, e.g. "${env.SLACK_WEBHOOK_URL}"',
+    params: { code: 'CONFIG_VARIABLE' },
+  });
+const notifyOn = z.array(z.enum(['ready', 'blocked', 'always'])).min(1).meta({ description: 'When to send: ready, blocked, always (default always)' });
+
+export const notifySchema = z.strictObject({
+  slack: z.strictObject({ webhook: notifyText.meta({ description: 'Incoming-webhook URL, e.g. "${env.SLACK_WEBHOOK_URL}" (a secret: never printed)' }), on: notifyOn.optional() }).optional(),
+  webhook: z
+    .strictObject({
+      url: notifyText.meta({ description: 'Receives the decision summary as JSON (POST)' }),
+      headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name'), notifyText).optional(),
+      secret: notifyText.optional().meta({ description: 'HMAC-SHA256 key: the body is signed in the X-Shipgate-Signature-256 header' }),
+      on: notifyOn.optional(),
+    })
+    .optional(),
+  'github-comment': z
+    .union([z.boolean(), z.strictObject({ on: notifyOn.optional() })])
+    .optional()
+    .meta({ description: 'A pull-request comment, updated in place ($GITHUB_TOKEN, $GITHUB_API_URL, $GITHUB_REPOSITORY)' }),
+  timeout: duration.optional().meta({ description: 'All notifications together finish within this (default 10s, at most 60s)' }),
+});
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -277,6 +304,7 @@ export const configSchema = z
     publish: z.array(rollbackStepSchema).optional().meta({
       description: 'Steps run by `shipgate run --publish` after a READY full run is recorded',
     }),
+    notify: notifySchema.optional().meta({ description: 'Where the decision is sent after the run: Slack, a webhook, a pull-request comment' }),
   })
   .meta({ title: 'shipgate configuration', description: 'Release gates for shipgate (shipgate.yml)' });
 

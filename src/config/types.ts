@@ -153,6 +153,17 @@ export interface RollbackStep {
   timeoutMs: number;
 }
 
+export type NotifyWhen = 'ready' | 'blocked' | 'always';
+
+/** `notify:` — values as written (`${env.NAME}` resolved when sending, so secrets never sit in the config). */
+export interface NotifyConfig {
+  slack?: { webhook: string; on: NotifyWhen[] };
+  webhook?: { url: string; headers: Record<string, string>; secret?: string; on: NotifyWhen[] };
+  githubComment?: { on: NotifyWhen[] };
+  /** All notifications together are bounded by this (default 10 s). */
+  timeoutMs: number;
+}
+
 export interface Config {
   name: string;
   /** Absolute path of the configuration file. */
@@ -174,4 +185,6 @@ export interface Config {
   publish: RollbackStep[];
   /** Environment variables declared secret (besides the names that say so). */
   secrets: string[];
+  /** Notifications after the run (absent: none). */
+  notify?: NotifyConfig;
 }

@@ -65,7 +65,7 @@ export interface RunOptions {
   /** Who publishes (recorded with the publish); default from the CI's actor, git, or $USER. */
   actor?: string;
   /** `--secret NAME`: more variables whose values are masked (with the config's `secrets:`). */
-  secrets?: string[];
+  secretNames?: string[];
 }
 
 /** Up to this many tests in a gate, every test's recent history is read to spot new flakiness. */
@@ -228,7 +228,7 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
   const history: GuardedHistory | undefined =
     opts.history === false ? undefined : guardHistory(await openHistory(config, { url: opts.storeUrl ?? env.SHIPGATE_DATABASE_URL, env, ci }));
   const reporters = multiplex(opts.reporters ?? [], opts.onReporterError ?? (() => {}));
-  const { childEnv: baseEnv, secrets } = runEnv(config, env, opts.secrets);
+  const { childEnv: baseEnv, secrets } = runEnv(config, env, opts.secretNames);
   const pool = new ServicePool(services, {
     logDir: runDir,
     env: { ...baseEnv, ...exportedEnv(vars) },
