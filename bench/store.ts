@@ -2,6 +2,8 @@
  * History store benchmark: record runs of 100,000 test results each until the store holds
  * 2,000,000, then time the flaky query over the whole store — on SQLite and on PostgreSQL, against
  * the goals (< 1 s to record a run, < 1 s for the flaky query), printing figures and ratios.
+ * Each run is recorded as the run records it: one compact log per gate (store/test-log.ts, built
+ * inside the timed part) and a row for each failed or flaky test; the flaky query scans the logs.
  *
  *   node --import tsx bench/store.ts
  *   BENCH_TESTS=100000 BENCH_TOTAL=2000000 BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/test node --import tsx bench/store.ts
@@ -20,7 +22,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { Decision } from '../src/decide/types.js';
 import type { TestResult } from '../src/evidence/model.js';
-import { openStore, type OpenStoreOptions } from '../src/store/store.js';
+import { openStore, TestLog, type OpenStoreOptions } from '../src/store/store.js';
 
 const TESTS = Number(process.env.BENCH_TESTS ?? 100_000);
 const TOTAL = Number(process.env.BENCH_TOTAL ?? 2_000_000);
@@ -83,7 +85,7 @@ async function bench(name: string, where: OpenStoreOptions): Promise<Figures> {
       const tests = results(r);
       const t0 = performance.now();
       await store.beginRun({ id, project: 'bench', version: '1.0.0', commit: `c${r}`, branch: 'main', ci: true, host: hostname(), configHash: 'x', startedAt });
-      await store.finishRun(id, { decision: decision(id, startedAt), endedAt: new Date().toISOString(), tests: [{ gate: 'tests', tests }], metrics: [{ gate: 'tests', metrics: [{ name: 'bench.x.mean', value: r, unit: 'ms' }] }] });
+      await store.finishRun(id, { decision: decision(id, startedAt), endedAt: new Date().toISOString(), tests: [{ gate: 'tests', log: TestLog.of('bench', tests) }], metrics: [{ gate: 'tests', metrics: [{ name: 'bench.x.mean', value: r, unit: 'ms' }] }] });
       const ms = performance.now() - t0;
       recordMs.push(ms);
       process.stdout.write(`  ${name}: run ${r + 1}/${RUNS} recorded in ${ms.toFixed(0)} ms (store: ${((r + 1) * TESTS).toLocaleString('en')} test rows)\n`);

@@ -148,6 +148,11 @@ export interface RequirementVerdict {
   notRun: { id: string; gate: string }[];
   /** Mapped tests under quarantine: whatever their outcome, they prove nothing. */
   unproven: { id: string; gate: string; status: string; reason: string }[];
+  /**
+   * Present when a list above was cut (each names at most 100 tests): the full counts of
+   * failed, not-run and unproven mapped tests.
+   */
+  truncated?: { failed: number; notRun: number; unproven: number };
 }
 
 export type DecisionResult = 'READY' | 'BLOCKED';

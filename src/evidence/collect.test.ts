@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectEvidence, mergeCoverage } from './collect.js';
+import type { TestResult } from './model.js';
 import { sniffFormat } from './sniff.js';
 
 const FIX = join(import.meta.dirname, '../../test/fixtures/evidence');
@@ -97,6 +98,34 @@ describe('collectEvidence', () => {
     expect(stale.tests).toEqual([]);
     const fresh = await collectEvidence([{ path: 'reports/unit.xml' }], cwd, { notBeforeMs: old.getTime() - 1 });
     expect(fresh.reports[0]!.ok).toBe(true);
+  });
+
+  it('with onTest, hands every test over (source set, file relative) instead of keeping it, with each report framed', async () => {
+    const events: string[] = [];
+    const handed: TestResult[] = [];
+    const ev = await collectEvidence([{ path: 'reports/*.xml' }, { path: 'reports/run.txt' }, { path: 'go.out' }, { path: 'abs.xml' }, { path: 'cut.xml' }], cwd, {
+      onTest: (t) => {
+        handed.push(t);
+        events.push(`test ${t.source}`);
+      },
+      onReportStart: (path) => events.push(`start ${path}`),
+      onReportEnd: (path, ok) => events.push(`end ${path} ${ok}`),
+    });
+    expect(ev.tests).toEqual([]);
+    // The same tests as without a sink, TAP and go test -json (which return arrays) included.
+    const kept = await collectEvidence([{ path: 'reports/*.xml' }, { path: 'reports/run.txt' }, { path: 'go.out' }, { path: 'abs.xml' }, { path: 'cut.xml' }], cwd);
+    const cut = handed.filter((t) => t.source === 'cut.xml');
+    expect(handed.filter((t) => t.source !== 'cut.xml')).toEqual(kept.tests);
+    expect(handed.find((t) => t.source === 'abs.xml')).toMatchObject({ file: 'tests/MoneyTest.php', id: 'tests/MoneyTest.php::C::t' });
+    // Each report's tests come between its start and its end; the truncated one ends not ok, after the tests it handed over.
+    const frames = events.filter((e) => !e.startsWith('test '));
+    expect(frames).toEqual(['reports/TEST-calc.xml', 'reports/unit.xml', 'reports/run.txt', 'go.out', 'abs.xml', 'cut.xml'].flatMap((p) => [`start ${p}`, `end ${p} ${p !== 'cut.xml'}`]));
+    for (const t of handed) {
+      const at = events.indexOf(`test ${t.source}`);
+      expect(at).toBeGreaterThan(events.indexOf(`start ${t.source}`));
+      expect(at).toBeLessThan(events.indexOf(`end ${t.source} ${t.source !== 'cut.xml'}`));
+    }
+    expect(cut.length).toBeGreaterThan(0);
   });
 
   it('a report over the size limit is refused', async () => {

@@ -74,6 +74,7 @@ async function readOne(
   spec: ReportSpec,
   maxBytes: number,
   fresh: Freshness,
+  onTest: ((t: TestResult) => void) | undefined,
 ): Promise<{ read: ReportRead; part?: EvidencePart }> {
   let format: EvidenceFormat | undefined = spec.format;
   let mtime: number | undefined;
@@ -112,7 +113,7 @@ async function readOne(
         });
       }
     }
-    const part = await parserFor(format).parse(abs, { displayPath: display });
+    const part = await parserFor(format).parse(abs, onTest ? { displayPath: display, onTest } : { displayPath: display });
     return { read: { path: display, format, ok: true, mtimeMs }, part };
   } catch (err) {
     const read = toRead(display, err, format);
@@ -122,14 +123,24 @@ async function readOne(
 
 /**
  * Reports that give absolute file paths (PHPUnit, some pytest setups) would make ids differ
- * between machines; under the gate's cwd they become relative, in the id too.
+ * between machines; under the gate's cwd they become relative, in the id too. In place: the
+ * parser's result is fresh and ours, and a copy per test is what a million tests cannot afford.
  */
-function relativizeTest(t: TestResult, cwd: string): TestResult {
-  if (!t.file || !isAbsolute(t.file)) return t;
-  const rel = relative(cwd, t.file).split('\\').join('/');
-  if (rel.startsWith('..') || isAbsolute(rel)) return t;
-  const swap = (s: string): string => (s === t.file ? rel : s.startsWith(`${t.file}::`) ? rel + s.slice(t.file!.length) : s);
-  return { ...t, file: rel, suite: swap(t.suite), id: swap(t.id) };
+function relativizeTest(t: TestResult, cwd: string, cache: Map<string, string | null>): void {
+  const file = t.file;
+  if (!file || !isAbsolute(file)) return;
+  let rel = cache.get(file);
+  if (rel === undefined) {
+    const r = relative(cwd, file).split('\\').join('/');
+    rel = r.startsWith('..') || isAbsolute(r) ? null : r;
+    if (cache.size < 10_000) cache.set(file, rel);
+  }
+  if (rel === null) return;
+  const to = rel;
+  const swap = (s: string): string => (s === file ? to : s.startsWith(`${file}::`) ? to + s.slice(file.length) : s);
+  t.file = to;
+  t.suite = swap(t.suite);
+  t.id = swap(t.id);
 }
 
 function counter(covered: number, total: number): CoverageCounter {
@@ -198,6 +209,26 @@ export function mergeCoverage(parts: Coverage[]): Coverage | undefined {
   return merged;
 }
 
+export interface CollectOptions {
+  maxFileBytes?: number;
+  notBeforeMs?: number;
+  maxAgeMs?: number;
+  nowMs?: number;
+  /**
+   * Receives every test (its `source` set, its file relative to the cwd) instead of
+   * `Evidence.tests`, which then stays empty: streamed from the parser where the format allows,
+   * so a huge report is never held whole.
+   */
+  onTest?: (t: TestResult) => void;
+  /** A report file is about to be read: its tests, if any, follow. */
+  onReportStart?: (path: string) => void;
+  /**
+   * A report file was read (`ok`), or failed: then every test it handed over must be forgotten,
+   * as a report that failed contributes no tests.
+   */
+  onReportEnd?: (path: string, ok: boolean) => void;
+}
+
 /**
  * Read every declared report (globs relative to `cwd`) into one `Evidence`. Never throws for bad
  * reports. `notBeforeMs`: reports must have been written since then (the gate's command start), so a
@@ -205,16 +236,14 @@ export function mergeCoverage(parts: Coverage[]): Coverage | undefined {
  * `maxAgeMs`: reports from outside the run may be at most this old (a report entry's own `max-age`
  * wins). A file stamped more than 5 minutes in the future is refused like an old one.
  */
-export async function collectEvidence(
-  reports: ReportSpec[],
-  cwd: string,
-  opts: { maxFileBytes?: number; notBeforeMs?: number; maxAgeMs?: number; nowMs?: number } = {},
-): Promise<Evidence> {
+export async function collectEvidence(reports: ReportSpec[], cwd: string, opts: CollectOptions = {}): Promise<Evidence> {
   const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const fresh: Freshness = { notBeforeMs: opts.notBeforeMs, maxAgeMs: opts.maxAgeMs, nowMs: opts.nowMs ?? Date.now() };
   const ev = emptyEvidence();
   const coverages: Coverage[] = [];
   const seen = new Set<string>();
+  const relCache = new Map<string, string | null>();
+  const sink = opts.onTest;
 
   for (const spec of reports) {
     let files: string[];
@@ -236,10 +265,19 @@ export async function collectEvidence(
       seen.add(abs);
       const rel = relative(cwd, abs);
       const display = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split('\\').join('/') : abs;
-      const { read, part } = await readOne(abs, display, spec, maxBytes, fresh);
+      const take = (t: TestResult): void => {
+        t.source = display;
+        relativizeTest(t, cwd, relCache);
+        if (sink) sink(t);
+        else ev.tests.push(t);
+      };
+      opts.onReportStart?.(display);
+      const { read, part } = await readOne(abs, display, spec, maxBytes, fresh, sink ? take : undefined);
       ev.reports.push(read);
+      // Formats that do not stream return their tests: they reach the sink here.
+      if (part?.tests) for (const t of part.tests) take(t);
+      opts.onReportEnd?.(display, read.ok);
       if (!part) continue;
-      if (part.tests) for (const t of part.tests) ev.tests.push(relativizeTest({ ...t, source: display }, cwd));
       if (part.coverage) coverages.push(part.coverage);
       // A loop, not push(...findings): a spread of a million findings overflows the call stack.
       if (part.findings) for (const f of part.findings) ev.findings.push(f);

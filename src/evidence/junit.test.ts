@@ -373,3 +373,58 @@ describe('helpers', () => {
     expect(sniffJunit('{"testsuites": 1}')).toBe(false);
   });
 });
+
+describe('streaming to onTest', () => {
+  const FILES = ['pytest.xml', 'surefire-flaky.xml', 'gradle.xml', 'jest-junit.xml', 'mocha.xml', 'go-junit-report.xml', 'vitest.xml', 'node-test.xml', 'phpunit-nested.xml', 'playwright.xml', 'nextest.xml'];
+
+  it('hands over the same tests, in the same order, as the parse returns without it; and returns none', async () => {
+    for (const name of FILES) {
+      const path = join(FIX, name);
+      const returned = (await parseJunit(path, { displayPath: name })).tests ?? [];
+      const handed: TestResult[] = [];
+      const part = await parseJunit(path, { displayPath: name, onTest: (t) => handed.push(t) });
+      expect(part.tests, name).toBeUndefined();
+      expect(handed, name).toEqual(returned);
+      expect(handed.length, name).toBeGreaterThan(0);
+    }
+  });
+
+  it('hands over a suite-level result once its message (the element body) is read, and each object once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'shipgate-junit-sink-'));
+    try {
+      const p = join(dir, 'karma.xml');
+      await writeFile(
+        p,
+        '<testsuites><testsuite name="Chrome" tests="1" errors="1"><testcase name="renders" classname="App"/>' +
+          '<error>Disconnected, because no message in 30000 ms.</error><testcase name="late" classname="App"/></testsuite></testsuites>',
+      );
+      const handed: [string, string | undefined][] = [];
+      const seen = new Set<TestResult>();
+      await parseJunit(p, {
+        displayPath: 'karma.xml',
+        onTest: (t) => {
+          expect(seen.has(t)).toBe(false);
+          seen.add(t);
+          handed.push([t.id, t.message]);
+        },
+      });
+      expect(handed).toEqual([
+        ['App::renders', undefined],
+        ['Chrome::(suite)', 'Disconnected, because no message in 30000 ms.'],
+        ['App::late', undefined],
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a truncated file hands over the tests before the cut, then throws: the caller must forget them', async () => {
+    const handed: string[] = [];
+    const err = await parseJunit(join(FIX, 'truncated.xml'), { displayPath: 'cut.xml', onTest: (t) => handed.push(t.id) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((err as EvidenceError).code).toBe('EVIDENCE_TRUNCATED');
+    expect(handed.length).toBeGreaterThan(0);
+  });
+});

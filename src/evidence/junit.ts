@@ -25,7 +25,7 @@
  * looked at.
  */
 import { EvidenceError } from '../errors.js';
-import type { EvidencePart, FormatParser, TestResult, TestStatus } from './model.js';
+import type { EvidencePart, FormatParser, ParseOptions, TestResult, TestStatus } from './model.js';
 import { ioError, readChunks } from './read.js';
 import { collapse, normalizeFile, testScope } from './testid.js';
 import { RepeatCache, scanFile, XmlEncodingError, XmlScanner, XmlSyntaxError, type XmlTag } from './xml-scan.js';
@@ -229,10 +229,14 @@ interface CaseState {
   body: string | undefined;
 }
 
-/** Parse a JUnit XML file into test results. */
-export async function parseJunit(path: string, opts: { displayPath: string }): Promise<EvidencePart> {
+/**
+ * Parse a JUnit XML file into test results: returned in `tests`, or, with `opts.onTest`, handed
+ * over one by one as each is complete (and then not returned).
+ */
+export async function parseJunit(path: string, opts: ParseOptions): Promise<EvidencePart> {
   const { displayPath } = opts;
   const tests: TestResult[] = [];
+  const emit: (t: TestResult) => void = opts.onTest ?? ((t) => tests.push(t));
 
   // Interning keeps 500k tests from holding 500k copies of the same few suite/file strings.
   const interned = new Map<string, string>();
@@ -311,8 +315,9 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
       scope = intern(testScope({ file: c.file, classname: c.classname, suite: c.suite, name }));
       prefix = scope ? `${scope}::` : '';
     }
-    // Every property, always, in one order: all results share one compact object layout.
-    tests.push({
+    // Every property, always, in one order: all results share one compact object layout
+    // (`source` included, which the collector sets).
+    emit({
       id: prefix ? prefix + name : name,
       suite: scope,
       name,
@@ -322,6 +327,7 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
       attempts: 1 + c.flakyCount + c.rerunCount,
       flaky: c.status === 'passed' && c.flakyCount > 0,
       message: c.message,
+      source: undefined,
     });
     const s = suites[suites.length - 1];
     if (s !== undefined) {
@@ -343,6 +349,7 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
       attempts: 1,
       flaky: false,
       message,
+      source: undefined,
     };
   };
 
@@ -357,19 +364,19 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
     const msg = at === -1 ? undefined : firstLines(tag.value(at));
     const r = suiteLevelResult(s, SUITE_RESULT_NAME, msg ?? SUITE_OUTCOME_DEFAULT);
     s.suiteResult = r;
-    tests.push(r);
     if (msg === undefined) {
+      // Handed over once its message (the element's body) is read.
       bodyDepth = depth;
       suiteBody = '';
       suiteBodyResult = r;
-    }
+    } else emit(r);
   };
 
   const closeSuite = (): void => {
     const s = suites.pop();
     if (s === undefined) return;
     const why = headerMismatch(s);
-    if (why !== undefined) tests.push(suiteLevelResult(s, HEADER_RESULT_NAME, why));
+    if (why !== undefined) emit(suiteLevelResult(s, HEADER_RESULT_NAME, why));
     const parent = suites[suites.length - 1];
     if (parent !== undefined) {
       parent.failures += s.failures;
@@ -511,6 +518,7 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
       }
     } else if (depth === bodyDepth && suiteBodyResult !== undefined) {
       suiteBodyResult.message = firstLines(suiteBody ?? '') ?? SUITE_OUTCOME_DEFAULT;
+      emit(suiteBodyResult);
       suiteBody = undefined;
       suiteBodyResult = undefined;
       bodyDepth = -1;
@@ -576,7 +584,7 @@ export async function parseJunit(path: string, opts: { displayPath: string }): P
   } catch (err) {
     throw await explain(err);
   }
-  return { tests };
+  return opts.onTest ? {} : { tests };
 }
 
 export const junitParser: FormatParser = {

@@ -180,9 +180,28 @@ export interface ReportRead {
   error?: { code: string; message: string };
 }
 
+/** Test counts straight from the reports (before quarantine): what `Evidence.testTotals` holds. */
+export interface TestTotals {
+  total: number;
+  passed: number;
+  failed: number;
+  errors: number;
+  skipped: number;
+  /** Tests marked flaky (failed, then passed), whatever their final status. */
+  flaky: number;
+}
+
 /** Everything a gate's reports said. */
 export interface Evidence {
+  /**
+   * The tests. Without `testTotals`, every test of the reports. With `testTotals` (a gate run
+   * streams its tests into a tally: see run/test-tally.ts), only a subset: every failed, errored
+   * and flaky test, plus passing tests that history needs to see (one that failed on this same
+   * commit before); the counts of all of them are in `testTotals`.
+   */
   tests: TestResult[];
+  /** Counts over every test of the reports, when `tests` holds only a subset (see above). */
+  testTotals?: TestTotals;
   coverage?: Coverage;
   findings: Finding[];
   metrics: Metric[];
@@ -199,6 +218,18 @@ export interface FormatParser {
   format: EvidenceFormat;
   /** Given the first bytes of the file (decoded as UTF-8), is it this format? */
   sniff(head: string): boolean;
-  /** Parse the file at `path`. Throws `EvidenceError` for anything it cannot trust. */
-  parse(path: string, opts: { displayPath: string }): Promise<EvidencePart>;
+  /**
+   * Parse the file at `path`. Throws `EvidenceError` for anything it cannot trust. With `onTest`,
+   * a parser may hand each test to it as soon as it is complete instead of returning it in
+   * `tests` (the JUnit parser does; a test handed over is never returned as well): memory then
+   * stays flat however many tests the file holds. Tests handed over before a throw belong to a
+   * report that failed; the caller must forget them.
+   */
+  parse(path: string, opts: ParseOptions): Promise<EvidencePart>;
+}
+
+export interface ParseOptions {
+  displayPath: string;
+  /** Receives each test as it is read; the object is the parser's own, fresh, and the receiver's to keep or change. */
+  onTest?: (t: TestResult) => void;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchTestPattern, testId } from './testid.js';
+import { matchRequirementPattern, matchTestPattern, requirementMatcher, testId, testPatternMatcher } from './testid.js';
 
 describe('testId', () => {
   it('pytest: file plus the classname past its module path', () => {
@@ -43,5 +43,30 @@ describe('matchTestPattern', () => {
     expect(matchTestPattern('tests/test_api.py::TestX::test_heal?', id)).toBe(false);
     expect(matchTestPattern('a.b*', 'axb::c')).toBe(false);
     expect(matchTestPattern('suite (x)*', 'suite (x)::t')).toBe(true);
+  });
+});
+
+describe('prepared matchers', () => {
+  it('testPatternMatcher and requirementMatcher answer as matchTestPattern and matchRequirementPattern do', () => {
+    const patterns = ['tests/test_api.py', 'tests/test_api', 'tests/*health', '*::TestX::*', 'tests/test_api.py::TestX::test_healt?', 'a.b*', 'suite (x)*', '  spaced   out ', 'test_login', 'add*', 'calc.test.ts::adds', 'x/y', '', '*'];
+    const tests = [
+      { id: 'tests/test_api.py::TestX::test_health', name: 'test_health' },
+      { id: 'axb::c', name: 'c' },
+      { id: 'suite (x)::t', name: 't' },
+      { id: 'spaced out::t', name: 'spaced out' },
+      { id: 'tests/test_auth.py::test_login', name: 'test_login' },
+      { id: 'src/calc.test.ts::adds', name: 'adds' },
+      { id: 'com.acme.CalcTest::adds_two', name: 'adds_two' },
+      { id: 'x/y::z', name: 'z' },
+      { id: '', name: '' },
+    ];
+    for (const p of patterns) {
+      const byId = testPatternMatcher(p);
+      const byReq = requirementMatcher(p);
+      for (const t of tests) {
+        expect(byId(t.id), `${p} ~ ${t.id}`).toBe(matchTestPattern(p, t.id));
+        expect(byReq(t), `${p} ~ ${t.id} (requirement)`).toBe(matchRequirementPattern(p, t));
+      }
+    }
   });
 });

@@ -150,3 +150,26 @@ export function matchTestPattern(pattern: string, id: string): boolean {
   }
   return compile(p).test(id);
 }
+
+/** `matchTestPattern` with the pattern prepared once, for matching it against many ids. */
+export function testPatternMatcher(pattern: string): (id: string) => boolean {
+  const p = collapse(pattern);
+  if (/[*?]/.test(p)) {
+    const re = compile(p);
+    return (id) => re.test(id);
+  }
+  const scope = p.includes('::') ? undefined : `${p}::`;
+  return (id) => id === p || (scope !== undefined && id.startsWith(scope));
+}
+
+/** `matchRequirementPattern` with the pattern prepared once, for matching it against many tests. */
+export function requirementMatcher(pattern: string): (test: { id: string; name: string }) => boolean {
+  const byId = testPatternMatcher(pattern);
+  const p = collapse(pattern);
+  if (p.includes('::') || p.includes('/')) return (t) => byId(t.id);
+  if (/[*?]/.test(p)) {
+    const re = compile(p);
+    return (t) => byId(t.id) || re.test(t.name);
+  }
+  return (t) => byId(t.id) || p === t.name;
+}

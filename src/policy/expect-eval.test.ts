@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyEvidence, type Evidence, type TestResult } from '../evidence/model.js';
 import type { BaselinePolicy, BaselineSample } from './baseline.js';
-import { countTests, defaultTestChecks, evaluate, resolvePath, resolvePathDetailed, type EvalContext } from './expect-eval.js';
+import { countTests, defaultTestChecks, evaluate, evidenceCounts, resolvePath, resolvePathDetailed, type EvalContext } from './expect-eval.js';
 import { parseExpectation } from './expect-parse.js';
 import { quarantineMatcher } from './quarantine.js';
 
@@ -270,5 +270,68 @@ describe('countTests and defaultTestChecks', () => {
       ['tests.executed >= 1', false],
       ['tests.errors == 0', true],
     ]);
+  });
+});
+
+describe('evidenceCounts: streamed evidence (testTotals, and only the tests the decision needs)', () => {
+  // 100,000 tests were read; the evidence kept the failing and flaky ones.
+  const streamed = (): Evidence =>
+    evidence({
+      tests: [test('a::ok2', 'passed', { flaky: true, attempts: 2 }), test('a::bad', 'failed', { message: 'boom' }), test('a::err', 'error'), test('q::known-bad', 'failed')],
+      testTotals: { total: 100_000, passed: 98_000, failed: 2, errors: 1, skipped: 1_997, flaky: 1 },
+      reports: [junit],
+    });
+
+  it('takes totals from testTotals and failures (with quarantine) from the kept tests', () => {
+    expect(evidenceCounts(streamed(), quarantine)).toEqual({ total: 100_000, passed: 98_000, failed: 1, errors: 1, skipped: 1_997, flaky: 1, quarantined: 1 });
+    expect(evidenceCounts(streamed())).toEqual({ total: 100_000, passed: 98_000, failed: 2, errors: 1, skipped: 1_997, flaky: 1, quarantined: 0 });
+    // Without totals it is countTests over the tests.
+    expect(evidenceCounts(ev, quarantine)).toEqual(countTests(ev.tests, quarantine));
+  });
+
+  it('fails closed: failures the totals count but the evidence did not keep still count as failures', () => {
+    const e = streamed();
+    e.testTotals = { ...e.testTotals!, failed: 7, errors: 3 };
+    expect(evidenceCounts(e, quarantine)).toMatchObject({ failed: 6, errors: 3, quarantined: 1 });
+  });
+
+  it('every tests.* path and the default checks read the totals', () => {
+    const e = streamed();
+    const c: EvalContext = { quarantined: quarantine, declaredTestReports: true };
+    expect(resolvePath('tests.total', e, c)?.value).toBe(100_000);
+    expect(resolvePath('tests.executed', e, c)?.value).toBe(100_000 - 1_997);
+    expect(resolvePath('tests.quarantined', e, c)?.value).toBe(1);
+    expect(resolvePath('tests.pass-rate', e, c)?.value).toBeCloseTo((98_000 / 98_002) * 100, 6);
+    expect(defaultTestChecks(e, [], c).map((x) => [x.check, x.actual, x.ok])).toEqual([
+      ['tests.executed >= 1', '98003', true],
+      ['tests.failed == 0', '1', false],
+      ['tests.errors == 0', '1', false],
+    ]);
+    // Even with no test kept at all, the totals say tests ran.
+    const clean = evidence({ testTotals: { total: 5, passed: 5, failed: 0, errors: 0, skipped: 0, flaky: 0 } });
+    expect(defaultTestChecks(clean, []).map((x) => [x.check, x.ok])).toEqual([
+      ['tests.executed >= 1', true],
+      ['tests.failed == 0', true],
+      ['tests.errors == 0', true],
+    ]);
+  });
+
+  it('is remembered per evidence and lookup, and counted again when either changes', () => {
+    const e = streamed();
+    let calls = 0;
+    const q = (id: string) => {
+      calls++;
+      return quarantine(id);
+    };
+    evidenceCounts(e, q);
+    const once = calls;
+    for (let i = 0; i < 10; i++) evidenceCounts(e, q);
+    expect(calls).toBe(once);
+    e.tests.push(test('a::new-bad', 'failed'));
+    expect(evidenceCounts(e, q).failed).toBe(2);
+    expect(evidenceCounts(e).quarantined).toBe(0);
+    // A caller changing the returned counts changes nothing remembered.
+    evidenceCounts(e, q).failed = 99;
+    expect(evidenceCounts(e, q).failed).toBe(2);
   });
 });

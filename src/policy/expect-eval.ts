@@ -70,11 +70,56 @@ export function countTests(tests: readonly TestResult[], quarantined?: (id: stri
   return c;
 }
 
+interface CountsMemo {
+  quarantined: ((id: string) => QuarantineMatch | undefined) | undefined;
+  tests: readonly TestResult[];
+  length: number;
+  totals: Evidence['testTotals'];
+  counts: TestCounts;
+}
+
+/** One count per evidence (and quarantine lookup): the default checks, each tests.* path and the measured values all ask. */
+const countsMemo = new WeakMap<Evidence, CountsMemo>();
+
+/**
+ * A gate's test counts, quarantine applied. With `testTotals` (the gate's tests were streamed and
+ * `tests` holds the failing ones and a few more), total/passed/skipped/flaky come from the totals
+ * and failed/errors/quarantined from the failing tests kept; should fewer failing tests be kept
+ * than the totals count, the missing ones count as failures (fail closed). Memoised per evidence.
+ */
+export function evidenceCounts(ev: Evidence, quarantined?: (id: string) => QuarantineMatch | undefined): TestCounts {
+  const memo = countsMemo.get(ev);
+  if (memo && memo.quarantined === quarantined && memo.tests === ev.tests && memo.length === ev.tests.length && memo.totals === ev.testTotals) {
+    return { ...memo.counts };
+  }
+  let c: TestCounts;
+  const totals = ev.testTotals;
+  if (totals) {
+    c = { total: totals.total, passed: totals.passed, failed: 0, errors: 0, skipped: totals.skipped, flaky: totals.flaky, quarantined: 0 };
+    let failedSeen = 0;
+    let errorsSeen = 0;
+    for (const t of ev.tests) {
+      if (t.status !== 'failed' && t.status !== 'error') continue;
+      if (t.status === 'failed') failedSeen++;
+      else errorsSeen++;
+      if (isExempt(quarantined?.(t.id))) c.quarantined++;
+      else if (t.status === 'failed') c.failed++;
+      else c.errors++;
+    }
+    c.failed += Math.max(0, totals.failed - failedSeen);
+    c.errors += Math.max(0, totals.errors - errorsSeen);
+  } else {
+    c = countTests(ev.tests, quarantined);
+  }
+  countsMemo.set(ev, { quarantined, tests: ev.tests, length: ev.tests.length, totals, counts: c });
+  return { ...c };
+}
+
 /** `noBaseline`: the value needs a baseline that does not exist (a warning, or a block under `baseline.require`). */
 export type Resolved = { ok: true; value: number; unit?: string } | { ok: false; reason: string; noBaseline?: boolean };
 
 function hasTestEvidence(ev: Evidence, ctx: EvalContext | undefined): boolean {
-  return ev.tests.length > 0 || ctx?.declaredTestReports === true || ev.reports.some((r) => r.format !== undefined && TEST_FORMATS.includes(r.format));
+  return ev.tests.length > 0 || (ev.testTotals?.total ?? 0) > 0 || ctx?.declaredTestReports === true || ev.reports.some((r) => r.format !== undefined && TEST_FORMATS.includes(r.format));
 }
 
 function counter(c: CoverageCounter | undefined, part: 'pct' | 'covered' | 'total', label: string): Resolved {
@@ -104,7 +149,7 @@ function resolveInfo(info: PathInfo, ev: Evidence, ctx: EvalContext | undefined)
   switch (info.kind) {
     case 'tests': {
       if (!hasTestEvidence(ev, ctx)) return { ok: false, reason: 'no test results in this gate\'s evidence (declare a JUnit, TAP or go test -json report)' };
-      const c = countTests(ev.tests, ctx?.quarantined);
+      const c = evidenceCounts(ev, ctx?.quarantined);
       switch (info.field) {
         case 'executed':
           return { ok: true, value: c.total - c.skipped };
@@ -331,7 +376,7 @@ function isTestPath(e: Expectation): boolean {
  */
 export function defaultTestChecks(ev: Evidence, expect: readonly Expectation[], ctx?: EvalContext): Check[] {
   if (!hasTestEvidence(ev, ctx) && !expect.some(isTestPath)) return [];
-  const c = countTests(ev.tests, ctx?.quarantined);
+  const c = evidenceCounts(ev, ctx?.quarantined);
   const checks: Check[] = [];
   if (!mentions(expect, 'tests.executed')) {
     const executed = c.total - c.skipped;

@@ -123,35 +123,65 @@ export function flakyStats(rows: readonly TestHistoryRow[], window: number): Fla
 }
 
 /**
+ * What history says of one test for the newly-flaky check, over a window of runs: all that
+ * `newlyFlakyFrom` needs, without a row per test per run (a store computes it in one scan).
+ */
+export interface FlakyEvidence {
+  testId: string;
+  /** Marked flaky in a run, or both passed and failed on one commit (with the same tree): flakiness history already knew. */
+  knownFlaky: boolean;
+  /** Its first pass and failure (rows in the order given: newest first from a store) on the commit and tree of this run. */
+  passedHere?: { runId: string; startedAt: string };
+  failedHere?: { runId: string; startedAt: string };
+}
+
+/** FlakyEvidence per test from history rows (any order; "first" is in the order given). */
+export function flakyEvidenceOf(history: readonly TestHistoryRow[], commit: string | null, tree: string | null = null): Map<string, FlakyEvidence> {
+  const here = codeKey(commit, tree);
+  const byTest = new Map<string, TestHistoryRow[]>();
+  for (const r of history) {
+    let list = byTest.get(r.testId);
+    if (!list) byTest.set(r.testId, (list = []));
+    list.push(r);
+  }
+  const out = new Map<string, FlakyEvidence>();
+  for (const [testId, rows] of byTest) {
+    const e: FlakyEvidence = { testId, knownFlaky: rows.some((r) => r.flaky) || contradictedCommits(rows).length > 0 };
+    if (here !== undefined) {
+      for (const r of rows) {
+        if (codeKey(r.commit, r.tree) !== here) continue;
+        const o = outcome(r.status);
+        if (o === 'pass') e.passedHere ??= { runId: r.runId, startedAt: r.startedAt };
+        else if (o === 'fail') e.failedHere ??= { runId: r.runId, startedAt: r.startedAt };
+      }
+    }
+    out.set(testId, e);
+  }
+  return out;
+}
+
+/**
  * Tests of this run that show flakiness history had not seen: marked flaky in this run, or whose
  * outcome now contradicts an earlier outcome on the same commit. A test history already knew as
  * flaky is not news (it is reported by `shipgate flaky`, not warned about on every run).
  */
-export function newlyFlaky(
+export function newlyFlakyFrom(
   current: readonly TestResult[],
+  evidence: (testId: string) => FlakyEvidence | undefined,
   commit: string | null,
-  history: readonly TestHistoryRow[],
-  tree: string | null = null,
 ): { testId: string; why: string }[] {
-  const here = codeKey(commit, tree);
-  const past = new Map<string, TestHistoryRow[]>();
-  for (const r of history) {
-    let list = past.get(r.testId);
-    if (!list) past.set(r.testId, (list = []));
-    list.push(r);
-  }
   const out: { testId: string; why: string }[] = [];
   const done = new Set<string>();
   for (const t of current) {
     if (done.has(t.id)) continue;
-    const rows = past.get(t.id) ?? [];
-    if (rows.some((r) => r.flaky) || contradictedCommits(rows).length > 0) continue;
+    const e = evidence(t.id);
+    if (e?.knownFlaky) continue;
     let why: string | undefined;
     if (t.flaky) {
       why = `failed, then passed on rerun in this run (${t.attempts} attempt${t.attempts === 1 ? '' : 's'})`;
-    } else if (here !== undefined && commit !== null) {
+    } else if (commit !== null && e) {
       const now = outcome(t.status);
-      const other = now === undefined ? undefined : rows.find((r) => codeKey(r.commit, r.tree) === here && outcome(r.status) !== undefined && outcome(r.status) !== now);
+      const other = now === 'fail' ? e.passedHere : now === 'pass' ? e.failedHere : undefined;
       if (other) {
         why = `${now === 'fail' ? 'failed' : 'passed'} now but ${now === 'fail' ? 'passed' : 'failed'} on the same commit ${commit.slice(0, 12)} in run ${other.runId} (${other.startedAt})`;
       }
@@ -162,4 +192,15 @@ export function newlyFlaky(
     }
   }
   return out;
+}
+
+/** `newlyFlakyFrom` over history rows (see flakyEvidenceOf). */
+export function newlyFlaky(
+  current: readonly TestResult[],
+  commit: string | null,
+  history: readonly TestHistoryRow[],
+  tree: string | null = null,
+): { testId: string; why: string }[] {
+  const evidence = flakyEvidenceOf(history, commit, tree);
+  return newlyFlakyFrom(current, (id) => evidence.get(id), commit);
 }

@@ -10,8 +10,8 @@ import { emptyEvidence, TEST_FORMATS, type Evidence, type Finding, type TestResu
 import type { BaselinePolicy } from './baseline.js';
 import {
   countedFindings,
-  countTests,
   defaultTestChecks,
+  evidenceCounts,
   evaluate,
   newFindingTest,
   type BaselineInput,
@@ -308,7 +308,7 @@ export function judgeGate(gate: GateConfig, outcome: GateOutcome, ctx: JudgeCont
     if (ev.reports.length) base.reports = ev.reports.map((r) => ({ path: isAbsolute(r.path) ? r.path : resolve(gate.cwd, r.path), ...(r.format ? { format: r.format } : {}), ok: r.ok }));
     const { checks, parsed } = expectationChecks(gate, ev, evalCtx);
     base.checks.push(...reportChecks(ev), ...explainFailures(checks, parsed, ev));
-    if (ev.tests.length || evalCtx.declaredTestReports) base.counts = countTests(ev.tests, ctx.quarantine);
+    if (ev.tests.length || ev.testTotals?.total || evalCtx.declaredTestReports) base.counts = evidenceCounts(ev, ctx.quarantine);
     const failing = ev.tests.filter((t) => t.status === 'failed' || t.status === 'error');
     base.failingTests = failing.map((t) => ({ id: t.id, status: t.status, message: t.message, ...(isExempt(ctx.quarantine?.(t.id)) ? { quarantined: true } : {}) }));
     for (const t of failing) {

@@ -4,7 +4,7 @@
  * that the same rule is still reported (so the summary can say when it expired) but exempts nothing.
  */
 import type { QuarantineEntry } from '../config/types.js';
-import { matchTestPattern } from '../evidence/testid.js';
+import { testPatternMatcher } from '../evidence/testid.js';
 
 export interface QuarantineRule {
   tests: string[];
@@ -63,12 +63,12 @@ export function quarantineMatcher(rules: readonly QuarantineRule[], now: Date): 
   const compiled = rules.map((rule) => {
     const end = rule.until === undefined ? undefined : untilInstant(rule.until);
     const expired = rule.until !== undefined && (end === undefined || now.getTime() >= end.getTime());
-    return { rule, expired, expiresAt: end?.toISOString() };
+    return { rule, expired, expiresAt: end?.toISOString(), matchers: rule.tests.map((p) => testPatternMatcher(p)) };
   });
   return (testId: string) => {
     let expiredMatch: QuarantineMatch | undefined;
     for (const c of compiled) {
-      if (!c.rule.tests.some((p) => matchTestPattern(p, testId))) continue;
+      if (!c.matchers.some((m) => m(testId))) continue;
       const match: QuarantineMatch = { rule: c.rule, expired: c.expired, expiresAt: c.expiresAt };
       if (!c.expired) return match;
       expiredMatch ??= match;

@@ -10,7 +10,7 @@ import { exportedEnv, interpolateCommand, interpolateEnv, interpolatePath, inter
 import { formatDuration } from '../util/duration-format.js';
 import type { Check, GateOutcome, StepRecord } from '../decide/types.js';
 import { collectEvidence } from '../evidence/collect.js';
-import type { Evidence, TestResult } from '../evidence/model.js';
+import type { Evidence } from '../evidence/model.js';
 import { checkArtifacts } from '../gates/artifact.js';
 import { runProbe } from '../gates/probe.js';
 import { foreignProbeListener, type PortOwner } from './probe-ports.js';
@@ -19,6 +19,7 @@ import type { ServicePool } from './services.js';
 import { sleep } from '../util/sleep.js';
 import { judgeManual, type ManualJudgement } from '../policy/manual.js';
 import { isSingleCommand } from '../util/shell.js';
+import { TestTally } from './test-tally.js';
 
 
 export interface GateTaskContext {
@@ -38,6 +39,10 @@ export interface GateTaskContext {
   onOutput?(gate: string, chunk: string): void;
   graceMs?: number;
   logTailLines?: number;
+  /** A tally for a gate's first attempt (the run's project, requirements, quarantine, history); a bare one by default. */
+  newTally?(gate: GateConfig): TestTally;
+  /** The tally of the attempt whose evidence the outcome carries: every test of it (for requirements and history). */
+  onTests?(gate: string, tally: TestTally): void;
 }
 
 const TAIL = 30;
@@ -74,13 +79,15 @@ function attemptFailure(steps: StepRecord[], total: number): string {
   return `${where}${bad.timedOut ? 'timed out' : bad.exitCode === null ? `killed by ${bad.signal ?? 'signal'}` : `exit code ${bad.exitCode}`}`;
 }
 
-/** Tests that failed in an earlier attempt and passed in the final one are flaky. */
-function markRetriedFlaky(finalTests: TestResult[], earlier: TestResult[][]): TestResult[] {
-  if (earlier.length === 0) return finalTests;
-  const failedBefore = new Set(earlier.flat().filter((t) => t.status === 'failed' || t.status === 'error').map((t) => t.id));
-  return finalTests.map((t) =>
-    t.status === 'passed' && failedBefore.has(t.id) ? { ...t, flaky: true, attempts: t.attempts + earlier.length } : t,
-  );
+/**
+ * Read a gate's reports with its tests streamed into `tally`: the evidence then holds the tally's
+ * kept tests and the totals of all of them.
+ */
+async function collectInto(gate: GateConfig, tally: TestTally, opts: { notBeforeMs?: number; maxAgeMs?: number }): Promise<Evidence> {
+  const ev = await collectEvidence(gate.reports, gate.cwd, { ...opts, ...tally.sink() });
+  ev.tests = tally.kept;
+  ev.testTotals = tally.totals;
+  return ev;
 }
 
 function hasFailingTests(ev: Evidence | undefined): boolean {
@@ -98,18 +105,23 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
   const logPath = join(ctx.runDir, `gate-${gate.id}.log`);
   const vars: Vars = { ...ctx.vars, gate: gate.id };
   const checks: Check[] = [];
-  const outcome = (status: GateOutcome['status'], extra: Partial<GateOutcome> = {}): GateOutcome => ({
-    id: gate.id,
-    status,
-    startedAt,
-    durationMs: Math.round(performance.now() - t0),
-    attempts: extra.attempts ?? 0,
-    // Only a log that was written is cited: a gate without a command has none.
-    logPath: existsSync(logPath) ? logPath : undefined,
-    ranWithout: ranWithout.length ? ranWithout : undefined,
-    ...extra,
-    checks,
-  });
+  let tally: TestTally | undefined;
+  const outcome = (status: GateOutcome['status'], extra: Partial<GateOutcome> = {}): GateOutcome => {
+    if (extra.evidence && tally) ctx.onTests?.(gate.id, tally);
+    return {
+      id: gate.id,
+      status,
+      startedAt,
+      durationMs: Math.round(performance.now() - t0),
+      attempts: extra.attempts ?? 0,
+      // Only a log that was written is cited: a gate without a command has none.
+      logPath: existsSync(logPath) ? logPath : undefined,
+      ranWithout: ranWithout.length ? ranWithout : undefined,
+      ...extra,
+      checks,
+    };
+  };
+  const firstTally = (): TestTally => ctx.newTally?.(gate) ?? new TestTally({ project: '', gate: gate.id });
 
   const serviceDeath = new AbortController();
   let deathReason: { id: string; message: string; tail: string[]; logPath: string } | undefined;
@@ -155,7 +167,6 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
     let attempts = 0;
     let evidence: Evidence | undefined;
     let steps: StepRecord[] = [];
-    const earlierTests: TestResult[][] = [];
     const failedAttempts: { attempt: number; reason: string }[] = [];
     let env: Record<string, string> = { ...ctx.baseEnv, ...exportedEnv(vars) };
 
@@ -212,12 +223,15 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
           // failures, so the next step still runs; any other failure ends the attempt here.
           if (res.timedOut || (res.exitCode !== 0 && !(res.exitCode !== null && gate.testsFailedExitCodes.includes(res.exitCode)))) break;
         }
-        evidence = gate.reports.length ? await collectEvidence(gate.reports, gate.cwd, { notBeforeMs: attemptStart }) : undefined;
+        if (gate.reports.length) {
+          // Tests that failed in an earlier attempt and pass in this one are flaky (the tally marks them).
+          tally = tally ? tally.nextAttempt() : firstTally();
+          evidence = await collectInto(gate, tally, { notBeforeMs: attemptStart });
+        }
         const exitedOk = steps.length === commands.length && steps.every((st) => st.exitCode === 0);
         const ok = exitedOk && !hasFailingTests(evidence);
         if (ok || timedOut || attempts >= gate.retry.attempts) break;
         failedAttempts.push({ attempt: attempts, reason: attemptFailure(steps, commands.length) });
-        if (evidence) earlierTests.push(evidence.tests);
         if (gate.retry.delayMs > 0) await sleep(gate.retry.delayMs, signal);
       }
       checks.push(...stepChecks(steps, commands.length, gate.timeoutMs));
@@ -225,13 +239,13 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
       if (timedOut) {
         return outcome('timed-out', { attempts, exitCode: last?.exitCode, reason: `timed out after ${formatDuration(gate.timeoutMs)}`, evidence, failedAttempts, steps });
       }
-      if (evidence) evidence = { ...evidence, tests: markRetriedFlaky(evidence.tests, earlierTests) };
     } else if (gate.reports.length) {
       // A reports-only gate reads what its needs wrote: when one of them ran in this run, a report
       // older than the run is a leftover. Without such a need the file comes from outside (an
       // earlier CI step), and `max-age` says how old it may be.
       const fromNeeds = gate.needs.some((n) => !ranWithout.includes(n));
-      evidence = await collectEvidence(gate.reports, gate.cwd, fromNeeds ? { notBeforeMs: ctx.runStartedMs } : { maxAgeMs: gate.maxAgeMs });
+      tally = firstTally();
+      evidence = await collectInto(gate, tally, fromNeeds ? { notBeforeMs: ctx.runStartedMs } : { maxAgeMs: gate.maxAgeMs });
     }
 
     let artifactFiles: GateOutcome['artifacts'];

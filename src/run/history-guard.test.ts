@@ -25,7 +25,8 @@ function counted(failing: Set<string>): { history: History; calls: string[] } {
     baselines: op('baselines', () => ({ samples: [{ value: 1 }], cfg: policy })),
     findingsBaselines: op('findingsBaselines', () => ({ missing: 'none' })),
     approvals: op('approvals', { status: 'passed' as const, checks: [] }),
-    testHistory: op('testHistory', [{ id: 't' }]),
+    flakyEvidence: op('flakyEvidence', [{ testId: 't' }]),
+    badKeysOnCommit: op('badKeysOnCommit', [42]),
     close: op('close', undefined),
   } as unknown as History;
   return { history, calls };
@@ -38,9 +39,11 @@ describe('guardHistory', () => {
     await g.begin({} as never);
     expect(await g.quarantine()).toHaveLength(1);
     expect((await g.approvals({} as GateConfig, '1', null, undefined)).status).toBe('passed');
-    await g.finish('r', {} as never, [], []);
+    expect(await g.flakyEvidence(['t'], 'c', null)).toHaveLength(1);
+    expect(await g.badKeysOnCommit('c', null)).toEqual([42]);
+    await g.finish('r', {} as never, [], [], []);
     expect(g.failure).toBeUndefined();
-    expect(calls).toEqual(['begin', 'quarantine', 'approvals', 'finish']);
+    expect(calls).toEqual(['begin', 'quarantine', 'approvals', 'flakyEvidence', 'badKeysOnCommit', 'finish']);
   });
 
   it('after the first error the store is never touched again, and every read answers the way that blocks', async () => {
@@ -56,9 +59,10 @@ describe('guardHistory', () => {
     const approval = await g.approvals({} as GateConfig, '1', null, undefined);
     expect(approval.status).toBe('failed');
     expect(approval.reason).toContain('approvals could not be read');
-    expect(await g.testHistory(['t'])).toEqual([]);
+    expect(await g.flakyEvidence(['t'], 'c', null)).toEqual([]);
+    expect(await g.badKeysOnCommit('c', null)).toEqual([]);
     // A run half-recorded must not gain rows from a connection that came back.
-    await g.finish('r', {} as never, [], []);
+    await g.finish('r', {} as never, [], [], []);
     expect(calls).toEqual(['begin', 'quarantine']);
   });
 
@@ -66,7 +70,7 @@ describe('guardHistory', () => {
     const { history } = counted(new Set(['begin', 'finish']));
     const g = guardHistory(history);
     await g.begin({} as never);
-    await g.finish('r', {} as never, [], []);
+    await g.finish('r', {} as never, [], [], []);
     expect(g.failure).toMatch(/^begin failed/);
   });
 

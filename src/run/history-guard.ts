@@ -46,7 +46,7 @@ export function guardHistory(history: History): GuardedHistory {
       return failure;
     },
     begin: (run) => guarded(() => history.begin(run), () => undefined),
-    finish: (runId, decision, outcomes, measured) => guarded(() => history.finish(runId, decision, outcomes, measured), () => undefined),
+    finish: (runId, decision, outcomes, measured, tests) => guarded(() => history.finish(runId, decision, outcomes, measured, tests), () => undefined),
     // A quarantine that cannot be read excuses nothing: quarantined tests count as the failures they are.
     quarantine: () => guarded(() => history.quarantine(), () => []),
     baselines: (policy) =>
@@ -68,7 +68,9 @@ export function guardHistory(history: History): GuardedHistory {
           checks: [{ check: 'approval', expected: 'recorded in history', actual: `history could not be read: ${failure}`, ok: false }],
         }),
       ),
-    testHistory: (ids) => guarded(() => history.testHistory(ids), () => []),
+    // No history of a test: nothing is excused as flaky (the run is BLOCKED by the failure anyway).
+    flakyEvidence: (ids, commit, tree) => guarded(() => history.flakyEvidence(ids, commit, tree), () => []),
+    badKeysOnCommit: (commit, tree) => guarded(() => history.badKeysOnCommit(commit, tree), () => []),
     async close() {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([

@@ -12,9 +12,10 @@ import type { Decision, GateOutcome } from '../decide/types.js';
 import type { Metric } from '../evidence/model.js';
 import type { BaselinePolicy } from '../policy/baseline.js';
 import type { BaselineInput, FindingsBaseline } from '../policy/expect-eval.js';
-import type { TestHistoryRow } from '../policy/flaky.js';
+import type { FlakyEvidence } from '../policy/flaky.js';
 import type { QuarantineRule } from '../policy/quarantine.js';
-import { openStore, storeLocation, type RunStart, type Store, type StoredFinding } from '../store/store.js';
+import type { RunStart, Store, StoredFinding } from '../store/store.js';
+import type { TestLog } from '../store/test-log.js';
 
 /** Runs of a test looked at when deciding whether its failure now is new flakiness. */
 const FLAKY_WINDOW = 20;
@@ -26,13 +27,25 @@ export type FindingsLookup = (gate: string) => FindingsBaseline;
 export interface History {
   store: Store;
   begin(run: RunStart): Promise<void>;
-  /** `measured`: every number each gate yielded (see policy/measured.ts), recorded as its metrics. */
-  finish(runId: string, decision: Decision, outcomes: GateOutcome[], measured: { gate: string; metrics: Metric[] }[]): Promise<void>;
+  /**
+   * `measured`: every number each gate yielded (see policy/measured.ts), recorded as its metrics;
+   * `tests`: each gate's compact test log (its final attempt).
+   */
+  finish(
+    runId: string,
+    decision: Decision,
+    outcomes: GateOutcome[],
+    measured: { gate: string; metrics: Metric[] }[],
+    tests: { gate: string; log: TestLog }[],
+  ): Promise<void>;
   quarantine(): Promise<QuarantineRule[]>;
   baselines(policy: BaselinePolicy): Promise<BaselineLookup>;
   findingsBaselines(policy: BaselinePolicy, gates: readonly string[]): Promise<FindingsLookup>;
   approvals(gate: GateConfig, version: string, commit: string | null, actor: string | undefined): Promise<ManualJudgement>;
-  testHistory(testIds: string[]): Promise<TestHistoryRow[]>;
+  /** What the newly-flaky check needs of these tests' recent history, for a run on `commit` with `tree`. */
+  flakyEvidence(testIds: string[], commit: string | null, tree: string | null): Promise<FlakyEvidence[]>;
+  /** Keys of tests that failed on this commit and tree in an earlier run (within the window flakyEvidence reads). */
+  badKeysOnCommit(commit: string, tree: string | null): Promise<number[]>;
   close(): Promise<void>;
 }
 
@@ -62,6 +75,8 @@ export async function openConfiguredStore(config: Config, opts: { url?: string; 
       });
     }
   }
+  // Loaded here, not at start: a run without history never loads the database drivers.
+  const { openStore, storeLocation } = await import('../store/store.js');
   const location = storeLocation(config.rootDir, configured, opts.url === undefined ? env : { ...env, SHIPGATE_DATABASE_URL: opts.url });
   return openStore(location);
 }
@@ -82,11 +97,11 @@ export async function openHistory(config: Config, opts: { url?: string; env?: No
   return {
     store,
     begin: (run) => store.beginRun(run),
-    finish: (runId, decision, outcomes, measured) =>
+    finish: (runId, decision, outcomes, measured, tests) =>
       store.finishRun(runId, {
         decision,
         endedAt: new Date().toISOString(),
-        tests: outcomes.filter((o) => o.evidence?.tests.length).map((o) => ({ gate: o.id, tests: o.evidence!.tests })),
+        tests: tests.filter((t) => t.log.count > 0),
         metrics: measured.filter((m) => m.metrics.length),
         findings: outcomes.map((o) => ({ gate: o.id, findings: findingsOf(o) })).filter((f) => f.findings.length),
       }),
@@ -119,7 +134,8 @@ export async function openHistory(config: Config, opts: { url?: string; env?: No
       return (gate) => found.get(gate) ?? { missing: `no baseline for gate ${gate}` };
     },
     approvals: (gate, version, commit, actor) => judgeApprovals(store, project, gate, { version, commit, actor }),
-    testHistory: (testIds) => store.testHistory(project, { testIds, window: FLAKY_WINDOW }),
+    flakyEvidence: (testIds, commit, tree) => store.flakyEvidence(project, { testIds, window: FLAKY_WINDOW, commit, tree }),
+    badKeysOnCommit: (commit, tree) => store.badKeysOnCommit(project, { commit, tree, window: FLAKY_WINDOW }),
     close: () => store.close(),
   };
 }

@@ -14,9 +14,9 @@ import { decide } from '../decide/decide.js';
 import { ShipgateError } from '../errors.js';
 import type { Decision, GateOutcome, GateVerdict } from '../decide/types.js';
 import { judgeGate, type JudgeContext } from '../policy/judge.js';
-import { judgeRequirements } from '../policy/requirements.js';
+import { RequirementTally } from '../policy/requirements.js';
 import { quarantineMatcher, rulesFromConfig, type QuarantineRule } from '../policy/quarantine.js';
-import { newlyFlaky } from '../policy/flaky.js';
+import { newlyFlakyFrom } from '../policy/flaky.js';
 import { selectGates, type Plan, type PlannedGate } from '../plan/select.js';
 import { multiplex } from '../report/multiplexer.js';
 import { decisionJson, writeFileAtomic } from '../report/json.js';
@@ -36,6 +36,9 @@ import { isCi } from './ci.js';
 import { defaultBranch, defaultVersion, gitInfo, treeState } from './git.js';
 import { schedule, type NotRunCause } from './scheduler.js';
 import { ServicePool } from './services.js';
+import { TestTally } from './test-tally.js';
+import { KeyTable } from '../store/key-table.js';
+import type { TestLog } from '../store/test-log.js';
 
 export interface RunOptions {
   cwd?: string;
@@ -67,9 +70,6 @@ export interface RunOptions {
   /** `--secret NAME`: more variables whose values are masked (with the config's `secrets:`). */
   secretNames?: string[];
 }
-
-/** Up to this many tests in a gate, every test's recent history is read to spot new flakiness. */
-const ALL_TESTS_HISTORY_LIMIT = 5000;
 
 export { newRunId } from './run-id.js';
 
@@ -116,9 +116,10 @@ async function record(
   decision: Decision,
   outcomes: GateOutcome[],
   measured: { gate: string; metrics: Metric[] }[],
+  tests: { gate: string; log: TestLog }[],
 ): Promise<Decision> {
   if (!history) return decision;
-  await history.finish(runId, decision, outcomes, measured);
+  await history.finish(runId, decision, outcomes, measured, tests);
   return history.failure === undefined ? decision : blocked(decision, `the run could not be recorded in history: ${history.failure}`);
 }
 
@@ -264,6 +265,12 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
     const measured: { gate: string; metrics: Metric[] }[] = [];
     // Who runs the gates: never their own approver.
     const actor = plan.gates.some((p) => p.action === 'run' && p.gate.manual?.approvers) ? await actorName(env, config.rootDir) : undefined;
+    const requirements = Object.values(config.requirements);
+    // Passing tests that failed on this very code before are kept for the newly-flaky check; every
+    // other passing test is only counted, logged and matched against requirements as it streams by.
+    const badBefore = history && git.sha !== null ? KeyTable.of(await history.badKeysOnCommit(git.sha, tree?.fingerprint ?? null)) : undefined;
+    /** Per gate, the tally of the attempt its outcome stands on. */
+    const tallies = new Map<string, TestTally>();
 
     await reporters.onRunStart({ project: config.name, version, commit: git.sha, runId, runDir, ci, plan });
 
@@ -278,6 +285,8 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
       judgeApprovals: history ? (gate) => history.approvals(gate, version, git.sha, actor) : undefined,
       graceMs: opts.graceMs,
       onOutput: (gate, chunk) => reporters.onGateOutput(gate, chunk),
+      newTally: (gate) => new TestTally({ project: config.name, gate: gate.id, requirements, quarantined: isQuarantined, badBefore, secrets }),
+      onTests: (gate, tally) => tallies.set(gate, tally),
     };
 
     const verdicts = new Map<string, GateVerdict>();
@@ -287,17 +296,16 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
 
     const judgeWith = async (p: PlannedGate, outcome: GateOutcome): Promise<GateVerdict> => {
       // Flakiness shows both ways: failing now after passing on this commit, or passing now after
-      // failing on it. Looking up every test costs little for ordinary suites; for huge ones only
-      // the failing and retried tests are looked up.
-      const tests = outcome.evidence?.tests ?? [];
-      const suspects = (tests.length <= ALL_TESTS_HISTORY_LIMIT ? tests : tests.filter((t) => t.flaky || t.status === 'failed' || t.status === 'error')).map((t) => t.id);
-      const testHistory = history && suspects.length ? await history.testHistory(suspects) : [];
+      // failing on it. The evidence holds exactly the tests that can show it (failing, flaky, and
+      // passing ones that failed on this commit before); only their history is read.
+      const suspects = [...new Set((outcome.evidence?.tests ?? []).map((t) => t.id))];
+      const evidence = new Map((history && suspects.length ? await history.flakyEvidence(suspects, git.sha, tree?.fingerprint ?? null) : []).map((e) => [e.testId, e]));
       const ctx: JudgeContext = {
         quarantine: isQuarantined,
         baseline,
         findingsBaseline,
         baselinePolicy,
-        newlyFlaky: (tests) => newlyFlaky(tests, git.sha, testHistory, tree?.fingerprint ?? null),
+        newlyFlaky: (tests) => newlyFlakyFrom(tests, (id) => evidence.get(id), git.sha),
         approveCommand: (gate) => approveCommand(config, gate, version),
       };
       if (outcome.evidence) {
@@ -353,8 +361,13 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
     );
 
     const gates = plan.gates.map((p) => verdicts.get(p.id) ?? skippedVerdict(p));
-    const testsByGate = [...outcomes.values()].map((o) => ({ gate: o.id, tests: o.evidence?.tests ?? [] }));
-    const requirements = judgeRequirements(Object.values(config.requirements), testsByGate, isQuarantined);
+    // Requirements were tallied as each gate's tests streamed by; join the gates' tallies.
+    const reqTally = new RequirementTally(requirements, isQuarantined);
+    for (const o of outcomes.values()) {
+      const t = tallies.get(o.id)?.requirements;
+      if (t) reqTally.merge(t);
+    }
+    const requirementVerdicts = reqTally.verdicts();
     const interrupted = !!opts.signal?.aborted;
     const selection = selectionOf(opts);
     const decision = decide({
@@ -371,7 +384,7 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
       configHash: config.hash,
       configFile: config.file,
       gates,
-      requirements,
+      requirements: requirementVerdicts,
       interrupted,
       partial: selection !== null,
       ...(selection !== null ? { selection } : {}),
@@ -379,8 +392,14 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
       requireClean: opts.requireClean,
     });
 
+    const logs = [...outcomes.values()].flatMap((o) => {
+      const log = tallies.get(o.id)?.log;
+      return log ? [{ gate: o.id, log }] : [];
+    });
+    tallies.clear();
     // The decision holds text from the config, git and reports beyond the outcomes: masked whole.
-    let recorded = await writeDecision(runDir, await record(history, runId, redactDeep(decision, secrets), [...outcomes.values()], measured));
+    let recorded = await writeDecision(runDir, await record(history, runId, redactDeep(decision, secrets), [...outcomes.values()], measured, logs));
+    logs.length = 0;
     if (opts.publish) {
       // Only after the decision is recorded: a publish never precedes the proof it rests on.
       const publish = await runPublish(config, recorded, { history, env: baseEnv, secrets, signal: opts.signal, actor: opts.actor, baselinePolicy });

@@ -47,24 +47,39 @@ export interface GateResultsTable {
   checks: string;
 }
 
-/** Dictionary of test ids per project: test rows reference an integer instead of repeating long ids. */
+/**
+ * Dictionary of test ids per project, by key (test-key.ts: a 52-bit hash of project and id; a
+ * bigint on PostgreSQL). Only keys that need a name have an entry: those of tests with a row in
+ * `test_results` (and, in a store migrated from schema 2, every test it had recorded).
+ */
 export interface TestIdsTable {
-  id: Generated<number>;
   project: string;
+  id: number;
   test_id: string;
 }
 
+/** Tests that failed, errored or were flaky in a run, with their message: passing tests have no row (see `test_runs`). */
 export interface TestResultsTable {
   run_seq: number;
+  /** The test's key (test-key.ts), named in `test_ids`. */
   test_key: number;
   gate: string;
   status: string;
   duration_ms: number | null;
   attempts: number;
   flaky: number;
-  /** 1 when failed, errored or flaky: a partial index on it lets the flaky query skip clean rows. */
-  bad: number;
   message: string | null;
+}
+
+/** Every test of one gate in one run: a compact log (test-log.ts documents the layout of `data`). */
+export interface TestRunsTable {
+  run_seq: number;
+  gate: string;
+  /** Tests in the log (also in its header). */
+  count: number;
+  /** 1 when each failed, errored or flaky test of the log occurs in it once: its row is all of it. */
+  bad_once: number;
+  data: Uint8Array;
 }
 
 export interface MetricsTable {
@@ -161,6 +176,7 @@ export interface Database {
   gate_results: GateResultsTable;
   test_ids: TestIdsTable;
   test_results: TestResultsTable;
+  test_runs: TestRunsTable;
   metrics: MetricsTable;
   baseline_samples: BaselineSamplesTable;
   approvals: ApprovalsTable;

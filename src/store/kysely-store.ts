@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { Decision } from '../decide/types.js';
 import type { BaselineSample } from '../policy/baseline.js';
-import type { TestHistoryRow } from '../policy/flaky.js';
+import type { FlakyEvidence, TestHistoryRow } from '../policy/flaky.js';
 import type { Database } from './db.js';
 import type { StoreKind } from './migrations/index.js';
 import * as actions from './queries/actions.js';
@@ -94,6 +94,14 @@ export class KyselyStore implements Store {
 
   flakyCandidates(project: string, window: number): Promise<TestHistoryRow[]> {
     return guard('STORE_READ', 'reading flaky tests', () => tests.flakyCandidates(this.db, project, window));
+  }
+
+  flakyEvidence(project: string, opts: { testIds: string[]; window: number; commit: string | null; tree: string | null }): Promise<FlakyEvidence[]> {
+    return guard('STORE_READ', 'reading test history', () => tests.flakyEvidence(this.db, project, opts.testIds, opts.window, opts.commit, opts.tree));
+  }
+
+  badKeysOnCommit(project: string, opts: { commit: string; tree: string | null; window?: number }): Promise<number[]> {
+    return guard('STORE_READ', 'reading earlier failures on this commit', () => tests.badKeysOnCommit(this.db, project, opts.commit, opts.tree, opts.window));
   }
 
   runMetrics(project: string, runId: string): Promise<{ gate: string; name: string; value: number; unit: string | null }[]> {

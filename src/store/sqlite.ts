@@ -108,9 +108,10 @@ export function openSqlite(file: string): Kysely<Database> {
     // NORMAL is durable against process crashes in WAL mode (only an OS crash may lose the last commit).
     handle.pragma('synchronous = NORMAL');
     handle.pragma('foreign_keys = ON');
-    // Each run adds a row to every test's stretch of the (test_key, run_seq) index; a page cache
-    // that holds the index keeps a 100,000-test run from re-reading it page by page.
-    handle.pragma('cache_size = -65536');
+    // A run's tests are one blob per gate, written once and read in one pass (test-log.ts): a big
+    // page cache would only hold pages of blobs already read, and a million-test log alone fills
+    // 14 MB of pages. The small indexes fit in this.
+    handle.pragma('cache_size = -8192');
   } catch (err) {
     throw new StoreError('STORE_OPEN', `cannot open the history store ${file}: ${err instanceof Error ? err.message : String(err)}`, {
       hint: 'check that the path is a writable SQLite file (or remove a damaged one), or set SHIPGATE_DATABASE_URL',

@@ -3,20 +3,23 @@
  * sharing one implementation of the queries (kysely-store.ts) and one set of migrations.
  */
 import type { Check, Decision, TreeState } from '../decide/types.js';
-import type { Metric, TestResult } from '../evidence/model.js';
+import type { Metric } from '../evidence/model.js';
 import type { BaselineSample } from '../policy/baseline.js';
-import type { TestHistoryRow } from '../policy/flaky.js';
+import type { FlakyEvidence, TestHistoryRow } from '../policy/flaky.js';
 import { StoreError } from '../errors.js';
 import type { BASELINE_FORMAT } from './queries/baseline-format.js';
 import { KyselyStore } from './kysely-store.js';
 import { migrate } from './migrate.js';
 import { parsePostgresUrl, redact } from './url.js';
 import { statSync } from 'node:fs';
+import type { TestLog } from './test-log.js';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 
-export type { BaselineSample, TestHistoryRow };
+export type { BaselineSample, FlakyEvidence, TestHistoryRow };
 export { BASELINE_FORMAT, parseBaselineExport } from './queries/baseline-format.js';
+export { TestLog } from './test-log.js';
+export { testKey } from './test-key.js';
 
 export interface RunStart {
   id: string;
@@ -46,7 +49,12 @@ export interface StoredFinding {
 export interface RunFinish {
   decision: Decision;
   endedAt: string;
-  tests: { gate: string; tests: TestResult[] }[];
+  /**
+   * Per gate, every test of its final attempt as a compact log (test-log.ts), computed for the
+   * run's project: recorded as one blob per gate, plus a row (with its message) and a dictionary
+   * entry for each failed, errored or flaky test the log keeps whole.
+   */
+  tests: { gate: string; log: TestLog }[];
   metrics: { gate: string; metrics: Metric[] }[];
   findings?: { gate: string; findings: StoredFinding[] }[];
 }
@@ -174,10 +182,28 @@ export interface Store {
   /** Newest first. */
   listActions(project: string, opts?: { limit?: number; kind?: ActionKind }): Promise<ActionRecord[]>;
   getAction(project: string, id: string): Promise<ActionRecord | undefined>;
-  /** Per test, its rows in its last `window` runs; without `testIds`, every test row of the project's last `window` runs. */
+  /**
+   * One row per test per run (passes and skips included) within the project's last `window`
+   * finished runs: of the tests `testIds` names, or, without it, of every test (a test that never
+   * failed nor flaked has no name in the store: its id reads `#<key>`). Per test, newest run first.
+   */
   testHistory(project: string, opts: { testIds?: string[]; window: number }): Promise<TestHistoryRow[]>;
+  /**
+   * For the newly-flaky check: per test of `testIds` that has an entry in the project's last
+   * `window` finished runs, exactly what flakyEvidenceOf (policy/flaky.ts) makes of its
+   * testHistory rows, given `commit` and `tree` (the code this run tests) — from one scan of the
+   * window's logs, without a row per test per run. In the order of `testIds`.
+   */
+  flakyEvidence(project: string, opts: { testIds: string[]; window: number; commit: string | null; tree: string | null }): Promise<FlakyEvidence[]>;
   /** All rows, within the project's last `window` finished runs, of the tests that failed, errored or flaked in them. */
   flakyCandidates(project: string, window: number): Promise<TestHistoryRow[]>;
+  /**
+   * Keys (see test-key.ts) of the tests that failed or errored in a finished run of the project
+   * on `commit` with the same tree fingerprint (null: a clean tree) — what a passing test must be
+   * checked against to tell that it passes now where it failed before on the same code. With
+   * `window`, only runs among the project's last `window` finished runs (those testHistory reads).
+   */
+  badKeysOnCommit(project: string, opts: { commit: string; tree: string | null; window?: number }): Promise<number[]>;
   /** The metrics one run recorded (coverage totals included), by gate. */
   runMetrics(project: string, runId: string): Promise<{ gate: string; name: string; value: number; unit: string | null }[]>;
   /**

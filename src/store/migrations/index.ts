@@ -3,6 +3,7 @@ import type { Database } from '../db.js';
 import { initial } from './001-initial.js';
 import { trust } from './002-trust.js';
 import { approvalsBound } from './003-approvals.js';
+import { testBlobs } from './004-test-blobs.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -17,4 +18,4 @@ export interface Migration {
 }
 
 /** In version order; a new migration is appended here and never edited once released. */
-export const MIGRATIONS: readonly Migration[] = [initial, trust, approvalsBound];
+export const MIGRATIONS: readonly Migration[] = [initial, trust, approvalsBound, testBlobs];

@@ -5,7 +5,7 @@ import type { Database, RunRow } from '../db.js';
 import type { GateRetryRate, RunFinish, RunStart, RunState, RunSummary } from '../store.js';
 import { insertFindings } from './findings.js';
 import { insertMetrics } from './metrics.js';
-import { insertTestResults, resolveTestKeys } from './tests.js';
+import { insertTests, nameTests } from './tests.js';
 import { chunk, finiteOrNull, isoTime, parseJson, rowsPerInsert } from './util.js';
 import { windowRuns } from './window.js';
 
@@ -67,9 +67,10 @@ export async function finishRun(db: Db, runId: string, finish: RunFinish): Promi
   const duration = finiteOrNull(d.durationMs) ?? Math.max(0, Date.parse(endedAt) - Date.parse(run.started_at));
   const retries = d.gates.reduce((n, g) => n + Math.max(0, g.attempts - 1), 0);
 
-  // The test-id dictionary is filled in its own short transaction first: entries are harmless if the
-  // run then fails, and the main transaction below holds its locks for less time.
-  const keys = await resolveTestKeys(db, run.project, finish.tests.flatMap((t) => t.tests.map((r) => r.id)));
+  // The names of the failing tests' keys go into the dictionary in their own short transaction
+  // first: entries are harmless if the run then fails, and the main transaction below holds its
+  // locks for less time. Passing tests need no name.
+  await nameTests(db, run.project, finish.tests);
 
   await db.transaction().execute(async (trx) => {
     const updated = await trx
@@ -99,7 +100,7 @@ export async function finishRun(db: Db, runId: string, finish: RunFinish): Promi
       checks: JSON.stringify(g.checks),
     }));
     for (const part of chunk(gateRows, rowsPerInsert(8))) await trx.insertInto('gate_results').values(part).execute();
-    await insertTestResults(trx, run.seq, finish.tests, keys);
+    await insertTests(trx, run.project, run.seq, finish.tests);
     await insertMetrics(trx, run.seq, finish.metrics);
     await insertFindings(trx, run.seq, finish.findings ?? []);
   });

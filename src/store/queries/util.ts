@@ -18,7 +18,7 @@ export function isPostgres(db: Kysely<Database>): boolean {
 }
 
 /** PostgreSQL element types the bulk statements send arrays of. */
-export type PgArrayType = 'int' | 'text' | 'float8';
+export type PgArrayType = 'int' | 'bigint' | 'text' | 'float8';
 
 /**
  * PostgreSQL bulk insert: one statement, one array parameter per column, expanded server-side with
