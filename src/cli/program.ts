@@ -122,9 +122,9 @@ export function buildProgram(ctx: CliContext, version: string, setExit: (code: n
       setExit(schemaCommand(ctx));
     });
 
-  program
+  const history = program
     .command('history')
-    .description("list the project's recent runs (id, version, commit, branch, decision, duration, retries)")
+    .description("list the project's recent runs (id, version, commit, branch, decision, duration, retries); export or import the whole history")
     .addOption(configOpt())
     .option('--limit <n>', 'how many runs (default 20)')
     .option('--branch <name>', 'only runs on this branch')
@@ -132,6 +132,24 @@ export function buildProgram(ctx: CliContext, version: string, setExit: (code: n
     .action(async (flags) => {
       const { historyCommand } = await import('./commands/history.js');
       setExit(await historyCommand(flags, ctx));
+    });
+  history
+    .command('export')
+    .description("write the project's whole history (runs, tests, metrics, findings, baselines, approvals, quarantine, rollbacks and publishes) as one file")
+    .addOption(configOpt())
+    .option('--out <file>', 'write to this file (gzip-compressed when it ends in .gz) instead of stdout')
+    .action(async (flags) => {
+      const { historyExport } = await import('./commands/history-transfer.js');
+      setExit(await historyExport(flags, ctx));
+    });
+  history
+    .command('import')
+    .description('bring a file written by `history export` into this store: all of it or nothing; what the store has is kept')
+    .argument('<file>', 'a file written by `shipgate history export` (plain or .gz)')
+    .addOption(configOpt())
+    .action(async (file: string, flags) => {
+      const { historyImport } = await import('./commands/history-transfer.js');
+      setExit(await historyImport(file, flags, ctx));
     });
 
   program

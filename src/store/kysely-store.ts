@@ -12,7 +12,10 @@ import * as metrics from './queries/metrics.js';
 import * as quarantine from './queries/quarantine.js';
 import * as runs from './queries/runs.js';
 import * as tests from './queries/tests.js';
-import { guard } from './queries/util.js';
+import * as transfer from './queries/transfer.js';
+import type { HistoryImportResult, HistoryRecord } from './history-file.js';
+import { errorText, guard } from './queries/util.js';
+import { StoreError, UsageError } from '../errors.js';
 import type {
   ActionKind,
   ActionRecord,
@@ -146,6 +149,19 @@ export class KyselyStore implements Store {
 
   gateRetryRates(project: string, window: number): Promise<GateRetryRate[]> {
     return guard('STORE_READ', 'reading retry rates', () => runs.gateRetryRates(this.db, project, window));
+  }
+
+  async *exportHistory(project: string): AsyncIterable<HistoryRecord> {
+    try {
+      yield* transfer.exportHistory(this.db, project);
+    } catch (err) {
+      if (err instanceof StoreError || err instanceof UsageError) throw err;
+      throw new StoreError('STORE_READ', `exporting the history failed: ${errorText(err)}`, { hint: 'check that the store is reachable and not damaged', cause: err });
+    }
+  }
+
+  importHistory(project: string, records: AsyncIterable<{ line: number; record: HistoryRecord }>): Promise<HistoryImportResult> {
+    return guard('STORE_WRITE', 'importing the history', () => transfer.importHistory(this.db, project, records));
   }
 
   async close(): Promise<void> {

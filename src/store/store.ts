@@ -13,6 +13,7 @@ import { migrate } from './migrate.js';
 import { parsePostgresUrl, redact } from './url.js';
 import { statSync } from 'node:fs';
 import type { TestLog } from './test-log.js';
+import type { HistoryImportResult, HistoryRecord } from './history-file.js';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 
@@ -228,6 +229,14 @@ export interface Store {
   listQuarantine(project: string): Promise<StoredQuarantine[]>;
   /** Per gate over the project's last `window` finished runs. */
   gateRetryRates(project: string, window: number): Promise<GateRetryRate[]>;
+  /** The project's whole history as records (history-file.ts), one run at a time: runs, gates, tests, metrics, findings, test names, baselines, approvals, quarantine, actions. */
+  exportHistory(project: string): AsyncIterable<HistoryRecord>;
+  /**
+   * Take records from `exportHistory` into this store under `project`, in one transaction: all or
+   * nothing. Runs (by id) and entries the store already has are left as they are. Throws
+   * StoreError HISTORY_FILE_INVALID naming the line for a record that cannot be true of a history.
+   */
+  importHistory(project: string, records: AsyncIterable<{ line: number; record: HistoryRecord }>): Promise<HistoryImportResult>;
   close(): Promise<void>;
 }
 

@@ -10,7 +10,10 @@
  * - the kernel's own file systems (`/proc`, `/sys`) are refused at once — creating folders there
  *   does not fail cleanly, it can spin — and every write is bounded in time.
  */
+import { createWriteStream } from 'node:fs';
 import { lstat, mkdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { Readable, type Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { dirname, resolve } from 'node:path';
 import { ShipgateError } from '../errors.js';
 
@@ -90,6 +93,40 @@ export async function safeWriteFile(path: string, text: string): Promise<void> {
     throw new OutputError(`cannot write ${path}: ${errnoReason(err)}`, 'give a path you can write to', e);
   } finally {
     if (timer) clearTimeout(timer);
+  }
+}
+
+/**
+ * Write a stream of chunks to `path` as safeWriteFile writes text (temporary file, then renamed;
+ * symlinks written through; devices refused), through `transform` when given (gzip). For output
+ * too big to hold in memory (`history export`). An error from `chunks` itself is rethrown as it
+ * is, and the temporary file is removed: the path keeps what it had.
+ */
+export async function safeWriteStream(path: string, chunks: AsyncIterable<string | Buffer>, transform?: Transform): Promise<void> {
+  const abs = resolve(path);
+  let tmp: string | undefined;
+  let sourceError: unknown;
+  async function* source(): AsyncGenerator<string | Buffer> {
+    try {
+      yield* chunks;
+    } catch (e) {
+      sourceError = e;
+      throw e;
+    }
+  }
+  try {
+    if (kernelFs(abs)) throw new OutputError(`${abs} is on a kernel file system (/proc or /sys), not a place for a file`, 'give a path on a disk');
+    const dest = await target(abs);
+    await mkdir(dirname(dest), { recursive: true });
+    tmp = `${dest}.${process.pid}.${Date.now()}.tmp`;
+    const out = createWriteStream(tmp, { flags: 'wx' });
+    await (transform ? pipeline(Readable.from(source()), transform, out) : pipeline(Readable.from(source()), out));
+    await rename(tmp, dest);
+  } catch (e) {
+    if (tmp) await rm(tmp, { force: true }).catch(() => undefined);
+    if (sourceError !== undefined) throw sourceError;
+    if (e instanceof OutputError) throw e;
+    throw new OutputError(`cannot write ${path}: ${errnoReason(e as NodeJS.ErrnoException)}`, 'give a path you can write to', e);
   }
 }
 

@@ -262,7 +262,8 @@ export async function flakyCandidates(db: Db, project: string, window: number): 
     for (const r of rows) badKeys.add(Number(r.test_key));
   }
   if (badKeys.size === 0) return [];
-  const keys = [...badKeys];
+  // In key order: rows come back in no order the backends agree on.
+  const keys = [...badKeys].sort((a, b) => a - b);
   const wanted = KeyTable.of(keys);
   const names = await keyNames(db, project, keys);
   const perTest: TestHistoryRow[][] = keys.map(() => []);
