@@ -11,6 +11,25 @@ import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * zod re-exports every locale it has (`z.locales`: ~40 languages, a third of the CLI's code) and
+ * configures English itself; shipgate's messages are English and never pick another locale. Its
+ * locale index is replaced by English alone, so no command parses and compiles the rest.
+ */
+const englishOnlyZod = {
+  name: 'english-only-zod',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: 'zod-locales-en', namespace: 'zod-locales' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, () => ({
+      contents: "export { default as en } from 'zod/v4/locales/en.js';",
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+};
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 rmSync(join(root, 'dist', 'cli', 'chunks'), { recursive: true, force: true });
 await build({
@@ -31,4 +50,5 @@ await build({
   // Bundled CommonJS dependencies (yaml, commander) may call require(); give them one.
   banner: { js: "import { createRequire as __shipgateRequire } from 'node:module'; const require = __shipgateRequire(import.meta.url);" },
   logLevel: 'warning',
+  plugins: [englishOnlyZod],
 });
