@@ -118,6 +118,12 @@ export interface GateVerdict {
   findings?: FindingSummary[];
   /** How many findings there were in all (the list above is cut at 20). */
   findingsTotal?: number;
+  /**
+   * The gate's working folder relative to the project root (`/`-separated), when it is not the
+   * root: test files named in its test ids are relative to it. Findings' files are already made
+   * relative to the project root.
+   */
+  cwd?: string;
 }
 
 export interface FindingSummary {

@@ -83,7 +83,8 @@ export function rankedIssues(d: Decision): Issue[] {
       }
       for (const t of g.failingTests) {
         if (t.quarantined) continue;
-        const file = testFile(t.id);
+        const inCwd = testFile(t.id);
+        const file = inCwd && g.cwd ? `${g.cwd}/${inCwd}` : inCwd;
         out.push({ level, blocking, isNew: false, ...(file ? { file } : {}), title: `${g.id}: ${t.id} ${t.status}`, message: t.message ?? `${t.id} ${t.status}` });
       }
     }

@@ -4,7 +4,7 @@
  */
 import { newRunId } from './run-id.js';
 import { availableParallelism, hostname } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { shellQuote } from '../util/shell.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
@@ -121,6 +121,17 @@ async function record(
   if (!history) return decision;
   await history.finish(runId, decision, outcomes, measured, tests);
   return history.failure === undefined ? decision : blocked(decision, `the run could not be recorded in history: ${history.failure}`);
+}
+
+/**
+ * A tool in a gate's `cwd` names files relative to that folder; everyone who reads the decision
+ * (annotations, Code Quality, the dashboard) reads them relative to the project root.
+ */
+export function inProject(v: GateVerdict, rootDir: string, gateCwd: string): GateVerdict {
+  const rel = relative(rootDir, resolve(rootDir, gateCwd)).split(sep).join('/');
+  if (rel === '' || rel.startsWith('../') || rel === '..' || isAbsolute(rel)) return v;
+  const findings = v.findings?.map((f) => (f.file && !isAbsolute(f.file) && !/^[a-z][a-z0-9+.-]*:/i.test(f.file) ? { ...f, file: posix.normalize(`${rel}/${f.file.replace(/\\/g, '/')}`) } : f));
+  return { ...v, cwd: rel, ...(findings ? { findings } : {}) };
 }
 
 function blocked(decision: Decision, why: string): Decision {
@@ -318,7 +329,7 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
           }),
         });
       }
-      return judgeGate(p.gate, outcome, ctx);
+      return inProject(judgeGate(p.gate, outcome, ctx), config.rootDir, p.gate.cwd);
     };
 
     await schedule(

@@ -9,7 +9,8 @@ import { Ajv } from 'ajv';
 import { validateXML } from 'xmllint-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SECRET, ciProject } from '../fixtures/ci/project.js';
-import { removeProject, runCli } from './helpers.js';
+import type { Decision } from '../../src/decide/types.js';
+import { NODE, makeProject, removeProject, runCli, shq } from './helpers.js';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures', 'ci');
 const dirs: string[] = [];
@@ -36,6 +37,43 @@ describe('GitLab CI', () => {
     const ajv = new Ajv({ allErrors: true, strict: true });
     expect(ajv.validate(JSON.parse(await readFile(join(FIX, 'codequality.schema.json'), 'utf8')) as object, cq)).toBe(true);
     expect(cq.map((i) => `${i.location.path}:${i.location.lines.begin}`)).toEqual(['src/a.js:3', 'src/b.js:7']);
+  });
+
+  it('a gate in a subfolder: its findings and test files are linked relative to the repository, not to the gate', async () => {
+    const emit = (what: string) => JSON.stringify([NODE, join(FIX, 'emit.mjs'), what, 'fail'].map(shq).join(' '));
+    const dir = await makeProject({
+      'packages/api/.keep': '',
+      'shipgate.yml': `name: mono
+gates:
+  lint:
+    cwd: packages/api
+    run: ${emit('sarif')}
+    reports: [reports/lint.sarif]
+    expect: ["findings.error == 0"]
+  unit:
+    cwd: packages/api
+    run: ${emit('junit')}
+    reports: [reports/junit.xml]
+  root-lint:
+    run: ${emit('sarif')}
+    reports: [reports/lint.sarif]
+    expect: ["findings.error == 0"]
+`,
+    });
+    dirs.push(dir);
+    const summary = join(dir, 'summary.md');
+    expect((await runCli(['run', '1.2.3', '--no-history'], { cwd: dir, env: { GITLAB_CI: 'true', CI_PROJECT_DIR: dir } })).code).toBe(1);
+    const cq = JSON.parse(await readFile(join(dir, '.shipgate', 'reports', 'codequality.json'), 'utf8')) as { location: { path: string; lines: { begin: number } } }[];
+    expect(cq.map((i) => `${i.location.path}:${i.location.lines.begin}`).sort()).toEqual(['packages/api/src/a.js:3', 'packages/api/src/b.js:7', 'src/a.js:3', 'src/b.js:7']);
+    // The same paths in the GitHub annotations, test files included; the decision says where the gate ran.
+    const r = await runCli(['run', '1.2.3', '--no-history', '--json'], { cwd: dir, env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GITHUB_WORKSPACE: dir } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^::error file=packages\/api\/src\/a\.js,line=3,/m);
+    expect(r.stderr).toMatch(/^::error file=packages\/api\/tests\/test_api\.py,/m);
+    expect(r.stderr).toMatch(/^::error file=src\/a\.js,line=3,/m);
+    const decision = JSON.parse(r.stdout) as Decision;
+    expect(decision.gates.find((g) => g.id === 'lint')?.cwd).toBe('packages/api');
+    expect(decision.gates.find((g) => g.id === 'root-lint')?.cwd).toBeUndefined();
   });
 
   it('a ready run has no failure and an empty Code Quality report', async () => {
