@@ -125,6 +125,24 @@ describe('TestTally', () => {
   });
 });
 
+describe('TestTally: text fit for the store', () => {
+  it('masks secrets in ids, names and messages before the test is keyed, and shows NUL as U+FFFD', () => {
+    const tally = new TestTally({ project: PROJECT, gate: 'unit', secrets: ['hunter2-secret'] });
+    tally.add(t('a::logs in as hunter2-secret', 'failed', { message: 'token hunter2-secret\u0000 refused' }));
+    tally.add(t('a::nul\u0000name', 'error'));
+    tally.add(t('a::plain', 'failed', { message: 'expected 1' }));
+    expect(tally.kept.map((k) => [k.id, k.name, k.message])).toEqual([
+      ['a::logs in as ***', 'logs in as ***', 'token ***\uFFFD refused'],
+      ['a::nul\uFFFDname', 'nul\uFFFDname', undefined],
+      // The honest neighbour is kept exactly.
+      ['a::plain', 'plain', 'expected 1'],
+    ]);
+    // What the store names: the masked id, under the masked id's key.
+    expect(tally.log.badKeys).toEqual([testKey(PROJECT, 'a::logs in as ***'), testKey(PROJECT, 'a::nul\uFFFDname'), testKey(PROJECT, 'a::plain')]);
+    expect(JSON.stringify(tally.log.bad)).not.toContain('hunter2-secret');
+  });
+});
+
 describe('RequirementTally', () => {
   const req = (tests: string[]): RequirementConfig => ({ id: 'r', title: 'r', tests, severity: 'block' });
 

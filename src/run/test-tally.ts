@@ -44,14 +44,23 @@ interface Mark {
   log: TestLogMark;
 }
 
+/**
+ * Report text as the store can hold it: secrets masked, and NUL (which PostgreSQL text refuses, so
+ * one test named with it would keep the whole run out of history) shown as U+FFFD on both backends.
+ */
+function clean(text: string, secrets: readonly string[]): string {
+  const masked = redactText(text, secrets);
+  return masked.includes('\u0000') ? masked.replaceAll('\u0000', '\uFFFD') : masked;
+}
+
 /** In place: the test is fresh from its parser and owned by the tally from here on. */
 function maskTest(t: TestResult, secrets: readonly string[]): void {
-  t.id = redactText(t.id, secrets);
-  t.suite = redactText(t.suite, secrets);
-  t.name = redactText(t.name, secrets);
-  if (t.message !== undefined) t.message = redactText(t.message, secrets);
-  if (t.file !== undefined) t.file = redactText(t.file, secrets);
-  if (t.source !== undefined) t.source = redactText(t.source, secrets);
+  t.id = clean(t.id, secrets);
+  t.suite = clean(t.suite, secrets);
+  t.name = clean(t.name, secrets);
+  if (t.message !== undefined) t.message = clean(t.message, secrets);
+  if (t.file !== undefined) t.file = clean(t.file, secrets);
+  if (t.source !== undefined) t.source = clean(t.source, secrets);
 }
 
 export function emptyTotals(): TestTotals {
