@@ -14,6 +14,7 @@ import {
 } from 'kysely';
 import { StoreError } from '../errors.js';
 import type { Database } from './db.js';
+import { isBindingError, SQLITE_BINDING_HINT } from './hints.js';
 
 /** How long a writer waits for another process's write transaction before giving up. */
 export const SQLITE_BUSY_TIMEOUT_MS = 30_000;
@@ -113,7 +114,12 @@ export function openSqlite(file: string): Kysely<Database> {
     // 14 MB of pages. The small indexes fit in this.
     handle.pragma('cache_size = -8192');
   } catch (err) {
-    throw new StoreError('STORE_OPEN', `cannot open the history store ${file}: ${err instanceof Error ? err.message : String(err)}`, {
+    const message = err instanceof Error ? err.message : String(err);
+    // better-sqlite3 loads its native addon on first use, here: a missing one is not a bad file.
+    if (isBindingError(message)) {
+      throw new StoreError('STORE_OPEN', `cannot load the SQLite driver (better-sqlite3): ${message.split('\n')[0]}`, { hint: SQLITE_BINDING_HINT, cause: err });
+    }
+    throw new StoreError('STORE_OPEN', `cannot open the history store ${file}: ${message}`, {
       hint: 'check that the path is a writable SQLite file (or remove a damaged one), or set SHIPGATE_DATABASE_URL',
       cause: err,
     });

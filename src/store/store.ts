@@ -11,6 +11,7 @@ import type { BASELINE_FORMAT } from './queries/baseline-format.js';
 import { KyselyStore } from './kysely-store.js';
 import { migrate } from './migrate.js';
 import { parsePostgresUrl, redact } from './url.js';
+import { SQLITE_BINDING_HINT } from './hints.js';
 import { statSync } from 'node:fs';
 import type { TestLog } from './test-log.js';
 import type { HistoryImportResult, HistoryRecord } from './history-file.js';
@@ -322,9 +323,7 @@ async function loadDriver<T>(load: () => Promise<T>, pkg: string): Promise<T> {
   } catch (err) {
     const native = pkg === 'better-sqlite3';
     throw new StoreError('STORE_OPEN', `cannot load the ${native ? 'SQLite' : 'PostgreSQL'} driver (${pkg}): ${errText(err)}`, {
-      hint: native
-        ? 'its native binding is missing or built for another Node.js: run `npm rebuild better-sqlite3`, or run with --no-history'
-        : `reinstall dependencies (npm ci), or run with --no-history`,
+      hint: native ? SQLITE_BINDING_HINT : `reinstall dependencies (npm ci), or run with --no-history`,
       cause: err,
     });
   }

@@ -33,6 +33,8 @@ export interface CliOptions {
   input?: string;
   /** Kill the CLI (SIGKILL) after this long; the test then fails on the exit code. Default 60s. */
   timeoutMs?: number;
+  /** Another build's `dist/cli/main.js` (default: this repository's). */
+  cli?: string;
 }
 
 /**
@@ -56,7 +58,7 @@ export interface CliProcess {
 
 /** Start the CLI without waiting for it (for signal tests). */
 export function startCli(args: string[], opts: CliOptions): CliProcess {
-  const child = spawn(NODE, [CLI, ...args], { cwd: opts.cwd, env: cliEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(NODE, [opts.cli ?? CLI, ...args], { cwd: opts.cwd, env: cliEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
