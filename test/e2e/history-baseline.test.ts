@@ -111,6 +111,30 @@ describe('metric baselines', () => {
     expect(text.stdout).toMatch(/parse_ms\s+100\s/);
   });
 
+  it('thresholds are strict: exactly +10% is OK, a hair more warns; a READY run on uncommitted changes never joins the baseline', async () => {
+    // The baseline is the last READY, clean run alone, so each run is judged against the one before.
+    const { dir } = await project({ 'shipgate.yml': benchConfig('bench-strict', '{ min-runs: 1, runs: 1 }') });
+    expect((await benchRun(dir, '1.0.0', 100)).res.code).toBe(0);
+    const edge = await benchRun(dir, '1.0.1', 110);
+    expect(edge.res.code, edge.res.stderr).toBe(0);
+    expect(driftCheck(edge.decision)).toMatchObject({ ok: true });
+    expect(driftCheck(edge.decision).message).toContain('+10.0% <= warn 10% → OK');
+    expect((await benchRun(dir, '1.0.2', 100)).res.code).toBe(0);
+    const over = await benchRun(dir, '1.0.3', 110.5);
+    expect(over.res.code, over.res.stderr).toBe(0);
+    expect(driftCheck(over.decision)).toMatchObject({ ok: false, severity: 'warn' });
+
+    // A READY run on a dirty tree: it is not the new baseline.
+    await put(dir, 'scratch.txt', 'a local edit\n');
+    const dirty = await benchRun(dir, '1.0.4', 104);
+    expect(dirty.res.code, dirty.res.stderr).toBe(0);
+    expect(dirty.decision.tree).toMatchObject({ dirty: true, files: 1 });
+    const shown = await cliJson<BaselineShowJson>(dir, ['baseline', 'show']);
+    expect(shown.metrics.find((m) => m.name === 'metric.parse_ms')?.baseline).toMatchObject({ n: 1, value: 110.5 });
+    const exported = JSON.parse((await sg(dir, ['baseline', 'export'])).stdout) as BaselineExportJson;
+    expect(exported.metrics.find((m) => m.name === 'metric.parse_ms')!.samples.map((x) => x.version)).toEqual(['1.0.3']);
+  });
+
   it('surfaces "no baseline yet" as a warning of the run (summary and decision), not only inside the check', async () => {
     const { dir } = await project({ 'shipgate.yml': benchConfig('bench-warn', '{ min-runs: 3 }') });
     const { res, decision } = await benchRun(dir, '1.0.0', 100);

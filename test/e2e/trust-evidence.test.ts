@@ -53,6 +53,8 @@ describe('SARIF: a scan that says it failed is not a clean one', () => {
     expect((await judge('scan.sarif', sarif(run()), ['findings.total == 0'])).res.code).toBe(0);
     const warned = sarif(run({ invocations: [{ executionSuccessful: true, toolExecutionNotifications: [{ level: 'warning', message: { text: 'slow file' } }] }] }));
     expect((await judge('scan.sarif', warned, ['findings.total == 0'])).res.code).toBe(0);
+    // An invocation that does not say (executionSuccessful absent) counts as successful, as the spec says.
+    expect((await judge('scan.sarif', sarif(run({ invocations: [{}] })), ['findings.total == 0'])).res.code).toBe(0);
   });
 
   it('an unknown level, and a security-severity that is not a number from 0 to 10, are malformed', async () => {

@@ -83,6 +83,12 @@ describe('fresh artifacts', () => {
     const future = await run(dir);
     expect(future.res.code).toBe(1);
     expect(gate(future.decision, 'build').checks.find((x) => x.check.endsWith('written during this run'))!.actual).toMatch(/in the future/);
+    // Just past the bound is suspect too; within it (a clock a little ahead) is not.
+    await age(dir, 'dist/app-1.0.0.tar', 7 * 60_000);
+    expect((await run(dir)).res.code).toBe(1);
+    await age(dir, 'dist/app-1.0.0.tar', 3 * 60_000);
+    const ahead = await run(dir);
+    expect(ahead.res.code, JSON.stringify(gate(ahead.decision, 'build').checks)).toBe(0);
   });
 });
 

@@ -43,6 +43,20 @@ describe('quarantine excuses quarantined failures only', () => {
     expect(gate(decision, 'unit').counts).toMatchObject({ failed: 0, quarantined: 1 });
   });
 
+  it('one quarantined and one other failure under the same exit 1: BLOCKED, naming the test that is not quarantined', async () => {
+    const { res, decision } = await run(gateYml(q(runner('exit:1', 'ok=pass', 'flaky_upload=fail', 'checkout=fail'))));
+    expect(res.code).toBe(1);
+    const g = gate(decision, 'unit');
+    expect(g.status).toBe('fail');
+    expect(g.counts).toMatchObject({ failed: 1, quarantined: 1 });
+    expect(g.failingTests.map((t) => [t.id, !!t.quarantined])).toEqual([
+      ['app.Suite::flaky_upload', true],
+      ['app.Suite::checkout', false],
+    ]);
+    expect(g.checks.find((c) => c.check === 'command exit code')).toMatchObject({ ok: false });
+    expect(decision.blockers.join('\n')).toMatch(/unit: 1 of \d+ tests failed/);
+  });
+
   it.each([
     ['exit:2', 'command exit 2'],
     ['exit:3', 'command exit 3'],
