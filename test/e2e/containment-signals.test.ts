@@ -82,8 +82,12 @@ gates:
   });
 });
 
-describe('a second SIGINT', () => {
-  it('stops everything at once, TERM-ignoring gate included, and still writes the interrupted decision; exit 130', async () => {
+describe('a second signal', () => {
+  it.each([
+    ['SIGINT', 'SIGINT'],
+    ['SIGTERM', 'SIGTERM'],
+    ['SIGINT', 'SIGTERM'],
+  ] as const)('%s then %s stops everything at once, TERM-ignoring gate included, and still writes the interrupted decision; exit 130', async (first, second) => {
     const port = await freePort();
     const { dir } = await project(
       (d, m) => `services:
@@ -104,7 +108,7 @@ gates:
     const cli = startCli(['run', '1.0.0', '--no-history'], { cwd: dir, timeoutMs: 60_000 });
     await waitForFile(join(dir, 'stuck.pid'));
     await waitForFile(join(dir, 'api-child.pid'));
-    cli.child.kill('SIGINT');
+    cli.child.kill(first);
     // Wait until the gate has been asked to stop and ignored it: it is now in its grace period.
     const runs = join(dir, '.shipgate', 'runs');
     const log = async (): Promise<string> => {
@@ -112,7 +116,7 @@ gates:
       return run ? readFile(join(runs, run, 'gate-stuck.log'), 'utf8').catch(() => '') : '';
     };
     expect(await eventually(async () => (await log()).includes('ignoring SIGTERM'))).toBe(true);
-    cli.child.kill('SIGINT');
+    cli.child.kill(second);
     const res = await cli.done;
 
     expect(res.code, res.stderr).toBe(130);

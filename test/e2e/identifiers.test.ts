@@ -31,6 +31,17 @@ describe('ids that collide with object internals', () => {
     expect(existsSync(join(dir, 'ok.ran'))).toBe(false);
   });
 
+  it('a service or a requirement named __proto__ is a configuration error too', async () => {
+    const svc = await project('services:\n  __proto__:\n    run: node -e "setInterval(() => {}, 1000)"\ngates:\n  ok:\n    run: touch ok.ran\n');
+    const s = await runCli(['validate'], { cwd: svc });
+    expect(s.code).toBe(2);
+    expect(s.stderr).toContain('"__proto__" is not a usable id (at services.__proto__) [CONFIG_VALUE]');
+    const req = await project('gates:\n  ok:\n    run: touch ok.ran\nrequirements:\n  __proto__: { tests: ["a::*"] }\n');
+    const r = await runCli(['validate'], { cwd: req });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('"__proto__" is not a usable id (at requirements.__proto__) [CONFIG_VALUE]');
+  });
+
   it('gates and services named constructor or toString are ordinary; a need naming an inherited name is unknown', async () => {
     const dir = await project(`services:
   toString:

@@ -16,7 +16,9 @@ const DEPLOY = 'dep-8c1e2a9f5b7d33'; // DEPLOY_ID: secret because the config say
 const KEYCODE = 'kc-55aa19e0d4c2f1'; // RELEASE_KEYCODE: secret because --secret says so
 const URL_PW = 'urlpw-90d1e7c3b2'; // the password inside REDIS_URL
 const INLINE_PW = 'inline-pw-4471ab'; // a password in a URL a test prints, in no variable at all
-const ALL = [TOKEN, DEPLOY, KEYCODE, URL_PW, INLINE_PW];
+/** Secret by the usual names: a webhook, an SSH key, a *_PWD, a DSN. */
+const NAMED = { SLACK_WEBHOOK_URL: 'https://hooks.example.test/T0/B0/wh-71c3e9a0', DEPLOY_SSH_KEY: 'sshkey-2b8d4f61e0', MYSQL_PWD: 'mysqlpw-6e1f0c3a', SENTRY_DSN: 'dsn-c0ffee1234abcd' };
+const ALL = [TOKEN, DEPLOY, KEYCODE, URL_PW, INLINE_PW, ...Object.values(NAMED)];
 
 const dirs: string[] = [];
 const schemas: string[] = [];
@@ -42,6 +44,7 @@ fs.writeFileSync('junit.xml', '<testsuite name="s" tests="2" failures="1">' +
 fs.writeFileSync('scan.sarif', JSON.stringify({ version: '2.1.0', runs: [{ tool: { driver: { name: 'scanner', rules: [] } }, results: [
   { ruleId: 'leak', level: 'error', message: { text: 'hard-coded ' + e.API_TOKEN + ' / ' + e.DEPLOY_ID }, locations: [{ physicalLocation: { artifactLocation: { uri: 'src/a.ts' }, region: { startLine: 3 } } }] } ] }] }));
 console.log('author is', e.GIT_AUTHOR_NAME, 'and the token', e.API_TOKEN, 'key', e.RELEASE_KEYCODE);
+console.log('hook', e.SLACK_WEBHOOK_URL, 'ssh', e.DEPLOY_SSH_KEY, 'mysql', e.MYSQL_PWD, 'dsn', e.SENTRY_DSN);
 `;
 
 function allFiles(dir: string): string[] {
@@ -60,6 +63,7 @@ const env = {
   RELEASE_KEYCODE: KEYCODE,
   REDIS_URL: `redis://cache:${URL_PW}@127.0.0.1:6399/0`,
   GIT_AUTHOR_NAME: 'Alice Author',
+  ...NAMED,
 };
 
 describe('secrets everywhere', () => {
@@ -96,6 +100,7 @@ gates:
     const log = readFileSync(join(d.runDir, 'gate-unit.log'), 'utf8');
     // An ordinary variable whose name only looks close (AUTHOR is not AUTH) is not masked.
     expect(log).toContain('author is Alice Author and the token *** key ***');
+    expect(log).toContain('hook *** ssh *** mysql *** dsn ***');
 
     for (const args of [['show', d.runId], ['show', d.runId, '--json'], ['history', '--json'], ['notes'], ['flaky', '--json']]) {
       const out = await runCli(args, { cwd: dir, env: {} });
