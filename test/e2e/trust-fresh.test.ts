@@ -186,6 +186,8 @@ gates:
     expect(decision.blockers).toEqual([
       `smoke: artifact dist/*.tgz: expected at least one file, got no file matches; GET http://127.0.0.1:${port}/health status: expected 200, got 500`,
     ]);
+    // The terminal's "Blocked because" lists both failed checks too, not only the first.
+    expect(res.stderr).toContain(`Blocked because:\n  - smoke: artifact dist/*.tgz: expected at least one file, got no file matches; GET http://127.0.0.1:${port}/health status: expected 200, got 500`);
   });
 
   it('failing findings are listed: level, rule, file:line, message, top 20 and how many more', async () => {
@@ -234,6 +236,9 @@ gates:
     expect(res.code).toBe(1);
     expect(gate(decision, 'load').checks.find((c) => c.check === 'thresholds.failed == 0')!.message).toBe('failed thresholds: http_req_duration: p(95)<200');
     expect(gate(decision, 'coverage').checks.find((c) => c.check === 'coverage.lines >= 90%')!.message).toBe('least covered: src/bad.js 25.0% (1/4), src/good.js 100.0% (2/2)');
+    // The terminal says the same (the summary goes to stderr with --json).
+    expect(res.stderr).toContain('failed thresholds: http_req_duration: p(95)<200');
+    expect(res.stderr).toContain('least covered: src/bad.js 25.0% (1/4)');
   });
 
   it('a gate that failed because its service failed cites the service log, which exists', async () => {
