@@ -7,6 +7,8 @@
  * publish happens only after a READY, full, clean run is recorded.
  */
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -272,6 +274,48 @@ publish:
     expect(h.actions).toEqual([expect.objectContaining({ kind: 'publish', by: 'release-captain', toVersion: '2.0.0', toCommit: sha, runId: ok.decision.runId, result: 'done' })]);
     // The run was recorded before the publish: its decision in history says READY.
     expect((await cliJson<{ result: string }>(dir, ['show', ok.decision.runId])).result).toBe('READY');
+  });
+
+  it('a probe step that gets the wrong answer fails the publish there: later steps do not run, the failure is recorded', async () => {
+    let status = 500;
+    const server = createServer((_req, res) => {
+      res.writeHead(status, { 'content-type': 'text/plain' });
+      res.end(status === 200 ? 'ok' : 'registry unavailable');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const cfg = `name: pub-probe
+gates:
+  unit:
+    run: ${historyCmd('emit.mjs', 'unit.xml')}
+    reports: [reports/unit.xml]
+publish:
+  - title: Registry up
+    probe: { get: "http://127.0.0.1:${port}/health", status: 200 }
+  - title: Upload
+    run: ${recordEnv('published.txt')}
+`;
+      const { dir } = await project({ 'shipgate.yml': cfg, 'next/unit.xml': junit({ 'app.A::one': 'pass' }) });
+      const down = await runJson(dir, '3.0.0', ['--publish']);
+      expect(down.res.code).toBe(1);
+      expect(down.decision).toMatchObject({ result: 'READY', publish: { status: 'failed', reason: 'step 1 (Registry up) failed' } });
+      expect(down.decision.publish!.steps).toHaveLength(1);
+      expect(down.decision.publish!.steps[0]!.checks[0]).toMatchObject({ expected: '200', actual: '500', ok: false, message: 'body: "registry unavailable"' });
+      expect(existsSync(join(dir, 'published.txt'))).toBe(false);
+      // The honest neighbour: the registry answers, both steps run.
+      status = 200;
+      const up = await runJson(dir, '3.0.1', ['--publish']);
+      expect(up.res.code, up.res.stderr).toBe(0);
+      expect(up.decision.publish).toMatchObject({ status: 'done', steps: [{ title: 'Registry up', ok: true }, { title: 'Upload', ok: true }] });
+      const h = await cliJson<{ actions: { toVersion: string; result: string }[] }>(dir, ['history']);
+      expect(h.actions.map((a) => [a.toVersion, a.result])).toEqual([
+        ['3.0.1', 'done'],
+        ['3.0.0', 'failed'],
+      ]);
+    } finally {
+      server.close();
+    }
   });
 
   it('a failed step exits 1 and is recorded; a BLOCKED, partial or dirty run is never published', async () => {
