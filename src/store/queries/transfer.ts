@@ -152,7 +152,14 @@ export async function importHistory(db: Db, project: string, records: AsyncItera
           const { t: _t, ...row } = record;
           const inserted = await trx
             .insertInto('runs')
-            .values({ ...row, project, started_at: time(row.started_at, line, 'started_at'), ended_at: row.ended_at === null ? null : time(row.ended_at, line, 'ended_at') })
+            .values({
+              ...row,
+              project,
+              // A run still running where it was exported is finished by no process here.
+              state: row.state === 'running' ? 'interrupted' : row.state,
+              started_at: time(row.started_at, line, 'started_at'),
+              ended_at: row.ended_at === null ? null : time(row.ended_at, line, 'ended_at'),
+            })
             .returning('seq')
             .executeTakeFirstOrThrow();
           runs.set(record.id, n(inserted.seq));
