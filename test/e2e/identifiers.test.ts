@@ -95,9 +95,13 @@ describe('selection flags', () => {
 
 describe('a long chain of needs', () => {
   /** 100,000 gates, each needing the previous one, declared last-first (the worst order for a naive walk). */
-  function chain(n: number, cycle: boolean): string {
+  function chain(n: number, cycle: boolean, order: 'last-first' | 'first-first' | 'shuffled' = 'last-first'): string {
+    const ids = Array.from({ length: n }, (_, k) => n - 1 - k);
+    if (order === 'first-first') ids.reverse();
+    // A fixed shuffle (a multiplicative step through the ids), so every run sees the same file.
+    if (order === 'shuffled') for (let k = 0; k < n; k++) ids[k] = (k * 7919) % n;
     const lines = ['gates:'];
-    for (let i = n - 1; i >= 0; i--) {
+    for (const i of ids) {
       const needs = i > 0 ? `, needs: [g${i - 1}]` : cycle ? `, needs: [g${n - 1}]` : '';
       lines.push(`  g${i}: {run: t${needs}}`);
     }
@@ -115,6 +119,14 @@ describe('a long chain of needs', () => {
     expect(cyc.code).toBe(2);
     expect(cyc.stderr).toMatch(/cycle in needs: g99999 → g99998 → .* more … → .*g0 → g99999 .*\[CONFIG_CYCLE\]/);
     expect(cyc.stderr).not.toMatch(/RangeError|Maximum call stack/);
+
+    // Declared in another order, the same chain is the same chain.
+    for (const order of ['first-first', 'shuffled'] as const) {
+      const other = await project(chain(100_000, false, order));
+      const r = await runCli(['validate'], { cwd: other, timeoutMs: 120_000 });
+      expect(r.code, `${order}: ${r.stderr.slice(0, 500)}`).toBe(0);
+      expect(r.stdout).toContain('valid (100000 gates');
+    }
   }, 300_000);
 });
 
