@@ -72,6 +72,28 @@ describe('values are data in every context', () => {
     },
   );
 
+  it.each([
+    ['${version}', 'a version', (v: string) => ({ args: [v], env: {} })],
+    ['${env.RELEASE_NAME}', 'a variable', (v: string) => ({ args: ['1.0.0'], env: { RELEASE_NAME: v } })],
+  ] as const)('%s that carries code runs in no context either (%s)', async (placeholder, _what, given) => {
+    const yml = contextConfig.replaceAll('${git.branch}', placeholder);
+    const dir = await onBranch('main-2', yml);
+    const { args, env } = given('x;touch${IFS}pwned');
+    const res = await runCli(['run', ...args, '--no-history', '--json'], { cwd: dir, env });
+    expect(res.code).toBe(1);
+    for (const g of parseDecision(res.stdout).gates) {
+      expect(g.status, g.id).toBe('fail');
+      expect(g.checks[0]!.actual, g.id).toContain('which a shell could read as code; it is not put into the command');
+    }
+    expect(execFileSync('sh', ['-c', 'ls pwned* 2>/dev/null || true'], { cwd: dir, encoding: 'utf8' })).toBe('');
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+    // The honest neighbour: an ordinary value reaches every context as itself.
+    const fine = given('2.4.1-rc.1');
+    const ok = await runCli(['run', ...fine.args, '--no-history', '--json'], { cwd: dir, env: fine.env });
+    expect(ok.code, ok.stderr).toBe(0);
+    for (const name of ['plain', 'single', 'double', 'eval', 'ssh', 'heredoc']) expect(await readFile(join(dir, 'out', name), 'utf8'), name).toBe('2.4.1-rc.1\n');
+  });
+
   it('honest: an ordinary branch name reaches every context as the value it is', async () => {
     const dir = await onBranch('feature/login-page', contextConfig);
     const res = await runCli(['run', '1.0.0', '--no-history', '--json'], { cwd: dir });
