@@ -10,7 +10,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gate, makeProject, parseDecision, q, removeProject, runCli } from './helpers.js';
+import { freePort, gate, makeProject, parseDecision, q, removeProject, runCli } from './helpers.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -170,6 +170,34 @@ describe('nothing printed can pretend to be shipgate', () => {
     const runDir = join(dir, '.shipgate', 'runs', readdirSync(join(dir, '.shipgate', 'runs'))[0]!);
     const raw = await readFile(join(runDir, 'decision.json'), 'utf8');
     expect([...raw].some((ch) => ch.charCodeAt(0) < 0x20 && ch !== '\n')).toBe(false);
+  });
+
+  it('a probed service whose answer clears the screen and prints a fake READY cannot either', async () => {
+    const port = await freePort();
+    const server = `require('node:http').createServer((q, s) => { s.writeHead(q.url === '/ready' ? 200 : 500); s.end(q.url === '/ready' ? 'ok' : ${JSON.stringify(`${fake}
+`)}); }).listen(${port}, '127.0.0.1');`;
+    const dir = await makeProject({
+      'server.cjs': server,
+      'shipgate.yml': `services:
+  api:
+    run: node server.cjs
+    port: ${port}
+    ready: { http: "http://127.0.0.1:${port}/ready", timeout: 20s }
+gates:
+  smoke:
+    services: [api]
+    probes: [{ get: "http://127.0.0.1:${port}/health", status: 200 }]
+`,
+    });
+    dirs.push(dir);
+    const res = await runCli(['run', '1.0.0', '--no-history'], { cwd: dir });
+    expect(res.code).toBe(1);
+    const out = res.stdout + res.stderr;
+    // eslint-disable-next-line no-control-regex
+    expect(out).not.toMatch(/[\x1b\r\x9b\x07]/);
+    expect(out.split('\n').filter((l) => /^\s{0,2}RESULT: RELEASE/.test(l))).toEqual(['  RESULT: RELEASE BLOCKED']);
+    // The body is shown, as text.
+    expect(out).toMatch(/body: ".*RESULT: RELEASE READY/);
   });
 });
 
