@@ -55,6 +55,9 @@ gates:
     expect(cfg.gates.e2e!.probes[0]).toMatchObject({ method: 'GET', status: [200], bodyContains: ['<div'] });
     expect(cfg.services.api!.ready).toEqual({ http: 'http://127.0.0.1:3000/health', command: undefined, timeoutMs: 5000, intervalMs: 250 });
     expect(cfg.hash).toMatch(/^[0-9a-f]{64}$/);
+    // Logs are capped at 100 MB each unless defaults.log-max says otherwise; quarantines at 90 days.
+    expect(cfg.defaults.logMaxBytes).toBe(100_000_000);
+    expect(cfg.defaults.quarantineMaxMs).toBe(90 * 86_400_000);
   });
 
   it('reports YAML syntax errors with line and column', async () => {

@@ -180,6 +180,26 @@ gates:
     reports: [reports/unit.xml]
 `;
 
+  it('a staged change is uncommitted too; an ignored file is not; different changes have different fingerprints', async () => {
+    const { dir } = await project({ 'shipgate.yml': unitConfig, 'next/unit.xml': junit({ 'app.A::one': 'pass' }), 'src/app.js': 'export const x = 1;\n' });
+    // A file the repository ignores is no change to what is released.
+    await put(dir, 'local.state', 'scratch');
+    const ignored = await runJson(dir, '1.0.0', ['--require-clean']);
+    expect(ignored.res.code, ignored.res.stderr).toBe(0);
+    expect(ignored.decision.tree).toEqual({ dirty: false, files: 0, fingerprint: null });
+
+    await put(dir, 'src/app.js', 'export const x = 2;\n');
+    git(dir, 'add', 'src/app.js');
+    const staged = await runJson(dir, '1.0.1', ['--require-clean']);
+    expect(staged.res.code).toBe(1);
+    expect(staged.decision.tree).toMatchObject({ dirty: true, files: 1 });
+    await put(dir, 'src/app.js', 'export const x = 3;\n');
+    git(dir, 'add', 'src/app.js');
+    const other = await runJson(dir, '1.0.2');
+    expect(other.decision.tree).toMatchObject({ dirty: true, files: 1 });
+    expect(other.decision.tree!.fingerprint).not.toBe(staged.decision.tree!.fingerprint);
+  });
+
   it('a run on uncommitted changes says so, is never last-good nor a baseline, and --require-clean blocks it', async () => {
     const { dir, sha } = await project({ 'shipgate.yml': unitConfig, 'next/unit.xml': junit({ 'app.A::one': 'pass' }), 'src/app.js': 'export const x = 1;\n' });
     const clean = await runJson(dir, '1.0.0', ['--require-clean']);
