@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { daysFromNow, gate, removeProject } from './helpers.js';
-import { commitAll, makeGitProject, put, runJson, sg } from './history-helpers.js';
+import { commitAll, git, makeGitProject, put, runJson, sg } from './history-helpers.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -73,6 +73,17 @@ describe('approvals bound to what was approved', () => {
     expect((await runJson(dir, '1.0.0', [], { GITHUB_ACTOR: 'bob' })).res.code).toBe(0);
     expect((await sg(dir, ['approve', 'signoff', '--by', 'bob', '--version', '1.0.0'])).code).toBe(0);
     expect((await runJson(dir, '1.0.0', [], { GITHUB_ACTOR: 'alice' })).res.code).toBe(0);
+  });
+
+  it('outside CI, the git user is who ran the gate: they cannot approve it either', async () => {
+    const { dir } = await project({ 'shipgate.yml': manualConfig('{ approvers: [alice, bob] }') });
+    git(dir, 'config', 'user.name', 'alice');
+    expect((await sg(dir, ['approve', 'signoff', '--by', 'alice', '--version', '1.0.0'])).code).toBe(0);
+    const self = await runJson(dir, '1.0.0', [], { USER: 'someone-else' });
+    expect(self.res.code).toBe(1);
+    expect(gate(self.decision, 'signoff').reason).toContain('alice ran this gate and cannot approve it (no self-approval)');
+    git(dir, 'config', 'user.name', 'bob');
+    expect((await runJson(dir, '1.0.0', [], { USER: 'someone-else' })).res.code).toBe(0);
   });
 
   it('an evidence file is hashed again at gate time: a changed file voids the approval', async () => {
