@@ -111,7 +111,7 @@ describe('metric baselines', () => {
     expect(text.stdout).toMatch(/parse_ms\s+100\s/);
   });
 
-  it('thresholds are strict: exactly +10% is OK, a hair more warns; a READY run on uncommitted changes never joins the baseline', async () => {
+  it('thresholds are strict: exactly +10% is OK, a hair more warns; a READY partial run or one on uncommitted changes never joins the baseline', async () => {
     // The baseline is the last READY, clean run alone, so each run is judged against the one before.
     const { dir } = await project({ 'shipgate.yml': benchConfig('bench-strict', '{ min-runs: 1, runs: 1 }') });
     expect((await benchRun(dir, '1.0.0', 100)).res.code).toBe(0);
@@ -123,6 +123,12 @@ describe('metric baselines', () => {
     const over = await benchRun(dir, '1.0.3', 110.5);
     expect(over.res.code, over.res.stderr).toBe(0);
     expect(driftCheck(over.decision)).toMatchObject({ ok: false, severity: 'warn' });
+
+    // A READY partial run (--skip) is not the new baseline either.
+    await put(dir, 'next/metrics.json', metricsFile('parse_ms', 104, 'ms'));
+    const partial = await runJson(dir, '1.0.3-p', ['--skip', 'guard']);
+    expect(partial.res.code, partial.res.stderr).toBe(0);
+    expect(partial.decision).toMatchObject({ partial: true, selection: '--skip guard' });
 
     // A READY run on a dirty tree: it is not the new baseline.
     await put(dir, 'scratch.txt', 'a local edit\n');
