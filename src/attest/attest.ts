@@ -7,6 +7,7 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Decision } from '../decide/types.js';
 import { redactDeep } from '../run/redact.js';
 import { KeyError, parsePrivateKey, parsePublicKey } from '../util/ed25519.js';
@@ -33,6 +34,28 @@ export async function readSigningKey(path: string): Promise<SigningKey> {
     return { privateKey, publicKey: createPublicKey(privateKey) };
   } catch (e) {
     throw new AttestError(`${path}: ${e instanceof KeyError ? e.message : (e as Error).message}`);
+  }
+}
+
+/** `--key env:NAME`: the key is the value of a variable (a CI secret), not a file. */
+export function keyVariable(spec: string): string | undefined {
+  return /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(spec)?.[1];
+}
+
+/**
+ * The signing key `--key` names: a file (relative to `cwd`), or `env:NAME`, the text of a
+ * variable. Throws AttestError saying which.
+ */
+export async function signingKeyFrom(spec: string, cwd: string, env: NodeJS.ProcessEnv): Promise<SigningKey> {
+  const name = keyVariable(spec);
+  if (name === undefined) return readSigningKey(resolve(cwd, spec));
+  const text = env[name];
+  if (!text?.trim()) throw new AttestError(`--key env:${name}: the variable ${name} is not set`);
+  try {
+    const privateKey = parsePrivateKey(text);
+    return { privateKey, publicKey: createPublicKey(privateKey) };
+  } catch (e) {
+    throw new AttestError(`--key env:${name}: ${e instanceof KeyError ? e.message : (e as Error).message}`);
   }
 }
 

@@ -41,7 +41,7 @@ export function buildProgram(ctx: CliContext, version: string, setExit: (code: n
     .option('--no-ci-report', "do not turn on the CI's native reporter (GitHub, GitLab, Buildkite, Azure) by default")
     .option('--no-notify', 'do not send the notifications of `notify:`')
     .option('--attest', 'sign the decision: an in-toto statement in a DSSE envelope, attestation.intoto.json in the run folder')
-    .option('--key <file>', 'with --attest: the ed25519 private key (from `shipgate keygen`)')
+    .option('--key <file>', 'with --attest: the ed25519 private key (from `shipgate keygen`), or env:NAME for a variable holding it')
     .option('--attest-out <path>', 'with --attest: also write the attestation here')
     .option('--attest-subject <file-or-name@sha256:hex>', 'with --attest: another subject besides the artifacts (repeatable)', collect)
     .option('--no-history', 'do not read or record history (no store is opened)')

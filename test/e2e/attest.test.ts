@@ -114,6 +114,32 @@ describe('run --attest and verify', () => {
     expect(notJson.stderr).toContain('NOT VERIFIED: the file is not JSON');
   });
 
+  it('--key env:NAME signs with a key held in a variable (a CI secret) that no gate ever sees, and whose text is printed nowhere', async () => {
+    const pem = readFileSync(join(keys, 'release.key'), 'utf8');
+    const body = pem.split('\n')[1]!;
+    const dir = await ciProject({ fail: false, extra: '', files: {} });
+    dirs.push(dir);
+    // A gate that tries to read the key (to sign a decision of its own) finds nothing.
+    await writeFile(join(dir, 'shipgate.yml'), `name: demo\ngates:\n  peek:\n    run: 'printf "[%s]" "$RELEASE_SIGNING_PEM" > peek.txt; env > env.txt'\n`);
+    const subject = `app@sha256:${'c'.repeat(64)}`;
+    const r = await runCli(['run', '1.2.3', '--no-history', '--attest', '--key', 'env:RELEASE_SIGNING_PEM', '--attest-subject', subject], { cwd: dir, env: { RELEASE_SIGNING_PEM: pem } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await readFile(join(dir, 'peek.txt'), 'utf8')).toBe('[]');
+    expect(await readFile(join(dir, 'env.txt'), 'utf8')).not.toContain(body);
+    const { runDir } = await onlyRunDecision(dir);
+    const verified = await runCli(['verify', join(runDir, 'attestation.intoto.json'), '--key', join(keys, 'release.pub'), '--subject', `sha256:${'c'.repeat(64)}`], { cwd: dir });
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+    for (const f of await readdir(runDir)) expect(await readFile(join(runDir, f), 'utf8'), f).not.toContain(body);
+    expect(r.stdout + r.stderr).not.toContain(body);
+    // `attest RUN` takes it the same way; an unset variable is a usage error before anything runs.
+    const again = await runCli(['attest', runDir, '--key', 'env:RELEASE_SIGNING_PEM', '--subject', subject], { cwd: dir, env: { RELEASE_SIGNING_PEM: pem } });
+    expect(again.code, again.stderr).toBe(0);
+    const unset = await runCli(['run', '1.2.4', '--no-history', '--attest', '--key', 'env:NO_SUCH_KEY'], { cwd: dir, env: { NO_SUCH_KEY: undefined } });
+    expect(unset.code).toBe(2);
+    expect(unset.stderr).toContain('--key env:NO_SUCH_KEY: the variable NO_SUCH_KEY is not set');
+    expect((await readdir(join(dir, '.shipgate', 'runs'))).length).toBe(1);
+  });
+
   it('a BLOCKED run is attested FAILED, and verify refuses it with the blockers', async () => {
     const dir = await ciProject({ fail: true });
     dirs.push(dir);

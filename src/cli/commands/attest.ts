@@ -7,7 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { attest, ATTESTATION_FILE, AttestError, envelopeJson, readSigningKey, subjectFrom } from '../../attest/attest.js';
+import { attest, ATTESTATION_FILE, AttestError, envelopeJson, signingKeyFrom, subjectFrom } from '../../attest/attest.js';
 import { loadConfig } from '../../config/load.js';
 import type { Decision } from '../../decide/types.js';
 import { UsageError } from '../../errors.js';
@@ -73,7 +73,7 @@ export async function attestCommand(run: string, flags: AttestFlags, ctx: CliCon
   if (!flags.key) throw new UsageError('attest needs --key FILE (an ed25519 private key)', 'make one with `shipgate keygen --out release`');
   let key;
   try {
-    key = await readSigningKey(resolve(ctx.cwd, flags.key));
+    key = await signingKeyFrom(flags.key, ctx.cwd, ctx.env);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

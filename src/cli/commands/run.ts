@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { attest, ATTESTATION_FILE, AttestError, envelopeJson, readSigningKey, subjectFrom, type SigningKey } from '../../attest/attest.js';
+import { attest, ATTESTATION_FILE, AttestError, envelopeJson, keyVariable, signingKeyFrom, subjectFrom, type SigningKey } from '../../attest/attest.js';
 import { parseDigestSubject } from '../../attest/statement.js';
 import { loadConfig } from '../../config/load.js';
 import type { Decision } from '../../decide/types.js';
@@ -76,11 +76,16 @@ export async function runCommand(version: string | undefined, flags: RunFlags, c
     if (!flags.key) throw new UsageError('--attest needs --key FILE (an ed25519 private key)', 'make one with `shipgate keygen --out release`');
     // Read before any gate runs: a key that cannot be used is a usage error, not a surprise at the end.
     try {
-      key = await readSigningKey(resolve(ctx.cwd, flags.key));
+      key = await signingKeyFrom(flags.key, ctx.cwd, ctx.env);
     } catch (e) {
-      throw new UsageError((e as Error).message, 'give the .key file that `shipgate keygen` wrote (or an unencrypted OpenSSH ed25519 key)');
+      throw new UsageError((e as Error).message, 'give the .key file that `shipgate keygen` wrote (or an unencrypted OpenSSH ed25519 key), or env:NAME for a variable holding it');
     }
   }
+  // A key given as a variable is read once, here; no gate, service or step ever sees it (they run
+  // untrusted code that could sign a decision of its own), and its text is masked everywhere.
+  const keyVar = flags.key ? keyVariable(flags.key) : undefined;
+  const runEnvironment: NodeJS.ProcessEnv = keyVar ? { ...ctx.env, [keyVar]: undefined } : ctx.env;
+  if (keyVar) secretNames.push(keyVar);
   const config = await loadConfig({ cwd: ctx.cwd, file: flags.config });
   // Everything written or sent is masked with the run's secrets — the notify URLs and tokens included.
   const secrets = [...new Set([...secretValues(ctx.env, { names: [...config.secrets, ...secretNames, ...storeVariables(config)] }), ...notifySecrets(config, ctx.env)])].sort((a, b) => b.length - a.length);
@@ -136,7 +141,7 @@ export async function runCommand(version: string | undefined, flags: RunFlags, c
     requireClean: flags.requireClean,
     publish: flags.publish,
     secretNames,
-    env: ctx.env,
+    env: runEnvironment,
     onReporterError: (hook, e) => {
       outputFailed = true;
       const code = (e as { code?: string }).code;
