@@ -75,7 +75,7 @@ export function buildProgram(ctx: CliContext, version: string, setExit: (code: n
     .description('sign a recorded run: in-toto statement (SLSA verification summary) in a DSSE envelope')
     .argument('<run>', 'run id (or unique prefix), or the path of a run folder or decision.json')
     .addOption(configOpt())
-    .option('--key <file>', 'ed25519 private key (from `shipgate keygen`)')
+    .option('--key <file>', 'ed25519 private key (from `shipgate keygen`), or env:NAME for a variable holding it')
     .option('--out <path>', 'also write the attestation here')
     .option('--subject <file-or-name@sha256:hex>', 'another subject besides the artifacts (repeatable)', collect)
     .action(async (run: string, flags) => {
