@@ -9,10 +9,13 @@ export type ParamSpec =
   | { kind: 'text'; max?: number }
   | { kind: 'int'; min: number; max: number }
   | { kind: 'enum'; values: readonly string[] }
-  | { kind: 'id' };
+  | { kind: 'id' }
+  /** A run id or file name: one path segment, never `..`. */
+  | { kind: 'name' };
 
 /** Run ids, gate ids, versions, branches: printable, no control characters, bounded. */
 const ID = /^[A-Za-z0-9._:/@+-]{1,200}$/;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
 export function parseQuery<S extends Record<string, ParamSpec>>(
   params: URLSearchParams,
@@ -44,6 +47,9 @@ export function parseValue(key: string, value: string, s: ParamSpec): string | n
       return value;
     case 'id':
       if (!ID.test(value)) throw new ServeError('SERVE_BAD_QUERY', `${key}=${clip(value)}: not a valid name (letters, digits and . _ : / @ + -, at most 200)`);
+      return value;
+    case 'name':
+      if (!NAME.test(value) || value.includes('..')) throw new ServeError('SERVE_BAD_QUERY', `${key}=${clip(value)}: not a valid run id (letters, digits and . _ -, at most 200)`);
       return value;
     case 'text': {
       const max = s.max ?? 1000;
