@@ -206,8 +206,9 @@ export interface TestRunEntry {
 }
 
 export interface PruneResult {
-  /** Runs whose tests and findings were removed. */
+  /** Runs whose tests or findings were removed now. */
   runs: number;
+  /** Every run older than the cutoff and not spared (pruned now or before): their logs on disk can go too. */
   runIds: string[];
   testLogs: number;
   testRows: number;

@@ -291,7 +291,11 @@ export async function prune(db: Db, opts: { project?: string; before: string; ke
     const seqs = old.map((r) => Number(r.seq)).filter((s) => !keep.has(s));
     const result: PruneResult = { runs: 0, testLogs: 0, testRows: 0, findings: 0, names: 0, runIds: [], kept: [...keep].length };
     if (seqs.length === 0) return result;
+    const touched = new Set<number>();
     for (const part of chunk(seqs, IN_CHUNK)) {
+      for (const table of ['test_runs', 'test_results', 'findings'] as const) {
+        for (const r of await trx.selectFrom(table).select('run_seq').distinct().where('run_seq', 'in', part).execute()) touched.add(Number(r.run_seq));
+      }
       const logs = await trx.deleteFrom('test_runs').where('run_seq', 'in', part).executeTakeFirst();
       const rows = await trx.deleteFrom('test_results').where('run_seq', 'in', part).executeTakeFirst();
       const fnd = await trx.deleteFrom('findings').where('run_seq', 'in', part).executeTakeFirst();
@@ -301,7 +305,7 @@ export async function prune(db: Db, opts: { project?: string; before: string; ke
     }
     const bySeq = new Map(old.map((r) => [Number(r.seq), r.id]));
     result.runIds = seqs.map((s) => bySeq.get(s)!);
-    result.runs = seqs.length;
+    result.runs = touched.size;
     // Names are only needed by rows that remain: drop the ones nothing refers to any more.
     const names = await trx
       .deleteFrom('test_ids')
