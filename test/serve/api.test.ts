@@ -3,8 +3,9 @@
  * (SQLite file, PostgreSQL schema). Every endpoint, the escaping of hostile names, bad query
  * strings, log paths, methods, the Host check, and that serving writes nothing.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rulesFromConfig } from '../../src/policy/quarantine.js';
@@ -218,9 +219,22 @@ describe.each(backends)('serve API: $name', (backend) => {
       expect(r.status, method).toBe(405);
       expect(r.json<{ error: { code: string } }>().error.code).toBe('SERVE_READ_ONLY');
     }
-    for (const path of ['/', '/api/runs', '/api/runs/run-blocked', '/api/trends', '/api/flaky', '/api/delivery', '/api/releases']) await get(base, path);
+    // A run whose recording process is gone is shown as interrupted, and that is not written back.
+    await record(store, { project: P, id: 'run-dead' }, { finish: false });
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    await backend.raw(where, 'update runs set pid = $1, host = $2 where id = $3', [dead, hostname(), 'run-dead']);
+    const before2 = await backend.raw(where, 'select (select count(*) from runs) as runs, (select count(*) from approvals) as a, (select count(*) from quarantine) as q, (select count(*) from actions) as x');
+    expect((await get(base, '/api/runs/run-dead')).json<{ run: { state: string } }>().run.state).toBe('interrupted');
+    for (const path of ['/', '/api/runs', '/api/runs/run-blocked', '/api/trends', '/api/flaky', '/api/delivery', '/api/releases', '/api/store']) {
+      expect((await get(base, path)).status, path).toBe(200);
+      const head = await get(base, path, { method: 'HEAD' });
+      expect(head.status, `HEAD ${path}`).toBe(200);
+      expect(head.body).toBe('');
+    }
+    expect((await backend.raw(where, 'select state from runs where id = $1', ['run-dead']))[0]?.state).toBe('running');
     const after = await backend.raw(where, 'select (select count(*) from runs) as runs, (select count(*) from approvals) as a, (select count(*) from quarantine) as q, (select count(*) from actions) as x');
-    expect(after).toEqual(before);
+    expect(after).toEqual(before2);
+    expect(Number(before2[0]!.runs)).toBe(Number(before[0]!.runs) + 1);
   });
 
   it('on loopback without a token answers only requests addressed to loopback (no DNS rebinding)', async () => {
