@@ -96,7 +96,9 @@ interface Raw {
 
 function rawSqlite(file: string): Raw {
   const db = new Sqlite(file, { readonly: true });
-  return { query: async (t, p) => db.prepare(t.replace(/\$\d+/g, '?')).all(...p), close: async () => {
+  return {
+    query: async (t, p) => db.prepare(t.replace(/\$\d+/g, '?')).all(...p),
+    close: async () => {
       db.close();
     },
   };

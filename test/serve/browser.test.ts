@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, removeProject } from '../e2e/helpers.js';
-import { seedHistory, XSS_TEST, type SeededHistory } from './seed.js';
+import { QUARANTINE_UNTIL, seedHistory, XSS_TEST, type SeededHistory } from './seed.js';
 import { startServe, type ServeProcess } from './serve-process.js';
 
 const SHOTS = join(REPO, 'test-artifacts', 'serve');
@@ -83,6 +83,7 @@ describe('the dashboard in Chromium', () => {
     expect(await xssLink.innerText()).toBe(XSS_ID);
     expect(await page.locator('main img').count()).toBe(0);
     expect(await page.locator('ul.logs a').allInnerTexts()).toEqual(['gate-bench.log', 'gate-unit.log']);
+    expect(await page.locator('table.requirements tbody').innerText()).toMatch(/^calc The calculator works\tPASS\tunit: 2\/2\t/);
     await shot('run');
 
     await xssLink.click();
@@ -123,6 +124,7 @@ describe('the dashboard in Chromium', () => {
     const first = page.locator('table.flaky tbody tr').first();
     expect(await first.locator('td').first().innerText()).toBe('app.Net::connects');
     expect(await first.locator('.strip').innerText()).toBe('RPPFP');
+    expect(await first.locator('td').nth(5).innerText()).toBe(`quarantined until ${QUARANTINE_UNTIL} flaky socket, tracked in #42`);
     expect(await page.locator('table.most-failing').innerText()).toContain(XSS_ID);
     expect(await page.locator('table.slowest tbody tr').count()).toBe(4);
     expect(await page.locator('main img').count()).toBe(0);

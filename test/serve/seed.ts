@@ -8,6 +8,7 @@ import type { Decision } from '../../src/decide/types.js';
 import { historyCmd, makeGitProject, metricsFile, put, runJson, sg } from '../e2e/history-helpers.js';
 
 export const XSS_TEST = '<img src=x onerror=alert(1)>';
+export const QUARANTINE_UNTIL = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
 
 const config = `name: serve-demo
 baseline: { min-runs: 3 }
@@ -24,6 +25,10 @@ gates:
     manual:
       checklist: ["Changelog read"]
       evidence: optional
+requirements:
+  calc:
+    title: The calculator works
+    tests: ["app.Calc::*"]
 publish:
   - title: Publish package
     run: node -e "0"
@@ -86,5 +91,8 @@ export async function seedHistory(): Promise<SeededHistory> {
     if (res.code !== want) throw new Error(`run ${version} exited ${res.code}, expected ${want}:\n${res.stderr}`);
     runs.push({ version, decision });
   }
+  // Quarantined after the runs, so that it shows on the dashboard without changing their decisions.
+  const q = await sg(dir, ['quarantine', 'add', 'app.Net::connects', '--reason', 'flaky socket, tracked in #42', '--until', QUARANTINE_UNTIL, '--by', 'bob']);
+  if (q.code !== 0) throw new Error(`quarantine add failed: ${q.stderr}`);
   return { dir, sha, runs };
 }
