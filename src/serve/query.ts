@@ -9,12 +9,9 @@ export type ParamSpec =
   | { kind: 'text'; max?: number }
   | { kind: 'int'; min: number; max: number }
   | { kind: 'enum'; values: readonly string[] }
-  | { kind: 'id' }
   /** A run id or file name: one path segment, never `..`. */
   | { kind: 'name' };
 
-/** Run ids, gate ids, versions, branches: printable, no control characters, bounded. */
-const ID = /^[A-Za-z0-9._:/@+-]{1,200}$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
 export function parseQuery<S extends Record<string, ParamSpec>>(
@@ -44,9 +41,6 @@ export function parseValue(key: string, value: string, s: ParamSpec): string | n
     }
     case 'enum':
       if (!s.values.includes(value)) throw new ServeError('SERVE_BAD_QUERY', `${key}=${clip(value)}: expected one of ${s.values.join(', ')}`);
-      return value;
-    case 'id':
-      if (!ID.test(value)) throw new ServeError('SERVE_BAD_QUERY', `${key}=${clip(value)}: not a valid name (letters, digits and . _ : / @ + -, at most 200)`);
       return value;
     case 'name':
       if (!NAME.test(value) || value.includes('..')) throw new ServeError('SERVE_BAD_QUERY', `${key}=${clip(value)}: not a valid run id (letters, digits and . _ -, at most 200)`);

@@ -256,7 +256,7 @@ describe('serve with a token', () => {
     store = await openStore(backend.fresh());
     await fill(store);
     const server = await startServer(
-      { store, project: P, runsDir: tmpdir(), configQuarantine: [], commitTimes: async () => new Map(), now: () => new Date() },
+      { store, project: P, runsDir: tmpdir(), configQuarantine: [], commitTimes: gitCommitTimes(tmpdir()), now: () => new Date() },
       { host: '127.0.0.1', port: 0, token },
     );
     base = server.url;

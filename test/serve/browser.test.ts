@@ -137,6 +137,7 @@ describe('the dashboard in Chromium', () => {
     expect(week).toHaveLength(1);
     // Week, incidents, MTTD, MTTR (both known: the commit is in this checkout), still open.
     expect(week[0]).toMatch(/^\d{4}-\d\d-\d\d\t1\t[\d.]+ m?s\t[\d.]+ m?s\t0$/);
+    expect(await page.locator('table.incidents tbody').innerText()).toMatch(new RegExp(`^main\t${runId('1.0.3')}\t${history.sha.slice(0, 12)}\t[\\d.]+ m?s\t${runId('1.0.4')}\t[\\d.]+ m?s$`));
     expect(await page.locator('table.retries').innerText()).toMatch(/unit\s+0\/5 runs\s+0%/);
     await shot('delivery');
   });
