@@ -192,6 +192,8 @@ export interface DeliveryView {
 export async function deliveryView(ctx: ServeContext, q: { project?: string; window?: number }): Promise<DeliveryView> {
   const project = q.project ?? ctx.project;
   const window = q.window ?? 200;
+  // The window's oldest runs have no earlier run to compare with: a BLOCKED one there opens an
+  // incident as a branch's first run does. A wider window moves that edge back.
   const runs = await ctx.store.searchRuns({ project, limit: window });
   const shas = [...new Set(runs.flatMap((r) => (r.commit ? [r.commit] : [])))];
   const times = await ctx.commitTimes(shas);

@@ -215,7 +215,7 @@ export interface PruneResult {
   findings: number;
   /** Dictionary names no remaining row used. */
   names: number;
-  /** Last-good runs spared by keepLastGood. */
+  /** Runs older than the cutoff spared by keepLastGood (each branch's last-good). */
   kept: number;
 }
 

@@ -104,6 +104,6 @@ describe('shipgate prune', () => {
     const shown = await sg(dir, ['show', first.decision.runId]);
     expect(shown.stdout).toContain('RESULT: RELEASE BLOCKED');
     const text = await sg(dir, ['prune', '--older-than', '90d', '--keep-last-good']);
-    expect(text.stdout).toMatch(/^Pruned 0 run\(s\) of serve-cli started before \d{4}-\d\d-\d\d: 0 test logs, 0 test rows, 0 findings, 0 log files; kept 1 last-good run\(s\)\. Decisions, durations and metrics stay\.$/m);
+    expect(text.stdout).toMatch(/^Pruned 0 run\(s\) of serve-cli started before \d{4}-\d\d-\d\d: 0 test logs, 0 test rows, 0 findings, 0 log files; kept 0 last-good run\(s\)\. Decisions, durations and metrics stay\.$/m);
   });
 });

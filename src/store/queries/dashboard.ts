@@ -289,10 +289,18 @@ export async function prune(db: Db, opts: { project?: string; before: string; ke
       for (const r of await g.groupBy(['project', 'branch']).execute()) keep.add(Number(r.seq));
     }
     const seqs = old.map((r) => Number(r.seq)).filter((s) => !keep.has(s));
-    const result: PruneResult = { runs: 0, testLogs: 0, testRows: 0, findings: 0, names: 0, runIds: [], kept: [...keep].length };
+    const result: PruneResult = { runs: 0, testLogs: 0, testRows: 0, findings: 0, names: 0, runIds: [], kept: old.length - seqs.length };
     if (seqs.length === 0) return result;
     const touched = new Set<number>();
+    const projectOf = new Map(old.map((r) => [Number(r.seq), r.project]));
+    const pruned = new Map<string, Set<number>>();
     for (const part of chunk(seqs, IN_CHUNK)) {
+      for (const r of await trx.selectFrom('test_results').select(['run_seq', 'test_key']).distinct().where('run_seq', 'in', part).execute()) {
+        const p = projectOf.get(Number(r.run_seq))!;
+        let keys = pruned.get(p);
+        if (!keys) pruned.set(p, (keys = new Set()));
+        keys.add(Number(r.test_key));
+      }
       for (const table of ['test_runs', 'test_results', 'findings'] as const) {
         for (const r of await trx.selectFrom(table).select('run_seq').distinct().where('run_seq', 'in', part).execute()) touched.add(Number(r.run_seq));
       }
@@ -306,24 +314,32 @@ export async function prune(db: Db, opts: { project?: string; before: string; ke
     const bySeq = new Map(old.map((r) => [Number(r.seq), r.id]));
     result.runIds = seqs.map((s) => bySeq.get(s)!);
     result.runs = touched.size;
-    // Names are only needed by rows that remain: drop the ones nothing refers to any more.
-    const names = await trx
-      .deleteFrom('test_ids')
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('test_results')
-              .innerJoin('runs', 'runs.seq', 'test_results.run_seq')
-              .select('test_results.run_seq')
-              .whereRef('test_results.test_key', '=', 'test_ids.id')
-              .whereRef('runs.project', '=', 'test_ids.project'),
-          ),
-        ),
-      )
-      .$if(opts.project !== undefined, (d) => d.where('project', '=', opts.project!))
-      .executeTakeFirst();
-    result.names = Number(names.numDeletedRows);
+    // Names are only needed by rows that remain: the names of the pruned rows' tests go, unless
+    // a remaining row of the project still uses them.
+    let removed = 0;
+    for (const [project, keys] of pruned) {
+      for (const part of chunk([...keys], IN_CHUNK)) {
+        const names = await trx
+          .deleteFrom('test_ids')
+          .where('project', '=', project)
+          .where('id', 'in', part)
+          .where((eb) =>
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('test_results')
+                  .innerJoin('runs', 'runs.seq', 'test_results.run_seq')
+                  .select('test_results.run_seq')
+                  .whereRef('test_results.test_key', '=', 'test_ids.id')
+                  .where('runs.project', '=', project),
+              ),
+            ),
+          )
+          .executeTakeFirst();
+        removed += Number(names.numDeletedRows);
+      }
+    }
+    result.names = removed;
     return result;
   });
 }
