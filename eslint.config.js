@@ -24,4 +24,9 @@ export default tseslint.config(
     files: ['examples/**/*.{js,mjs}', 'bench/**/*.{js,mjs}', 'test/fixtures/**/*.{js,mjs}'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', Buffer: 'readonly', fetch: 'readonly' } },
   },
+  {
+    // The dashboard's browser script (served as a file by `shipgate serve`).
+    files: ['assets/serve/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { document: 'readonly', window: 'readonly', fetch: 'readonly', uPlot: 'readonly' } },
+  },
 );

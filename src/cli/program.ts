@@ -122,6 +122,30 @@ export function buildProgram(ctx: CliContext, version: string, setExit: (code: n
       setExit(schemaCommand(ctx));
     });
 
+  program
+    .command('serve')
+    .description('a read-only dashboard over the history: runs, a run, trends, tests, delivery, releases (JSON API under /api/)')
+    .addOption(configOpt())
+    .option('--port <n>', 'port to listen on (default 8080; 0 picks a free one)')
+    .option('--host <address>', 'address to listen on (default 127.0.0.1); anything but loopback needs a token')
+    .option('--token <token>', 'require this token on every request (default: $SHIPGATE_SERVE_TOKEN)')
+    .action(async (flags) => {
+      const { serveCommand } = await import('./commands/serve.js');
+      setExit(await serveCommand(flags, ctx));
+    });
+
+  program
+    .command('prune')
+    .description("remove old runs' test rows, findings and logs; decisions, durations and metrics stay (trends survive)")
+    .addOption(configOpt())
+    .requiredOption('--older-than <age>', 'runs started longer ago than this: 90d, 12w, 36h')
+    .option('--keep-last-good', "spare each branch's last-good run")
+    .option('--json', 'print what was removed as JSON')
+    .action(async (flags) => {
+      const { pruneCommand } = await import('./commands/prune.js');
+      setExit(await pruneCommand(flags, ctx));
+    });
+
   const history = program
     .command('history')
     .description("list the project's recent runs (id, version, commit, branch, decision, duration, retries); export or import the whole history")

@@ -7,6 +7,7 @@ import type { Database } from './db.js';
 import type { StoreKind } from './migrations/index.js';
 import * as actions from './queries/actions.js';
 import * as approvals from './queries/approvals.js';
+import * as dashboard from './queries/dashboard.js';
 import * as findings from './queries/findings.js';
 import * as metrics from './queries/metrics.js';
 import * as quarantine from './queries/quarantine.js';
@@ -23,12 +24,19 @@ import type {
   ActionStep,
   Approval,
   BaselineExport,
+  DashboardRunFilter,
   GateRetryRate,
+  PruneResult,
   RunFinish,
   RunStart,
   RunSummary,
+  SlowTest,
   Store,
   StoredQuarantine,
+  StoredRun,
+  TestFailureCount,
+  TestRunEntry,
+  TrendRun,
 } from './store.js';
 
 /** The one implementation of the store, over a Kysely instance for either backend. */
@@ -162,6 +170,46 @@ export class KyselyStore implements Store {
 
   importHistory(project: string, records: AsyncIterable<{ line: number; record: HistoryRecord }>): Promise<HistoryImportResult> {
     return guard('STORE_WRITE', 'importing the history', () => transfer.importHistory(this.db, project, records));
+  }
+
+  projects(): Promise<string[]> {
+    return guard('STORE_READ', 'listing projects', () => dashboard.projects(this.db));
+  }
+
+  branches(project: string): Promise<string[]> {
+    return guard('STORE_READ', 'listing branches', () => dashboard.branches(this.db, project));
+  }
+
+  searchRuns(filter: DashboardRunFilter): Promise<RunSummary[]> {
+    return guard('STORE_READ', 'listing runs', () => dashboard.searchRuns(this.db, filter, this.live));
+  }
+
+  readRun(project: string, id: string): Promise<StoredRun | undefined> {
+    return guard('STORE_READ', `reading run ${id}`, () => dashboard.readRun(this.db, project, id, this.live));
+  }
+
+  trendRuns(project: string, opts: { branch?: string; limit: number }): Promise<TrendRun[]> {
+    return guard('STORE_READ', 'reading trends', () => dashboard.trendRuns(this.db, project, opts, this.live));
+  }
+
+  mostFailing(project: string, opts: { window: number; limit: number }): Promise<TestFailureCount[]> {
+    return guard('STORE_READ', 'reading the most failing tests', () => dashboard.mostFailing(this.db, project, opts));
+  }
+
+  slowestTests(project: string, opts: { limit: number }): Promise<{ runId: string | null; tests: SlowTest[] }> {
+    return guard('STORE_READ', 'reading the slowest tests', () => dashboard.slowestTests(this.db, project, opts));
+  }
+
+  testRuns(project: string, testId: string, window: number): Promise<TestRunEntry[]> {
+    return guard('STORE_READ', 'reading the history of a test', () => dashboard.testRuns(this.db, project, testId, window));
+  }
+
+  storeSize(): Promise<number> {
+    return guard('STORE_READ', 'measuring the store', () => dashboard.storeSize(this.db));
+  }
+
+  prune(opts: { project?: string; before: string; keepLastGood: boolean }): Promise<PruneResult> {
+    return guard('STORE_WRITE', 'pruning old runs', () => dashboard.prune(this.db, opts));
   }
 
   async close(): Promise<void> {

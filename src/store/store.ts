@@ -2,8 +2,8 @@
  * The history store: one interface, two backends (a SQLite file by default, PostgreSQL by URL)
  * sharing one implementation of the queries (kysely-store.ts) and one set of migrations.
  */
-import type { Check, Decision, TreeState } from '../decide/types.js';
-import type { Metric } from '../evidence/model.js';
+import type { Check, Decision, TestCounts, TreeState } from '../decide/types.js';
+import type { Metric, TestStatus } from '../evidence/model.js';
 import type { BaselineSample } from '../policy/baseline.js';
 import type { FlakyEvidence, TestHistoryRow } from '../policy/flaky.js';
 import { StoreError } from '../errors.js';
@@ -155,6 +155,72 @@ export interface GateRetryRate {
   rate: number;
 }
 
+/** What the dashboard's run list filters on (`limit` runs, newest first). */
+export interface DashboardRunFilter {
+  project: string;
+  branch?: string;
+  version?: string;
+  result?: 'READY' | 'BLOCKED';
+  /** Page back: only runs recorded before this one. */
+  beforeId?: string;
+  limit: number;
+}
+
+export type StoredRun = RunSummary & { decision: Decision | null };
+
+/** A finished run as trends plot it. */
+export interface TrendRun extends RunSummary {
+  gateDurations: { gate: string; status: string; durationMs: number }[];
+  /** Test counts over all gates (null: no gate reported tests). */
+  tests: TestCounts | null;
+  metrics: { gate: string; name: string; value: number; unit: string | null }[];
+}
+
+export interface TestFailureCount {
+  /** The test id, or `#<key>` when the store has no name for it. */
+  testId: string;
+  failures: number;
+  /** Runs in the window. */
+  runs: number;
+  lastFailedRunId: string | null;
+  lastFailedAt: string | null;
+}
+
+export interface SlowTest {
+  /** The test id, or `#<key>` for a test that never failed (the store keeps no name for it). */
+  testId: string;
+  gate: string;
+  durationMs: number;
+  status: TestStatus;
+}
+
+/** One test in one run. */
+export interface TestRunEntry {
+  runId: string;
+  startedAt: string;
+  gate: string;
+  status: TestStatus;
+  flaky: boolean;
+  durationMs: number | null;
+  attempts: number;
+  /** The stored failure message (failed, errored or flaky tests only). */
+  message: string | null;
+}
+
+export interface PruneResult {
+  /** Runs whose tests or findings were removed now. */
+  runs: number;
+  /** Every run older than the cutoff and not spared (pruned now or before): their logs on disk can go too. */
+  runIds: string[];
+  testLogs: number;
+  testRows: number;
+  findings: number;
+  /** Dictionary names no remaining row used. */
+  names: number;
+  /** Runs older than the cutoff spared by keepLastGood (each branch's last-good). */
+  kept: number;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Insert a run in state 'running' at start (so a killed run is visible), then finish it in one transaction. */
@@ -238,6 +304,30 @@ export interface Store {
    * StoreError HISTORY_FILE_INVALID naming the line for a record that cannot be true of a history.
    */
   importHistory(project: string, records: AsyncIterable<{ line: number; record: HistoryRecord }>): Promise<HistoryImportResult>;
+  /** Projects with recorded runs. Read-only, like every dashboard read below. */
+  projects(): Promise<string[]>;
+  /** Branches with recorded runs of the project. */
+  branches(project: string): Promise<string[]>;
+  /** Newest first, filtered; never records anything (a dead 'running' run reads as interrupted). */
+  searchRuns(filter: DashboardRunFilter): Promise<RunSummary[]>;
+  /** One run by its exact id, read-only. */
+  readRun(project: string, id: string): Promise<StoredRun | undefined>;
+  /** The last `limit` finished runs (on `branch`), oldest first, with per-gate durations, test counts, metrics. */
+  trendRuns(project: string, opts: { branch?: string; limit: number }): Promise<TrendRun[]>;
+  /** Tests that failed or errored most often in the last `window` finished runs. */
+  mostFailing(project: string, opts: { window: number; limit: number }): Promise<TestFailureCount[]>;
+  /** The slowest tests of the newest finished run that recorded tests. */
+  slowestTests(project: string, opts: { limit: number }): Promise<{ runId: string | null; tests: SlowTest[] }>;
+  /** One test (by id, or `#<key>`) in each of the last `window` finished runs it ran in, newest first. */
+  testRuns(project: string, testId: string, window: number): Promise<TestRunEntry[]>;
+  /** Bytes the store takes on disk. */
+  storeSize(): Promise<number>;
+  /**
+   * Retention: removes the test logs, test rows and findings of finished runs started before
+   * `before` (ISO); run rows, decisions, gate results and metrics stay. `keepLastGood` spares
+   * each branch's last-good run.
+   */
+  prune(opts: { project?: string; before: string; keepLastGood: boolean }): Promise<PruneResult>;
   close(): Promise<void>;
 }
 
