@@ -17,7 +17,7 @@ import type {
   ServiceConfig,
   Severity,
 } from './types.js';
-import type { EvidenceFormat } from '../evidence/model.js';
+import type { EvidenceFormat } from '../model/evidence.js';
 import { PROBE_METHODS, type UserConfig, type UserProbe, type UserStep } from './schema.js';
 import { parseDuration, parseSize } from './values.js';
 

@@ -6,8 +6,8 @@
  * of the wrong shape to the schema's own message.
  */
 import type { ConfigIssue } from '../errors.js';
-import { findCycle } from '../plan/graph.js';
-import { compileExpectation, ExpectSyntaxError } from '../policy/expect-parse.js';
+import { findCycle } from '../util/graph.js';
+import { compileExpectation, ExpectSyntaxError } from './expect-parse.js';
 import { toRegExp } from '../util/regex.js';
 import { unknownVariables, VARIABLE_HINT } from './interpolate.js';
 import { suggest } from './issues.js';
@@ -15,7 +15,7 @@ import { formatPath, type FieldPath, type Locator } from './locate.js';
 import { PROBE_METHODS } from './schema.js';
 import { DEFAULT_QUARANTINE_MAX_MS } from './normalize.js';
 import { parseDuration } from './values.js';
-import { untilInstant } from '../policy/quarantine.js';
+import { untilInstant } from './values.js';
 import { parsePublicKey } from '../util/ed25519.js';
 
 type Obj = Record<string, unknown>;

@@ -4,8 +4,8 @@
  * Values stay as written (durations and sizes as strings); `normalize.ts` converts them.
  */
 import { z } from 'zod';
-import { EVIDENCE_FORMATS } from '../evidence/model.js';
-import { validateUntil } from '../policy/quarantine.js';
+import { EVIDENCE_FORMATS } from '../model/evidence.js';
+import { validateUntil } from './values.js';
 import { DURATION_HINT, SIZE_HINT, parseDuration, parseSize } from './values.js';
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;

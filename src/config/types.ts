@@ -3,9 +3,10 @@
  * sizes are bytes, paths are absolute, defaults are filled in. What users write is described by
  * `schema.ts`; `normalize.ts` turns one into the other.
  */
-import type { EvidenceFormat } from '../evidence/model.js';
+import type { EvidenceFormat } from '../model/evidence.js';
+import type { Severity } from '../model/types.js';
 
-export type Severity = 'block' | 'warn' | 'info';
+export type { Severity };
 export type When = 'always' | 'ci' | 'local';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GateConfig } from '../config/types.js';
-import type { GateOutcome, StepRecord } from '../decide/types.js';
-import { emptyEvidence, type TestResult } from '../evidence/model.js';
+import type { GateOutcome, StepRecord } from '../model/types.js';
+import { emptyEvidence, type TestResult } from '../model/evidence.js';
 import { judgeGate } from './judge.js';
 import { quarantineMatcher } from './quarantine.js';
 
