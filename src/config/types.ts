@@ -5,6 +5,7 @@
  */
 import type { EvidenceFormat } from '../model/evidence.js';
 import type { Severity } from '../model/types.js';
+import type { CheckConfigs } from '../checks/registry.js';
 
 export type { Severity };
 export type When = 'always' | 'ci' | 'local';
@@ -103,8 +104,8 @@ export interface GateConfig {
   when: When;
   optional: boolean;
   services: string[];
-  probes: ProbeConfig[];
-  artifacts: ArtifactConfig[];
+  /** Each check kind the gate uses, normalised, under its key (`probes`, `artifacts`, …; see checks/registry.ts). */
+  checks: CheckConfigs;
   reports: ReportSpec[];
   /** Assertions in the expect language, as written. */
   expect: string[];

@@ -71,6 +71,8 @@ export interface GateOutcome {
   checks: Check[];
   evidence?: Evidence;
   artifacts?: ArtifactRecord[];
+  /** Files in the run folder where check kinds kept what they saw (queries, windows, raw answers). */
+  kept?: { kind: string; path: string }[];
   /** Needs left out by selection: the gate ran without them. */
   ranWithout?: string[];
   /** Retried attempts that failed before a pass (per attempt: exit code and reason). */

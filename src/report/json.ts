@@ -5,7 +5,6 @@
  */
 import { safeWriteFile } from '../run/safe-write.js';
 import type { Writable } from 'node:stream';
-import type { Decision } from '../decide/types.js';
 import { decisionJson } from '../model/decision-json.js';
 import type { Reporter } from './reporter.js';
 

@@ -4,7 +4,7 @@
  */
 import { createColors } from 'picocolors';
 import { formatDuration } from '../util/duration-format.js';
-import type { Check, Decision, GateVerdict, RequirementVerdict, TestCounts } from '../decide/types.js';
+import type { Check, Decision, GateVerdict, RequirementVerdict } from '../decide/types.js';
 import { printableDeep } from '../util/printable.js';
 import { STATUS_LABEL, formatCounts } from '../model/labels.js';
 

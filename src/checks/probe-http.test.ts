@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProbeConfig } from '../config/types.js';
 import type { Check } from '../model/types.js';
 import { freePort } from '../../test/fixtures/run/helpers.js';
-import { describeProbe, lookupJson, parseJsonPath, runProbe } from './probe.js';
+import { describeProbe, lookupJson, parseJsonPath, runProbe } from './probe-http.js';
 
 let server: Server;
 let base: string;
