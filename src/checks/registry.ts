@@ -6,10 +6,11 @@
  */
 import { artifactsKind } from './artifacts.js';
 import type { AnyCheckKind, CheckKind, CheckKindShape } from './kind.js';
+import { loadKind } from './load.js';
 import { probesKind } from './probes.js';
 import { prometheusKind } from './prometheus.js';
 
-export const CHECK_KINDS = [probesKind, artifactsKind, prometheusKind] as const satisfies readonly AnyCheckKind[];
+export const CHECK_KINDS = [probesKind, artifactsKind, loadKind, prometheusKind] as const satisfies readonly AnyCheckKind[];
 
 export type CheckKinds = typeof CHECK_KINDS;
 export type CheckShape = CheckKindShape<CheckKinds>;
