@@ -52,7 +52,9 @@ const metric = (ms: Metric[] | undefined, name: string) => ms?.find((m) => m.nam
 
 describe('load against a real local service', () => {
   it('honest, closed model: latency percentiles, rate and error rate; the warm-up is left out', async () => {
-    const svc = await serve();
+    // Answers that take 10 ms keep four connections well inside what the generator can drive
+    // (against an instant answer a closed loop saturates the generator: inconclusive, see below).
+    const svc = await serve({ DELAY_MS: '10' });
     const res = await load({ url: `${svc.url}/items`, connections: 4, duration: '2s', warmup: '1s' });
     expect(res.checks.filter((c) => !c.ok)).toEqual([]);
     const total = metric(res.metrics, 'requests.total')!;

@@ -6,9 +6,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasPrometheus, startPrometheus, type RunningPrometheus } from '../fixtures/prometheus/prometheus.js';
-import { gate, makeProject, parseDecision, removeProject, runCli } from './helpers.js';
+import { freePort, gate, makeProject, parseDecision, q, removeProject, runCli } from './helpers.js';
 
 describe.skipIf(!hasPrometheus)('prometheus gates', () => {
   let prom: RunningPrometheus;
@@ -98,5 +99,67 @@ describe.skipIf(!hasPrometheus)('prometheus gates', () => {
     expect(res.stderr).toMatch(/shipgate\.yml:7:\d+: query name "bad name" cannot be a metric name .*\[CONFIG_VALUE\]/);
     expect(res.stderr).toMatch(/shipgate\.yml:8:\d+: `min-samples` counts the samples of a range query .*\[CONFIG_VALUE\]/);
     expect(res.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe.skipIf(!hasPrometheus)('prometheus over the load phase of the gate', () => {
+  const SERVER = fileURLToPath(new URL('../fixtures/load/server.mjs', import.meta.url));
+  let prom: RunningPrometheus;
+  let port: number;
+  const dirs: string[] = [];
+  beforeAll(async () => {
+    port = await freePort();
+    prom = await startPrometheus({ targets: [`127.0.0.1:${port}`] });
+  });
+  afterAll(async () => {
+    await prom?.stop();
+    await Promise.all(dirs.map(removeProject));
+  });
+
+  it('window: load queries what Prometheus scraped while the gate loaded its service', async () => {
+    const dir = await makeProject({
+      'shipgate.yml': `services:
+  api:
+    run: ${q(`${process.execPath} ${SERVER}`)}
+    env: { PORT: "${port}", DELAY_MS: "10" }
+    ready: { http: "http://127.0.0.1:${port}/count", timeout: 20s }
+gates:
+  perf:
+    services: [api]
+    load: { url: "http://127.0.0.1:${port}/", connections: 4, duration: 4s }
+    prometheus:
+      url: "${prom.url}"
+      window: load
+      queries:
+        served: { query: 'sum(svc_requests_total{job="svc"})', range: true, reduce: last, min-samples: 2 }
+        failed: { query: 'sum(svc_requests_total{job="svc",code="500"})', range: true, reduce: max }
+    expect: ["metric.served >= 1", "metric.failed == 0", "metric.load.errors.rate == 0"]
+`,
+    });
+    dirs.push(dir);
+    const res = await runCli(['run', '1.0.0', '--no-history', '--json'], { cwd: dir, timeoutMs: 90_000 });
+    const decision = parseDecision(res.stdout);
+    expect(res.code, JSON.stringify(gate(decision, 'perf').checks.filter((c) => !c.ok))).toBe(0);
+    const kept = JSON.parse(await readFile(join(decision.runDir, 'gate-perf.prometheus.json'), 'utf8')) as { records: { data: { window: { start: string; end: string } } }[] };
+    const load = JSON.parse(await readFile(join(decision.runDir, 'gate-perf.load.json'), 'utf8')) as { records: unknown[] };
+    expect(load.records).toHaveLength(1);
+    // The window queried is the load phase: a few seconds, not the whole run.
+    const w = kept.records[0]!.data.window;
+    expect(Date.parse(w.end) - Date.parse(w.start)).toBeGreaterThanOrEqual(3000);
+    expect(Date.parse(w.end) - Date.parse(w.start)).toBeLessThan(30_000);
+  }, 90_000);
+
+  it('HOSTILE: window: load in a gate without a load check fails, saying so', async () => {
+    const dir = await makeProject({
+      'shipgate.yml': `gates:
+  slo:
+    prometheus: { url: "${prom.url}", window: load, queries: { up: "sum(up)" } }
+    expect: ["metric.up >= 1"]
+`,
+    });
+    dirs.push(dir);
+    const res = await runCli(['run', '1.0.0', '--no-history', '--json'], { cwd: dir });
+    expect(res.code).toBe(1);
+    expect(gate(parseDecision(res.stdout), 'slo').checks[0]).toMatchObject({ check: 'prometheus window', ok: false, actual: expect.stringContaining('load phase did not happen') });
   });
 });
