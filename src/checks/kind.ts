@@ -28,6 +28,8 @@ export interface NormalizeContext {
 export interface RuleContext {
   /** Report a problem at `path` (from the top of the file: `['gates', id, key, …]`). */
   push(code: string, message: string, path: FieldPath, hint?: string): void;
+  /** The gate as written (shape unchecked): for rules about the kind's neighbours. */
+  gate: Record<string, unknown>;
   /** Report every unknown `${…}` variable in `text`. */
   checkVars(text: unknown, path: FieldPath): void;
   /** Report text that is not a URL (variables count as placeholders). */
@@ -64,6 +66,8 @@ export interface CheckContext {
   foreignListener(url: string, when: 'before the gate' | 'at probe time'): Promise<Check | undefined>;
   /** Where earlier kinds of this gate ran: a window later kinds may look back on (`load` → `prometheus`). */
   phases: ReadonlyMap<string, { startMs: number; endMs: number }>;
+  /** For a kind that runs `alongside` another: aborted when that one has finished. */
+  until?: AbortSignal;
 }
 
 /** A record a kind keeps of what it saw, for the reader who asks "why": written to the run folder. */
@@ -92,6 +96,11 @@ export interface CheckKind<User = unknown, Norm = unknown, Key extends string = 
   schema: z.ZodType<User, User>;
   /** Does the raw value (shape not yet checked) ask for anything? An empty list does not. */
   present(raw: unknown): boolean;
+  /**
+   * The key of a kind this one runs beside (`soak` samples while `load` runs): started just
+   * before it, told to stop through `CheckContext.until` when it has finished.
+   */
+  alongside?: string;
   /** True when the kind measures metrics that `expect` can judge without any report. */
   yieldsMetrics: boolean;
   normalize(user: User, ctx: NormalizeContext): Norm;

@@ -77,7 +77,7 @@ export function checkRules(raw: unknown, loc: Locator, now: number = Date.now())
   const checkUrl = (url: string, path: FieldPath) => {
     if (!URL.canParse(url.replace(/\$\{[^}]*\}/g, '0'))) push('CONFIG_VALUE', `not a URL: ${JSON.stringify(url)}`, path);
   };
-  const ruleCtx: RuleContext = { push: (code, message, path, hint) => push(code, message, path, hint), checkVars, checkUrl, checkRegex };
+  const ruleCtx: RuleContext = { push: (code, message, path, hint) => push(code, message, path, hint), gate: {}, checkVars, checkUrl, checkRegex };
 
   // The schema's records drop a `__proto__` key without a word (it cannot be an own key of a plain
   // object there); a gate that silently vanishes would never run, so it is an error here.
@@ -146,7 +146,7 @@ export function checkRules(raw: unknown, loc: Locator, now: number = Date.now())
     }
     for (const [cmd, at] of stringOrList(gate.run, ['gates', id, 'run'])) checkVars(cmd, at);
     for (const [name, value] of entries(gate.env)) checkVars(value, ['gates', id, 'env', name]);
-    for (const kind of KINDS) if (gate[kind.key] !== undefined) kind.rules?.(gate[kind.key], ['gates', id, kind.key], ruleCtx);
+    for (const kind of KINDS) if (gate[kind.key] !== undefined) kind.rules?.(gate[kind.key], ['gates', id, kind.key], { ...ruleCtx, gate });
     (Array.isArray(gate.expect) ? gate.expect : []).forEach((text, i) => {
       if (typeof text !== 'string' || text === '') return;
       try {

@@ -274,15 +274,12 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
 
     let artifactFiles: GateOutcome['artifacts'];
     const kept: NonNullable<GateOutcome['kept']> = [];
-    for (const { kind, cfg, error } of kinds) {
-      if (signal.aborted) return outcome('cancelled', { attempts, reason: 'interrupted' });
-      if (error !== undefined) {
-        checks.push({ check: kind.key, expected: 'variables resolve', actual: error, ok: false });
-        continue;
-      }
+    type Planned = (typeof kinds)[number];
+    /** Run one kind; its checks are returned (kinds running side by side keep their own). */
+    const runKind = async ({ kind, cfg, error }: Planned, kctx: CheckContext): Promise<Check[]> => {
+      if (error !== undefined) return [{ check: kind.key, expected: 'variables resolve', actual: error, ok: false }];
       try {
-        const res = await kind.run(cfg, ctxFor);
-        checks.push(...res.checks);
+        const res = await kind.run(cfg, kctx);
         if (res.artifacts?.length) artifactFiles = [...(artifactFiles ?? []), ...res.artifacts];
         if (res.metrics?.length) {
           evidence ??= emptyEvidence();
@@ -290,10 +287,27 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
         }
         if (res.phase) ctxFor.phases.set(kind.key, res.phase);
         if (res.evidence?.length) kept.push(await keepEvidence(ctx.runDir, gate.id, kind.key, res.evidence));
+        return res.checks;
       } catch (e) {
         // A kind that throws has not shown anything: its part of the gate fails, saying so.
-        checks.push({ check: kind.key, expected: `${kind.key} run`, actual: (e as Error).message, ok: false });
+        return [{ check: kind.key, expected: `${kind.key} run`, actual: (e as Error).message, ok: false }];
       }
+    };
+    for (const planned of kinds) {
+      if (signal.aborted) return outcome('cancelled', { attempts, reason: 'interrupted' });
+      if (planned.kind.alongside !== undefined) {
+        // Beside a kind the gate lacks there is nothing to run alongside (config rules say so first).
+        if (!kinds.some((k) => k.kind.key === planned.kind.alongside)) {
+          checks.push({ check: planned.kind.key, expected: `runs alongside ${planned.kind.alongside}`, actual: `the gate has no ${planned.kind.alongside}`, ok: false });
+        }
+        continue;
+      }
+      // Companions start just before the kind they accompany and are told to stop when it ends.
+      const done = new AbortController();
+      const companions = kinds.filter((k) => k.kind.alongside === planned.kind.key).map((c) => runKind(c, { ...ctxFor, until: done.signal }));
+      checks.push(...(await runKind(planned, ctxFor)));
+      done.abort();
+      for (const c of await Promise.all(companions)) checks.push(...c);
     }
     if (deathReason) {
       checks.push({ check: `service ${deathReason.id}`, expected: 'stays up while the gate runs', actual: deathReason.message, ok: false });
