@@ -74,3 +74,33 @@ describe('load gates', () => {
     }
   }, 90_000);
 });
+
+describe('load metrics and history', () => {
+  it('HOSTILE: `within baseline` on a load metric blocks a service that became four times slower', async () => {
+    const { makeGitProject, runJson } = await import('./history-helpers.js');
+    const port = await freePort();
+    const { dir } = await makeGitProject({
+      'shipgate.yml': `name: load-baseline
+baseline: { min-runs: 3 }
+services:
+  api:
+    run: ${q(`${process.execPath} ${SERVER}`)}
+    env: { PORT: "${port}", DELAY_MS: "\${env.SVC_DELAY_MS}" }
+    ready: { http: "http://127.0.0.1:${port}/count", timeout: 20s }
+gates:
+  perf:
+    services: [api]
+    load: { url: "http://127.0.0.1:${port}/", connections: 2, duration: 1s }
+    expect: ["metric.load.latency.p50 within baseline"]
+`,
+    });
+    dirs.push(dir);
+    for (const v of ['1.0.0', '1.0.1', '1.0.2']) {
+      const { res } = await runJson(dir, v, [], { SVC_DELAY_MS: '20' });
+      expect(res.code, res.stderr).toBe(0);
+    }
+    const { res, decision } = await runJson(dir, '1.0.3', [], { SVC_DELAY_MS: '80' });
+    expect(res.code).toBe(1);
+    expect(gate(decision, 'perf').checks.find((c) => c.check === 'metric.load.latency.p50 within baseline')).toMatchObject({ ok: false });
+  }, 120_000);
+});
