@@ -286,7 +286,7 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
           evidence.metrics.push(...res.metrics.map((m) => ({ ...m, source: m.source ?? kind.key })));
         }
         if (res.phase) ctxFor.phases.set(kind.key, res.phase);
-        if (res.evidence?.length) kept.push(await keepEvidence(ctx.runDir, gate.id, kind.key, res.evidence));
+        if (res.evidence?.length) kept.push(await keepEvidence(ctx.runDir, gate.id, kind.key, res.evidence, ctx.secrets));
         return res.checks;
       } catch (e) {
         // A kind that throws has not shown anything: its part of the gate fails, saying so.
