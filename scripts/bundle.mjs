@@ -4,7 +4,8 @@
  * `history` should cost little more than starting Node. Commands stay separate chunks, loaded on
  * demand. The library entry (dist/index.js) and the type declarations stay as tsc writes them.
  * Native and optional modules are not bundled: better-sqlite3 (a native addon), pg (loaded only
- * for PostgreSQL), tsx (only for shipgate.config.ts).
+ * for PostgreSQL), tsx (only for shipgate.config.ts), autocannon and hdr-histogram-js (only for
+ * `load:` checks; autocannon finds its own files at run time).
  */
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
@@ -42,7 +43,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20.19',
-  external: ['better-sqlite3', 'pg', 'tsx', 'tsx/*'],
+  external: ['better-sqlite3', 'pg', 'tsx', 'tsx/*', 'autocannon', 'hdr-histogram-js'],
   // Whitespace and syntax only: names stay readable in the stack trace of an internal error.
   minifyWhitespace: true,
   minifySyntax: true,

@@ -249,6 +249,21 @@ export function interpolateText(text: string, vars: Vars): string {
 }
 
 /**
+ * Interpolate into text another language reads (a PromQL query): each value must match `safe`,
+ * or the text could say something other than what was written (`1.0"} or vector(1)`).
+ */
+export function interpolateQuery(text: string, vars: Vars, safe: RegExp, language: string): string {
+  return text.replace(VAR_RE, (_, raw: string) => {
+    const name = raw.trim();
+    const value = lookup(name, vars);
+    if (!safe.test(value)) {
+      throw new InterpolationError(`\${${name}} is ${JSON.stringify(value)}, which ${language} could read as part of the query`, 'VALUE_UNSAFE', 'a value in a query may hold letters, digits and . _ - + : @ / only');
+    }
+    return value;
+  });
+}
+
+/**
  * Interpolate into a file path or glob (artifacts): a value from outside the configuration must not
  * widen what the path matches — no glob characters, no `..` segment, no absolute path.
  */

@@ -47,12 +47,12 @@ gates:
     expect(cfg.name).toBe('demo');
     expect(cfg.gates.build!.timeoutMs).toBe(120_000);
     expect(cfg.gates.build!.severity).toBe('warn');
-    expect(cfg.gates.build!.artifacts[0]).toMatchObject({ minSize: 10_000_000, maxSize: 524_288 });
+    expect(cfg.gates.build!.checks.artifacts![0]).toMatchObject({ minSize: 10_000_000, maxSize: 524_288 });
     expect(cfg.gates.e2e!.timeoutMs).toBe(5_400_000);
     expect(cfg.gates.e2e!.retry).toEqual({ attempts: 3, delayMs: 2000 });
     expect(cfg.gates.e2e!.severity).toBe('block');
     expect(cfg.gates.e2e!.cwd).toBe(join(file, '..'));
-    expect(cfg.gates.e2e!.probes[0]).toMatchObject({ method: 'GET', status: [200], bodyContains: ['<div'] });
+    expect(cfg.gates.e2e!.checks.probes![0]).toMatchObject({ method: 'GET', status: [200], bodyContains: ['<div'] });
     expect(cfg.services.api!.ready).toEqual({ http: 'http://127.0.0.1:3000/health', command: undefined, timeoutMs: 5000, intervalMs: 250 });
     expect(cfg.hash).toMatch(/^[0-9a-f]{64}$/);
     // Logs are capped at 100 MB each unless defaults.log-max says otherwise; quarantines at 90 days.

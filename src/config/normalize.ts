@@ -4,21 +4,20 @@
  */
 import { basename, resolve } from 'node:path';
 import type {
-  ArtifactConfig,
   BaselineConfig,
   Config,
   GateConfig,
-  HttpMethod,
   NotifyConfig,
   NotifyWhen,
-  ProbeConfig,
   ReportSpec,
   RollbackStep,
   ServiceConfig,
   Severity,
 } from './types.js';
-import type { EvidenceFormat } from '../evidence/model.js';
-import { PROBE_METHODS, type UserConfig, type UserProbe, type UserStep } from './schema.js';
+import type { EvidenceFormat } from '../model/evidence.js';
+import { KINDS, type CheckConfigs } from '../checks/registry.js';
+import { normalizeProbe } from '../checks/probes.js';
+import type { UserConfig, UserGate, UserStep } from './schema.js';
 import { parseDuration, parseSize } from './values.js';
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
@@ -42,32 +41,16 @@ const env = (e: Record<string, string | number | boolean> | undefined): Record<s
   Object.fromEntries(Object.entries(e ?? {}).map(([k, v]) => [k, String(v)]));
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-export function normalizeProbe(p: UserProbe): ProbeConfig {
-  const method = PROBE_METHODS.find((m) => p[m] !== undefined)!;
-  const body = p.body === undefined ? undefined : typeof p.body === 'string' ? p.body : JSON.stringify(p.body);
-  const headers = Object.fromEntries(Object.entries(p.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
-  if (body !== undefined && typeof p.body !== 'string' && !('content-type' in headers)) headers['content-type'] = 'application/json';
-  const retry =
-    p.retry === undefined
-      ? undefined
-      : typeof p.retry === 'string'
-        ? { deadlineMs: ms(p.retry)!, intervalMs: 500 }
-        : { deadlineMs: ms(p.retry.deadline)!, intervalMs: ms(p.retry.interval) ?? 500 };
-  return {
-    method: method.toUpperCase() as HttpMethod,
-    url: p[method]!,
-    headers,
-    body,
-    status: p.status === undefined ? undefined : list(p.status),
-    bodyContains: list(p['body-contains']),
-    bodyMatches: list(p['body-matches']),
-    json: p.json ?? {},
-    header: Object.fromEntries(Object.entries(p.header ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
-    maxLatencyMs: ms(p['max-latency']),
-    retry,
-    consecutive: p.consecutive ?? 1,
-    minDurationMs: ms(p['min-duration']),
-  };
+export { normalizeProbe };
+
+/** Each check kind the gate asks for, normalised by its kind (an empty list asks for nothing). */
+function normalizeChecks(g: UserGate, cwd: string): CheckConfigs {
+  const out: Record<string, unknown> = {};
+  for (const kind of KINDS) {
+    const raw = (g as Record<string, unknown>)[kind.key];
+    if (raw !== undefined && kind.present(raw)) out[kind.key] = kind.normalize(raw as never, { cwd });
+  }
+  return out as CheckConfigs;
 }
 
 export function normalizeConfig(user: UserConfig, file: string, hash: string): Config {
@@ -116,16 +99,7 @@ export function normalizeConfig(user: UserConfig, file: string, hash: string): C
       when: g.when ?? 'always',
       optional: g.optional ?? false,
       services: [...new Set(g.services ?? [])],
-      probes: (g.probes ?? []).map(normalizeProbe),
-      artifacts: (g.artifacts ?? []).map(
-        (a): ArtifactConfig => ({
-          path: a.path,
-          minSize: bytes(a['min-size']),
-          maxSize: bytes(a['max-size']),
-          sha256: a.sha256?.toLowerCase(),
-          fresh: a.fresh ?? true,
-        }),
-      ),
+      checks: normalizeChecks(g, cwdOf(g.cwd)),
       reports: (g.reports ?? []).map((r): ReportSpec =>
         typeof r === 'string' ? { path: r } : { path: r.path, format: r.format as EvidenceFormat | undefined, maxAgeMs: ms(r['max-age']) },
       ),

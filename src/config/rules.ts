@@ -6,16 +6,18 @@
  * of the wrong shape to the schema's own message.
  */
 import type { ConfigIssue } from '../errors.js';
-import { findCycle } from '../plan/graph.js';
-import { compileExpectation, ExpectSyntaxError } from '../policy/expect-parse.js';
+import { findCycle } from '../util/graph.js';
+import { compileExpectation, ExpectSyntaxError } from './expect-parse.js';
 import { toRegExp } from '../util/regex.js';
 import { unknownVariables, VARIABLE_HINT } from './interpolate.js';
 import { suggest } from './issues.js';
 import { formatPath, type FieldPath, type Locator } from './locate.js';
-import { PROBE_METHODS } from './schema.js';
+import type { RuleContext } from '../checks/kind.js';
+import { probeRules } from '../checks/probes.js';
+import { KINDS } from '../checks/registry.js';
 import { DEFAULT_QUARANTINE_MAX_MS } from './normalize.js';
 import { parseDuration } from './values.js';
-import { untilInstant } from '../policy/quarantine.js';
+import { untilInstant } from './values.js';
 import { parsePublicKey } from '../util/ed25519.js';
 
 type Obj = Record<string, unknown>;
@@ -38,6 +40,12 @@ function listIds(ids: readonly string[]): string {
 export function matchesEverything(pattern: string): boolean {
   const p = pattern.trim();
   return p === '' || (/[*]/.test(p) && /^[*?:/\s]*$/.test(p));
+}
+
+/** The kinds that measure metrics, as a hint names them. */
+function metricKinds(): string {
+  const keys = KINDS.filter((k) => k.yieldsMetrics).map((k) => `\`${k.key}\``);
+  return keys.length ? keys.join(' or ') : 'a check kind that measures';
 }
 
 export function checkRules(raw: unknown, loc: Locator, now: number = Date.now()): ConfigIssue[] {
@@ -69,21 +77,7 @@ export function checkRules(raw: unknown, loc: Locator, now: number = Date.now())
   const checkUrl = (url: string, path: FieldPath) => {
     if (!URL.canParse(url.replace(/\$\{[^}]*\}/g, '0'))) push('CONFIG_VALUE', `not a URL: ${JSON.stringify(url)}`, path);
   };
-  const checkProbe = (p: unknown, path: FieldPath) => {
-    if (!isObj(p)) return;
-    for (const method of PROBE_METHODS) {
-      const url = str(p[method]);
-      if (url === undefined) continue;
-      checkVars(url, [...path, method]);
-      checkUrl(url, [...path, method]);
-    }
-    for (const [re, at] of stringOrList(p['body-matches'], [...path, 'body-matches'])) checkRegex(re, at);
-    for (const [name, expected] of entries(p.header)) {
-      if (typeof expected === 'string' && /^\/.*\/[a-z]*$/s.test(expected)) checkRegex(expected, [...path, 'header', name]);
-    }
-    for (const [name, value] of entries(p.headers)) checkVars(value, [...path, 'headers', name]);
-    checkVars(p.body, [...path, 'body']);
-  };
+  const ruleCtx: RuleContext = { push: (code, message, path, hint) => push(code, message, path, hint), gate: {}, checkVars, checkUrl, checkRegex };
 
   // The schema's records drop a `__proto__` key without a word (it cannot be an own key of a plain
   // object there); a gate that silently vanishes would never run, so it is an error here.
@@ -128,8 +122,9 @@ export function checkRules(raw: unknown, loc: Locator, now: number = Date.now())
     });
     const has = (k: string) => gate[k] !== undefined;
     const nonEmpty = (k: string) => Array.isArray(gate[k]) && (gate[k] as unknown[]).length > 0;
+    const kindsHere = KINDS.filter((k) => k.present(gate[k.key]));
     if (has('manual')) {
-      const extra = ['run', 'services', 'probes', 'artifacts', 'reports', 'expect', 'retry'].filter(has);
+      const extra = ['run', 'services', ...KINDS.map((k) => k.key), 'reports', 'expect', 'retry'].filter(has);
       if (extra.length) {
         push(
           'CONFIG_VALUE',
@@ -139,22 +134,19 @@ export function checkRules(raw: unknown, loc: Locator, now: number = Date.now())
         );
       }
     }
-    if (nonEmpty('expect') && !nonEmpty('reports')) {
-      push('CONFIG_EXPECT', `gate "${id}" has \`expect\` but no \`reports\` to judge it on`, ['gates', id, 'expect'], 'declare the report files the expectations are about under `reports:`');
+    if (nonEmpty('expect') && !nonEmpty('reports') && !kindsHere.some((k) => k.yieldsMetrics)) {
+      push('CONFIG_EXPECT', `gate "${id}" has \`expect\` but no \`reports\` to judge it on`, ['gates', id, 'expect'], `declare the report files the expectations are about under \`reports:\`, or measure with ${metricKinds()}`);
     }
     if (has('exit-codes') && !has('run')) {
       push('CONFIG_VALUE', '`exit-codes` only applies to a gate with `run`', ['gates', id, 'exit-codes']);
     }
-    const doesSomething = has('run') || nonEmpty('probes') || nonEmpty('artifacts') || nonEmpty('reports') || has('manual');
+    const doesSomething = has('run') || kindsHere.length > 0 || nonEmpty('reports') || has('manual');
     if (!doesSomething) {
-      push('CONFIG_EMPTY_GATE', `gate "${id}" has nothing to check`, ['gates', id], 'give it `run`, `probes`, `artifacts`, `reports` or `manual`');
+      push('CONFIG_EMPTY_GATE', `gate "${id}" has nothing to check`, ['gates', id], `give it ${['run', ...KINDS.map((k) => k.key), 'reports'].map((k) => `\`${k}\``).join(', ')} or \`manual\``);
     }
     for (const [cmd, at] of stringOrList(gate.run, ['gates', id, 'run'])) checkVars(cmd, at);
     for (const [name, value] of entries(gate.env)) checkVars(value, ['gates', id, 'env', name]);
-    (Array.isArray(gate.probes) ? gate.probes : []).forEach((p, i) => checkProbe(p, ['gates', id, 'probes', i]));
-    (Array.isArray(gate.artifacts) ? gate.artifacts : []).forEach((a, i) => {
-      if (isObj(a)) checkVars(a.path, ['gates', id, 'artifacts', i, 'path']);
-    });
+    for (const kind of KINDS) if (gate[kind.key] !== undefined) kind.rules?.(gate[kind.key], ['gates', id, kind.key], { ...ruleCtx, gate });
     (Array.isArray(gate.expect) ? gate.expect : []).forEach((text, i) => {
       if (typeof text !== 'string' || text === '') return;
       try {
@@ -220,7 +212,7 @@ export function checkRules(raw: unknown, loc: Locator, now: number = Date.now())
       if (!isObj(s)) return;
       checkVars(s.run, [...base, i, 'run']);
       for (const [name, value] of entries(s.env)) checkVars(value, [...base, i, 'env', name]);
-      checkProbe(s.probe, [...base, i, 'probe']);
+      probeRules(s.probe, [...base, i, 'probe'], ruleCtx);
     });
   }
   return issues;

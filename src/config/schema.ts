@@ -4,57 +4,14 @@
  * Values stay as written (durations and sizes as strings); `normalize.ts` converts them.
  */
 import { z } from 'zod';
-import { EVIDENCE_FORMATS } from '../evidence/model.js';
-import { validateUntil } from '../policy/quarantine.js';
-import { DURATION_HINT, SIZE_HINT, parseDuration, parseSize } from './values.js';
+import { EVIDENCE_FORMATS } from '../model/evidence.js';
+import { validateUntil } from './values.js';
+import { CHECK_KINDS, type CheckShape } from '../checks/registry.js';
+import { probeSchema } from '../checks/probes.js';
+import { ID_RE, duration, envMap, percent, severity, size, span, url } from './fields.js';
 
-const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
-/** Timers in Node hold at most 2^31-1 ms (about 24.8 days); longer ones would fire at once. */
-const MAX_DURATION_MS = 2 ** 31 - 1;
-/** Longer spans that are never timers (an approval's validity, a quarantine's reach): up to ten years. */
-const MAX_SPAN_MS = 10 * 366 * 86_400_000;
-
-const duration = z
-  .string()
-  .refine((s) => parseDuration(s) !== undefined, {
-    message: `not a duration; ${DURATION_HINT}`,
-    params: { code: 'CONFIG_DURATION' },
-  })
-  .refine((s) => {
-    const ms = parseDuration(s);
-    return ms === undefined || (ms > 0 && ms <= MAX_DURATION_MS);
-  }, { message: 'a duration must be more than 0 and at most 24d', params: { code: 'CONFIG_DURATION' } })
-  .meta({ description: 'A duration: 250ms, 30s, 5m, 1h30m', examples: ['30s', '10m'] });
-
-/** A duration that is never a timer, so it may be longer than 24 days. */
-const span = z
-  .string()
-  .refine((s) => parseDuration(s) !== undefined, { message: `not a duration; ${DURATION_HINT}`, params: { code: 'CONFIG_DURATION' } })
-  .refine((s) => {
-    const ms = parseDuration(s);
-    return ms === undefined || (ms > 0 && ms <= MAX_SPAN_MS);
-  }, { message: 'a span must be more than 0 and at most 10 years', params: { code: 'CONFIG_DURATION' } })
-  .meta({ description: 'A span of time: 12h, 30d, 90d', examples: ['30d'] });
-
-const size = z
-  .union([z.string(), z.number().nonnegative()])
-  .refine((s) => parseSize(s) !== undefined, { message: `not a size; ${SIZE_HINT}`, params: { code: 'CONFIG_SIZE' } })
-  .meta({ description: 'A size: 512B, 10KB, 10MB, 512KiB (KB = 1000 bytes, KiB = 1024)', examples: ['10MB'] });
-
-const percent = z
-  .union([z.string().regex(/^\d+(\.\d+)?%$/, 'write a percentage like 10%'), z.number().nonnegative()])
-  .meta({ description: 'A percentage, e.g. 10%' });
-
-const severity = z.enum(['block', 'warn', 'info']).meta({
-  description: 'block: a failure blocks the release (P0); warn: reported, does not block (P1); info: informs only (P2)',
-});
-
-const envMap = z
-  .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
-  .meta({ description: 'Environment variables for the process' });
-
-const url = z.string().min(1);
+export { PROBE_METHODS, probeSchema } from '../checks/probes.js';
+export { artifactSchema } from '../checks/artifacts.js';
 
 export const readySchema = z
   .strictObject({
@@ -78,61 +35,6 @@ export const serviceSchema = z.strictObject({
   cwd: z.string().optional(),
   env: envMap.optional(),
   ready: readySchema.optional(),
-});
-
-export const PROBE_METHODS = ['get', 'post', 'put', 'delete', 'head'] as const;
-
-export const probeSchema = z
-  .strictObject({
-    get: url.optional(),
-    post: url.optional(),
-    put: url.optional(),
-    delete: url.optional(),
-    head: url.optional(),
-    headers: z.record(z.string(), z.string()).optional(),
-    body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional().meta({
-      description: 'Request body; an object or array is sent as JSON',
-    }),
-    status: z.union([z.number().int(), z.array(z.number().int()).min(1)]).optional().meta({
-      description: 'Expected status code(s); default any 2xx',
-    }),
-    'body-contains': z.union([z.string(), z.array(z.string())]).optional(),
-    'body-matches': z.union([z.string(), z.array(z.string())]).optional().meta({ description: 'Regular expression(s)' }),
-    json: z.record(z.string(), z.unknown()).optional().meta({
-      description: 'JSON path (data.items[0].id) → expected value',
-    }),
-    header: z.record(z.string(), z.string()).optional().meta({
-      description: 'Header name → expected value, or /regex/',
-    }),
-    'max-latency': duration.optional(),
-    consecutive: z.number().int().min(1).max(1000).optional().meta({
-      description: 'Pass only after this many successes in a row (steady state, not one lucky answer)',
-    }),
-    'min-duration': duration.optional().meta({ description: 'Pass only after succeeding for at least this long' }),
-    retry: z
-      .union([
-        duration,
-        z.strictObject({ deadline: duration, interval: duration.optional() }),
-      ])
-      .optional()
-      .meta({ description: 'Retry until it passes or this deadline passes' }),
-  })
-  .refine((p) => PROBE_METHODS.filter((m) => p[m] !== undefined).length === 1, {
-    message: 'a probe needs exactly one of get, post, put, delete, head: URL',
-    params: { code: 'CONFIG_VALUE' },
-  });
-
-export const artifactSchema = z.strictObject({
-  path: z.string().min(1).meta({ description: 'File or glob, relative to the gate cwd; ${version} is interpolated' }),
-  'min-size': size.optional(),
-  'max-size': size.optional(),
-  sha256: z
-    .string()
-    .regex(/^[0-9a-fA-F]{64}$/, 'a sha256 is 64 hexadecimal characters')
-    .optional(),
-  fresh: z.boolean().optional().meta({
-    description: 'false: the file may come from before this run (default true: it must be written during the run)',
-  }),
 });
 
 export const reportSchema = z.union([
@@ -172,6 +74,10 @@ export const manualSchema = z.strictObject({
   }),
 });
 
+function checkKindShape(): CheckShape {
+  return Object.fromEntries(CHECK_KINDS.map((k) => [k.key, (k.schema as z.ZodType).optional()])) as CheckShape;
+}
+
 export const gateSchema = z.strictObject({
   title: z.string().optional(),
   run: commandSteps.optional(),
@@ -183,8 +89,8 @@ export const gateSchema = z.strictObject({
   when: z.enum(['always', 'ci', 'local']).optional(),
   optional: z.boolean().optional().meta({ description: 'Runs only when enabled with --with <id>' }),
   services: z.array(z.string()).optional(),
-  probes: z.array(probeSchema).optional(),
-  artifacts: z.array(artifactSchema).optional(),
+  // Each check kind's key, where probes and artifacts always were (see checks/registry.ts).
+  ...checkKindShape(),
   reports: z.array(reportSchema).optional(),
   expect: z.array(z.string().min(1)).optional().meta({ description: 'Assertions over the evidence, e.g. "tests.failed == 0"' }),
   severity: severity.optional(),
@@ -311,7 +217,7 @@ export const configSchema = z
 /** What users write. */
 export type UserConfig = z.input<typeof configSchema>;
 export type UserGate = z.input<typeof gateSchema>;
-export type UserProbe = z.input<typeof probeSchema>;
+export type { UserProbe } from '../checks/probes.js';
 export type UserStep = z.input<typeof rollbackStepSchema>;
 
 export function jsonSchema(): Record<string, unknown> {

@@ -3,9 +3,11 @@
  * sizes are bytes, paths are absolute, defaults are filled in. What users write is described by
  * `schema.ts`; `normalize.ts` turns one into the other.
  */
-import type { EvidenceFormat } from '../evidence/model.js';
+import type { EvidenceFormat } from '../model/evidence.js';
+import type { Severity } from '../model/types.js';
+import type { CheckConfigs } from '../checks/registry.js';
 
-export type Severity = 'block' | 'warn' | 'info';
+export type { Severity };
 export type When = 'always' | 'ci' | 'local';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
 
@@ -102,8 +104,8 @@ export interface GateConfig {
   when: When;
   optional: boolean;
   services: string[];
-  probes: ProbeConfig[];
-  artifacts: ArtifactConfig[];
+  /** Each check kind the gate uses, normalised, under its key (`probes`, `artifacts`, …; see checks/registry.ts). */
+  checks: CheckConfigs;
   reports: ReportSpec[];
   /** Assertions in the expect language, as written. */
   expect: string[];

@@ -5,9 +5,10 @@
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import type { BaselineConfig } from '../config/types.js';
-import type { Check } from '../decide/types.js';
+import type { Check } from '../model/types.js';
+import type { BaselineSample } from '../model/history.js';
 import { matchTestPattern } from '../evidence/testid.js';
-import { formatNumber, formatQuantity } from './units.js';
+import { formatNumber, formatQuantity } from '../config/units.js';
 
 /** Baseline settings with the branch resolved (the configured one, or the repository's default branch). */
 export interface BaselinePolicy extends Omit<BaselineConfig, 'branch'> {
@@ -18,16 +19,7 @@ export function resolveBaseline(cfg: BaselineConfig, defaultBranch: string): Bas
   return { ...cfg, branch: cfg.branch ?? defaultBranch };
 }
 
-export interface BaselineSample {
-  /** The gate the value was measured in; absent for imported samples that name none. */
-  gate?: string;
-  value: number;
-  runId: string;
-  version: string;
-  commit: string | null;
-  startedAt: string;
-  branch: string | null;
-}
+export type { BaselineSample };
 
 export type Direction = 'lower' | 'higher';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { emptyEvidence, type Evidence, type TestResult } from '../evidence/model.js';
+import { emptyEvidence, type Evidence, type TestResult } from '../model/evidence.js';
 import type { BaselinePolicy, BaselineSample } from './baseline.js';
 import { countTests, defaultTestChecks, evaluate, evidenceCounts, resolvePath, resolvePathDetailed, type EvalContext } from './expect-eval.js';
-import { parseExpectation } from './expect-parse.js';
+import { parseExpectation } from '../config/expect-parse.js';
 import { quarantineMatcher } from './quarantine.js';
 
 function test(id: string, status: TestResult['status'], extra: Partial<TestResult> = {}): TestResult {

@@ -4,13 +4,13 @@
  * be judged (missing evidence, a unit that cannot apply) is a failing check that says why.
  */
 import { closest } from 'fastest-levenshtein';
-import type { Check, TestCounts } from '../decide/types.js';
-import { TEST_FORMATS, type Evidence, type Finding, type TestResult, type CoverageCounter } from '../evidence/model.js';
+import type { Check, TestCounts } from '../model/types.js';
+import { TEST_FORMATS, type Evidence, type Finding, type TestResult, type CoverageCounter } from '../model/evidence.js';
 import { describeBaseline, judgeDrift, baselineValue, noBaselineCheck, type BaselinePolicy, type BaselineSample } from './baseline.js';
-import type { Comparator, Expectation, Quantity } from './expect-parse.js';
-import { lookupPath, pathKey, splitPath, type PathInfo } from './expect-paths.js';
+import type { Comparator, Expectation, Quantity } from '../config/expect-parse.js';
+import { lookupPath, pathKey, splitPath, type PathInfo } from '../config/expect-paths.js';
 import { isExempt, type QuarantineMatch } from './quarantine.js';
-import { dimensionOf, formatNumber, formatQuantity, toCanonical, CANONICAL_UNIT } from './units.js';
+import { dimensionOf, formatNumber, formatQuantity, toCanonical, CANONICAL_UNIT } from '../config/units.js';
 
 /** What history offers for one path: the samples (newest first, READY runs) and the settings. */
 export interface BaselineInput {

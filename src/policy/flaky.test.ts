@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TestResult } from '../evidence/model.js';
+import type { TestResult } from '../model/evidence.js';
 import { flakyStats, newlyFlaky, type TestHistoryRow } from './flaky.js';
 
 function row(testId: string, run: number, status: TestHistoryRow['status'], commit: string | null = `c${run}`, flaky = false): TestHistoryRow {

@@ -4,18 +4,10 @@
  * the code did not change, the outcome did. The flip rate (outcome changes between consecutive
  * runs over a window) ranks how unstable a test is.
  */
-import type { TestResult } from '../evidence/model.js';
+import type { TestResult } from '../model/evidence.js';
+import type { FlakyEvidence, TestHistoryRow } from '../model/history.js';
 
-export interface TestHistoryRow {
-  testId: string;
-  runId: string;
-  commit: string | null;
-  /** Fingerprint of the uncommitted changes the run saw (null: a clean tree, or unknown). */
-  tree?: string | null;
-  status: TestResult['status'];
-  flaky: boolean;
-  startedAt: string;
-}
+export type { TestHistoryRow };
 
 export interface FlakyStat {
   testId: string;
@@ -126,14 +118,7 @@ export function flakyStats(rows: readonly TestHistoryRow[], window: number): Fla
  * What history says of one test for the newly-flaky check, over a window of runs: all that
  * `newlyFlakyFrom` needs, without a row per test per run (a store computes it in one scan).
  */
-export interface FlakyEvidence {
-  testId: string;
-  /** Marked flaky in a run, or both passed and failed on one commit (with the same tree): flakiness history already knew. */
-  knownFlaky: boolean;
-  /** Its first pass and failure (rows in the order given: newest first from a store) on the commit and tree of this run. */
-  passedHere?: { runId: string; startedAt: string };
-  failedHere?: { runId: string; startedAt: string };
-}
+export type { FlakyEvidence };
 
 /** FlakyEvidence per test from history rows (any order; "first" is in the order given). */
 export function flakyEvidenceOf(history: readonly TestHistoryRow[], commit: string | null, tree: string | null = null): Map<string, FlakyEvidence> {

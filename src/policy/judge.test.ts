@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { GateConfig } from '../config/types.js';
-import type { GateOutcome, StepRecord } from '../decide/types.js';
-import { emptyEvidence, type TestResult } from '../evidence/model.js';
+import type { GateOutcome, StepRecord } from '../model/types.js';
+import { emptyEvidence, type TestResult } from '../model/evidence.js';
 import { judgeGate } from './judge.js';
 import { quarantineMatcher } from './quarantine.js';
 
 function gate(extra: Partial<GateConfig> = {}): GateConfig {
   return {
-    id: 'g', title: 'Gate', run: ['true'], cwd: '/', env: {}, testsFailedExitCodes: [1], maxAgeMs: 3_600_000, needs: [], when: 'always', optional: false, services: [], probes: [],
-    artifacts: [], reports: [{ path: 'r.xml' }], expect: [], severity: 'block', timeoutMs: 1000, retry: { attempts: 1, delayMs: 0 }, ...extra,
+    id: 'g', title: 'Gate', run: ['true'], cwd: '/', env: {}, testsFailedExitCodes: [1], maxAgeMs: 3_600_000, needs: [], when: 'always', optional: false, services: [], checks: {},
+    reports: [{ path: 'r.xml' }], expect: [], severity: 'block', timeoutMs: 1000, retry: { attempts: 1, delayMs: 0 }, ...extra,
   };
 }
 

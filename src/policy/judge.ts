@@ -5,8 +5,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { GateConfig } from '../config/types.js';
 import { formatDuration } from '../util/duration-format.js';
-import type { Check, FindingSummary, GateOutcome, GateVerdict, StepRecord } from '../decide/types.js';
-import { emptyEvidence, TEST_FORMATS, type Evidence, type Finding, type TestResult } from '../evidence/model.js';
+import type { Check, FindingSummary, GateOutcome, GateVerdict, StepRecord } from '../model/types.js';
+import { emptyEvidence, TEST_FORMATS, type Evidence, type Finding, type TestResult } from '../model/evidence.js';
 import type { BaselinePolicy } from './baseline.js';
 import {
   countedFindings,
@@ -18,8 +18,8 @@ import {
   type EvalContext,
   type FindingsBaseline,
 } from './expect-eval.js';
-import { parseExpectation, type Expectation } from './expect-parse.js';
-import { lookupPath, splitPath, type PathInfo } from './expect-paths.js';
+import { parseExpectation, type Expectation } from '../config/expect-parse.js';
+import { lookupPath, splitPath, type PathInfo } from '../config/expect-paths.js';
 import { isExempt, type QuarantineMatch } from './quarantine.js';
 import { failedStatus } from './severity.js';
 

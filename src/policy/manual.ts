@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ManualConfig } from '../config/types.js';
-import type { Check } from '../decide/types.js';
+import type { Check } from '../model/types.js';
 
 export interface ApprovalRecord {
   by: string;

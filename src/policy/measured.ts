@@ -4,10 +4,10 @@
  * exactly like metrics. Pure: the same resolution the expect language uses, over the fixed paths
  * and whatever paths the gate's own `expect` names (`findings.rule["no-eval"]`, `coverage.file[…]`).
  */
-import type { Evidence, Metric } from '../evidence/model.js';
+import type { Evidence, Metric } from '../model/evidence.js';
 import { resolvePathDetailed, type EvalContext } from './expect-eval.js';
-import { parseExpectation } from './expect-parse.js';
-import { pathKey, splitPath, STATIC_PATHS } from './expect-paths.js';
+import { parseExpectation } from '../config/expect-parse.js';
+import { pathKey, splitPath, STATIC_PATHS } from '../config/expect-paths.js';
 
 export function measuredValues(ev: Evidence, expect: readonly string[], ctx: EvalContext): Metric[] {
   const out = new Map<string, Metric>();

@@ -4,6 +4,7 @@
  * that the same rule is still reported (so the summary can say when it expired) but exempts nothing.
  */
 import type { QuarantineEntry } from '../config/types.js';
+import { untilInstant, validateUntil } from '../config/values.js';
 import { testPatternMatcher } from '../evidence/testid.js';
 
 export interface QuarantineRule {
@@ -26,34 +27,8 @@ export function rulesFromConfig(entries: readonly QuarantineEntry[]): Quarantine
   return entries.map((e) => ({ tests: [...e.tests], reason: e.reason, until: e.until, origin: 'config' as const }));
 }
 
-const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/**
- * The instant a rule's `until` ends. A bare date means "through that day" (UTC), so
- * `until: 2026-03-01` still exempts on March 1st and blocks from March 2nd. Returns undefined for
- * text that is not a date — config validation reports it; the matcher treats it as expired.
- */
-export function untilInstant(until: string): Date | undefined {
-  const m = DATE_ONLY.exec(until.trim());
-  if (m) {
-    const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1));
-    // Date.UTC rolls 2026-02-30 into March; a rolled date is a typo, not a date.
-    const check = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-    if (check.getUTCMonth() !== Number(m[2]) - 1 || check.getUTCDate() !== Number(m[3])) return undefined;
-    return d;
-  }
-  // Only full ISO timestamps: Date.parse accepts many loose forms we do not want to guess at.
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(until.trim())) return undefined;
-  const t = Date.parse(until);
-  return Number.isNaN(t) ? undefined : new Date(t);
-}
-
-/** A message for a bad `until`, or undefined when it is a usable date. */
-export function validateUntil(until: string): string | undefined {
-  return untilInstant(until)
-    ? undefined
-    : `"${until}" is not a date; write YYYY-MM-DD (quarantined through that day, UTC) or a full ISO timestamp with zone`;
-}
+export { untilInstant, validateUntil };
 
 /**
  * A lookup from test id to the rule that quarantines it. When several rules match, one still in

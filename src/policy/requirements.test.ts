@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RequirementConfig } from '../config/types.js';
-import type { TestResult } from '../evidence/model.js';
+import type { TestResult } from '../model/evidence.js';
 import { quarantineMatcher } from './quarantine.js';
 import { NO_PATTERNS, judgeRequirements } from './requirements.js';
 

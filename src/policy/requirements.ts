@@ -5,8 +5,8 @@
  * named in the verdict.
  */
 import type { RequirementConfig } from '../config/types.js';
-import type { RequirementStatus, RequirementVerdict } from '../decide/types.js';
-import type { TestResult } from '../evidence/model.js';
+import type { RequirementStatus, RequirementVerdict } from '../model/types.js';
+import type { TestResult } from '../model/evidence.js';
 import { requirementMatcher } from '../evidence/testid.js';
 import { describeQuarantine, type QuarantineMatch } from './quarantine.js';
 import { failedStatus } from './severity.js';

@@ -10,7 +10,7 @@
  */
 import { resolve } from 'node:path';
 import type { Decision } from '../decide/types.js';
-import { safeWriteFile } from '../util/safe-write.js';
+import { safeWriteFile } from '../run/safe-write.js';
 import { escapeVsoData, escapeVsoProperty } from './escape.js';
 import { formatMarkdown } from './markdown.js';
 import type { Reporter } from './reporter.js';

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { Decision } from '../decide/types.js';
-import { safeWriteFile } from '../util/safe-write.js';
+import { safeWriteFile } from '../run/safe-write.js';
 import { formatMarkdown } from './markdown.js';
 import type { Reporter } from './reporter.js';
 import type { SinkContext } from './sinks.js';

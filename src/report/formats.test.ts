@@ -8,7 +8,6 @@ import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import type { KnownBlock } from '@slack/types';
 import { validateXML } from 'xmllint-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJunit } from '../evidence/junit.js';
@@ -19,8 +18,6 @@ import { codeQualityIssues, formatCodeQuality } from './codequality.js';
 import { GITHUB_SUMMARY_LIMIT, githubAnnotations, githubOutputs } from './github.js';
 import { formatJunit } from './junit.js';
 import { formatMarkdown } from './markdown.js';
-import { slackPayload } from '../notify/slack.js';
-import { webhookPayload } from '../notify/webhook.js';
 
 const FIX = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'ci');
 const recorded = (name: string) => join(FIX, 'recorded', name);
@@ -157,25 +154,5 @@ describe('Azure', () => {
     expect(cmds.find((c) => c.properties.sourcepath === 'src/b,c:d.js')!.properties.linenumber).toBe('7');
     expect(cmds.some((c) => c.message.includes(HOSTILE.vso))).toBe(true);
     await expect(lines.join('\n')).toMatchFileSnapshot(recorded('azure-commands.txt'));
-  });
-});
-
-describe('notification payloads', () => {
-  it('Slack: blocks as @slack/types describes them, within the limits, control sequences escaped', async () => {
-    const p = slackPayload(hostileDecision());
-    const blocks: KnownBlock[] = p.blocks as unknown as KnownBlock[];
-    expect(blocks[0]!.type).toBe('header');
-    const text = JSON.stringify(p);
-    expect(text).not.toMatch(/<!channel>|<@U123>|<http/);
-    for (const b of p.blocks) {
-      const t = (b as { text?: { text: string } }).text?.text;
-      if (t) expect(t.length).toBeLessThanOrEqual(b.type === 'header' ? 150 : 3000);
-    }
-    await expect(`${JSON.stringify(p, null, 2)}\n`).toMatchFileSnapshot(recorded('slack.json'));
-  });
-  it('webhook: the decision summary', () => {
-    const p = webhookPayload(hostileDecision(), 'id', '2026-01-01T00:00:05.000Z');
-    expect(p).toMatchObject({ event: 'shipgate.decision', result: 'BLOCKED', version: '1.2.3', deliveryId: 'id' });
-    expect(p.gates.map((g) => g.status)).toEqual(['pass', 'fail', 'fail', 'warn', 'pending', 'skip']);
   });
 });

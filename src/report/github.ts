@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { isAbsolute, relative } from 'node:path';
 import type { Decision } from '../decide/types.js';
 import { printable } from '../util/printable.js';
-import { safeWriteFile } from '../util/safe-write.js';
+import { safeWriteFile } from '../run/safe-write.js';
 import type { CommandGuard } from './ci-guard.js';
 import { escapeGithubData, escapeGithubProperty } from './escape.js';
 import { formatMarkdown } from './markdown.js';

@@ -5,7 +5,7 @@
  * `.shipgate/reports/junit.xml` and `.shipgate/reports/codequality.json` (or PATH/… for a folder).
  */
 import { resolve } from 'node:path';
-import { safeWriteFile } from '../util/safe-write.js';
+import { safeWriteFile } from '../run/safe-write.js';
 import { formatCodeQuality } from './codequality.js';
 import { formatJunit } from './junit.js';
 import type { Reporter } from './reporter.js';

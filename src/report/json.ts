@@ -3,16 +3,14 @@
  * folder) or to stdout (`--json`). Written to a temporary file and renamed, so a reader never sees
  * half a decision.
  */
-import { safeWriteFile } from '../util/safe-write.js';
+import { safeWriteFile } from '../run/safe-write.js';
 import type { Writable } from 'node:stream';
-import type { Decision } from '../decide/types.js';
+import { decisionJson } from '../model/decision-json.js';
 import type { Reporter } from './reporter.js';
 
-export function decisionJson(d: Decision): string {
-  return `${JSON.stringify(d, null, 2)}\n`;
-}
+export { decisionJson };
 
-/** Write a file whole, through symlinks to regular files only, never onto a device, bounded in time (see util/safe-write.ts). */
+/** Write a file whole, through symlinks to regular files only, never onto a device, bounded in time (see run/safe-write.ts). */
 export const writeFileAtomic = safeWriteFile;
 
 export function jsonFileReporter(path: string): Reporter {

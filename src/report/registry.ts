@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import type { Decision, GateVerdict } from '../decide/types.js';
 import { redactDeep } from '../run/redact.js';
 import { printable } from '../util/printable.js';
-import { safeWriteFile } from '../util/safe-write.js';
+import { safeWriteFile } from '../run/safe-write.js';
 import { azureReporter } from './azure.js';
 import { buildkiteReporter } from './buildkite.js';
 import type { CommandGuard } from './ci-guard.js';

@@ -5,7 +5,7 @@
  */
 import { lstat, readFile, stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { OutputError, safeWriteFile } from '../util/safe-write.js';
+import { OutputError, safeWriteFile } from '../run/safe-write.js';
 
 export interface SinkContext {
   env: NodeJS.ProcessEnv;

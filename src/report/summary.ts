@@ -4,22 +4,14 @@
  */
 import { createColors } from 'picocolors';
 import { formatDuration } from '../util/duration-format.js';
-import type { Check, Decision, GateVerdict, RequirementVerdict, TestCounts } from '../decide/types.js';
+import type { Check, Decision, GateVerdict, RequirementVerdict } from '../decide/types.js';
 import { printableDeep } from '../util/printable.js';
+import { STATUS_LABEL, formatCounts } from '../model/labels.js';
+
+export { STATUS_LABEL, formatCounts };
 
 type Colors = ReturnType<typeof createColors>;
 const RULE = '='.repeat(44);
-
-export const STATUS_LABEL: Record<GateVerdict['status'], string> = {
-  pass: 'PASS',
-  fail: 'FAIL',
-  warn: 'WARN',
-  info: 'INFO',
-  skip: 'SKIP',
-  'not-run': 'NOT RUN',
-  pending: 'PENDING',
-  cancelled: 'CANCELLED',
-};
 
 function paint(c: Colors, status: GateVerdict['status'] | 'READY' | 'BLOCKED', text: string): string {
   switch (status) {
@@ -38,17 +30,6 @@ function paint(c: Colors, status: GateVerdict['status'] | 'READY' | 'BLOCKED', t
   }
 }
 
-export function formatCounts(n: TestCounts | undefined): string {
-  if (!n) return '';
-  const executed = n.total - n.skipped;
-  const extra: string[] = [];
-  if (n.failed) extra.push(`${n.failed} failed`);
-  if (n.errors) extra.push(`${n.errors} errors`);
-  if (n.skipped) extra.push(`${n.skipped} skipped`);
-  if (n.quarantined) extra.push(`${n.quarantined} quarantined`);
-  if (n.flaky) extra.push(`${n.flaky} flaky`);
-  return `(${n.passed}/${executed}${extra.length ? `, ${extra.join(', ')}` : ''})`;
-}
 
 function shorten(text: string, max: number): string {
   const one = text.replace(/\s+/g, ' ').trim();

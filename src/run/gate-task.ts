@@ -6,13 +6,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GateConfig } from '../config/types.js';
-import { exportedEnv, interpolateCommand, interpolateEnv, interpolatePath, interpolateProbe, InterpolationError, type Vars } from '../config/interpolate.js';
+import { exportedEnv, interpolateCommand, interpolateEnv, InterpolationError, type Vars } from '../config/interpolate.js';
 import { formatDuration } from '../util/duration-format.js';
 import type { Check, GateOutcome, StepRecord } from '../decide/types.js';
 import { collectEvidence } from '../evidence/collect.js';
-import type { Evidence } from '../evidence/model.js';
-import { checkArtifacts } from '../gates/artifact.js';
-import { runProbe } from '../gates/probe.js';
+import { emptyEvidence, type Evidence } from '../model/evidence.js';
+import type { AnyCheckKind, CheckContext, GateService } from '../checks/kind.js';
+import { KINDS } from '../checks/registry.js';
+import { keepEvidence } from './kept-evidence.js';
 import { foreignProbeListener, type PortOwner } from './probe-ports.js';
 import { runCommand, tailFile } from './process.js';
 import type { ServicePool } from './services.js';
@@ -99,6 +100,21 @@ async function manualOutcome(gate: GateConfig, ctx: GateTaskContext, startedAt: 
   return { id: gate.id, startedAt, durationMs: 0, attempts: 0, ...judged };
 }
 
+/** What the gate's check kinds see of the run: its services, their listeners, cancellation. */
+function checkContext(gate: GateConfig, ctx: GateTaskContext, owners: (PortOwner & { pid: number })[], signal: AbortSignal): CheckContext & { phases: Map<string, { startMs: number; endMs: number }> } {
+  const services: GateService[] = owners.map((o) => ({ id: o.id, pid: o.pid, owns: o.owns }));
+  return {
+    gate: gate.id,
+    cwd: gate.cwd,
+    runDir: ctx.runDir,
+    runStartedMs: ctx.runStartedMs,
+    signal,
+    services,
+    foreignListener: (url, when) => foreignProbeListener(url, owners, when),
+    phases: new Map(),
+  };
+}
+
 export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateTaskContext, signal: AbortSignal): Promise<GateOutcome> {
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
@@ -130,11 +146,11 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
     if (gate.manual) return { ...(await manualOutcome(gate, ctx, startedAt)), ranWithout: ranWithout.length ? ranWithout : undefined };
 
     // Setup: services, in declared order. A service that cannot start fails the gate with its log.
-    const owners: PortOwner[] = [];
+    const owners: (PortOwner & { pid: number })[] = [];
     for (const id of gate.services) {
       try {
         const svc = await ctx.pool.acquire(id);
-        owners.push({ id, owns: (pid) => svc.process.owns(pid) });
+        owners.push({ id, pid: svc.process.pid, owns: (pid) => svc.process.owns(pid) });
         void svc.died.then(async (err) => {
           deathReason = { id, message: err.message, tail: await tailFile(svc.logPath, TAIL).catch(() => []), logPath: svc.logPath };
           serviceDeath.abort(err);
@@ -148,19 +164,27 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
       }
     }
 
-    // Probes: nobody but the gate's own services may be listening where they point.
-    const probes = gate.probes.map((probe) => {
+    // The gate's check kinds, in registry order, with their variables resolved. A kind whose
+    // variables do not resolve fails when its turn comes, after the command (as it always did).
+    const ctxFor = checkContext(gate, ctx, owners, abortBoth);
+    const kinds: { kind: AnyCheckKind; cfg?: unknown; error?: string }[] = [];
+    for (const kind of KINDS) {
+      const cfg = (gate.checks as Record<string, unknown>)[kind.key];
+      if (cfg === undefined) continue;
       try {
-        return interpolateProbe(probe, vars);
-      } catch {
-        return undefined; // reported when the probe runs
+        kinds.push({ kind, cfg: kind.interpolate(cfg, vars) });
+      } catch (e) {
+        if (!(e instanceof InterpolationError)) throw e;
+        kinds.push({ kind, error: e.message });
       }
-    });
-    for (const p of probes) {
-      const foreign = p && (await foreignProbeListener(p.url, owners, 'before the gate'));
-      if (foreign) {
-        checks.push(foreign);
-        return outcome('failed', { reason: `${foreign.check}: ${foreign.actual}` });
+    }
+    // Before the command: nobody but the gate's own services may be listening where kinds send requests.
+    for (const { kind, cfg } of kinds) {
+      if (!kind.preflight || cfg === undefined) continue;
+      const bad = (await kind.preflight(cfg, ctxFor)).find((c) => !c.ok);
+      if (bad) {
+        checks.push(bad);
+        return outcome('failed', { reason: `${bad.check}: ${bad.actual}` });
       }
     }
 
@@ -249,26 +273,41 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
     }
 
     let artifactFiles: GateOutcome['artifacts'];
-    if (gate.artifacts.length) {
+    const kept: NonNullable<GateOutcome['kept']> = [];
+    type Planned = (typeof kinds)[number];
+    /** Run one kind; its checks are returned (kinds running side by side keep their own). */
+    const runKind = async ({ kind, cfg, error }: Planned, kctx: CheckContext): Promise<Check[]> => {
+      if (error !== undefined) return [{ check: kind.key, expected: 'variables resolve', actual: error, ok: false }];
       try {
-        const artifacts = gate.artifacts.map((a) => ({ ...a, path: interpolatePath(a.path, vars) }));
-        const res = await checkArtifacts(artifacts, gate.cwd, { notBeforeMs: ctx.runStartedMs });
-        checks.push(...res.checks);
-        if (res.files.length) artifactFiles = res.files;
+        const res = await kind.run(cfg, kctx);
+        if (res.artifacts?.length) artifactFiles = [...(artifactFiles ?? []), ...res.artifacts];
+        if (res.metrics?.length) {
+          evidence ??= emptyEvidence();
+          evidence.metrics.push(...res.metrics.map((m) => ({ ...m, source: m.source ?? kind.key })));
+        }
+        if (res.phase) ctxFor.phases.set(kind.key, res.phase);
+        if (res.evidence?.length) kept.push(await keepEvidence(ctx.runDir, gate.id, kind.key, res.evidence, ctx.secrets));
+        return res.checks;
       } catch (e) {
-        checks.push({ check: 'artifacts', expected: 'paths resolve', actual: (e as Error).message, ok: false });
+        // A kind that throws has not shown anything: its part of the gate fails, saying so.
+        return [{ check: kind.key, expected: `${kind.key} run`, actual: (e as Error).message, ok: false }];
       }
-    }
-
-    for (const probe of gate.probes) {
+    };
+    for (const planned of kinds) {
       if (signal.aborted) return outcome('cancelled', { attempts, reason: 'interrupted' });
-      try {
-        const resolved = interpolateProbe(probe, vars);
-        const foreign = await foreignProbeListener(resolved.url, owners, 'at probe time');
-        checks.push(...(foreign ? [foreign] : await runProbe(resolved, { signal: abortBoth })));
-      } catch (e) {
-        checks.push({ check: `${probe.method} ${probe.url}`, expected: 'probe runs', actual: (e as Error).message, ok: false });
+      if (planned.kind.alongside !== undefined) {
+        // Beside a kind the gate lacks there is nothing to run alongside (config rules say so first).
+        if (!kinds.some((k) => k.kind.key === planned.kind.alongside)) {
+          checks.push({ check: planned.kind.key, expected: `runs alongside ${planned.kind.alongside}`, actual: `the gate has no ${planned.kind.alongside}`, ok: false });
+        }
+        continue;
       }
+      // Companions start just before the kind they accompany and are told to stop when it ends.
+      const done = new AbortController();
+      const companions = kinds.filter((k) => k.kind.alongside === planned.kind.key).map((c) => runKind(c, { ...ctxFor, until: done.signal }));
+      checks.push(...(await runKind(planned, ctxFor)));
+      done.abort();
+      for (const c of await Promise.all(companions)) checks.push(...c);
     }
     if (deathReason) {
       checks.push({ check: `service ${deathReason.id}`, expected: 'stays up while the gate runs', actual: deathReason.message, ok: false });
@@ -280,6 +319,7 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
       attempts,
       evidence,
       artifacts: artifactFiles,
+      ...(kept.length ? { kept } : {}),
       failedAttempts: failedAttempts.length ? failedAttempts : undefined,
       ...(steps.length ? { steps } : {}),
     };

@@ -10,7 +10,7 @@ import type { Config } from '../config/types.js';
 import type { Vars } from '../config/interpolate.js';
 import type { Decision, PublishOutcome } from '../decide/types.js';
 import type { BaselinePolicy } from '../policy/baseline.js';
-import { formatNotes } from '../report/notes.js';
+import { formatNotes } from './notes.js';
 import { actorName } from './actor.js';
 import type { History } from './history.js';
 import { releaseNotes } from './release-notes.js';

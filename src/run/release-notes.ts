@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import type { Config } from '../config/types.js';
 import type { Decision } from '../decide/types.js';
 import { baselineValue, type BaselinePolicy } from '../policy/baseline.js';
-import { formatNotes, type MetricChange } from '../report/notes.js';
+import { formatNotes, type MetricChange } from './notes.js';
 import type { RunSummary, Store } from '../store/store.js';
 
 function commitSubjects(cwd: string, from: string, to: string): Promise<string[] | undefined> {

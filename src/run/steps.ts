@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { RollbackStep } from '../config/types.js';
 import { exportedEnv, interpolateCommand, interpolateEnv, interpolateProbe, InterpolationError, type Vars } from '../config/interpolate.js';
 import type { Check } from '../decide/types.js';
-import { runProbe } from '../gates/probe.js';
+import { runProbe } from '../checks/probe-http.js';
 import { runCommand } from './process.js';
 import { redactDeep, secretValues } from './redact.js';
 

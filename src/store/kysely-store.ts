@@ -1,8 +1,7 @@
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
-import type { Decision } from '../decide/types.js';
-import type { BaselineSample } from '../policy/baseline.js';
-import type { FlakyEvidence, TestHistoryRow } from '../policy/flaky.js';
+import type { Decision } from '../model/types.js';
+import type { BaselineSample, FlakyEvidence, TestHistoryRow } from '../model/history.js';
 import type { Database } from './db.js';
 import type { StoreKind } from './migrations/index.js';
 import * as actions from './queries/actions.js';

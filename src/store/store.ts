@@ -2,10 +2,9 @@
  * The history store: one interface, two backends (a SQLite file by default, PostgreSQL by URL)
  * sharing one implementation of the queries (kysely-store.ts) and one set of migrations.
  */
-import type { Check, Decision, TestCounts, TreeState } from '../decide/types.js';
-import type { Metric, TestStatus } from '../evidence/model.js';
-import type { BaselineSample } from '../policy/baseline.js';
-import type { FlakyEvidence, TestHistoryRow } from '../policy/flaky.js';
+import type { Check, Decision, TestCounts, TreeState } from '../model/types.js';
+import type { Metric, TestStatus } from '../model/evidence.js';
+import type { BaselineSample, FlakyEvidence, TestHistoryRow } from '../model/history.js';
 import { StoreError } from '../errors.js';
 import type { BASELINE_FORMAT } from './queries/baseline-format.js';
 import { KyselyStore } from './kysely-store.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TestResult } from '../evidence/model.js';
+import type { TestResult } from '../model/evidence.js';
 import { decodeTestLog, decodeTestLogKeys, isFlaky, statusOf, TEST_LOG_HEADER_BYTES, TestLog } from './test-log.js';
 import { testKey } from './test-key.js';
 

@@ -25,7 +25,7 @@
  * Passing and skipped tests are only in the log: no row, no dictionary entry.
  */
 import { endianness } from 'node:os';
-import type { TestResult, TestStatus } from '../evidence/model.js';
+import type { TestResult, TestStatus } from '../model/evidence.js';
 import { StoreError } from '../errors.js';
 import { KeyFilter, KeyTable } from './key-table.js';
 import { TestKeyer } from './test-key.js';

@@ -184,7 +184,7 @@ gates:
     expect(status.message).toBe('body: "database connection refused: pool exhausted"');
     expect(res.stderr).toContain('body: "database connection refused: pool exhausted"');
     expect(decision.blockers).toEqual([
-      `smoke: artifact dist/*.tgz: expected at least one file, got no file matches; GET http://127.0.0.1:${port}/health status: expected 200, got 500`,
+      `smoke: GET http://127.0.0.1:${port}/health status: expected 200, got 500; artifact dist/*.tgz: expected at least one file, got no file matches`,
     ]);
     // The terminal's "Blocked because" lists both failed checks too, not only the first.
     expect(res.stderr).toContain(`Blocked because:\n  - smoke: artifact dist/*.tgz: expected at least one file, got no file matches; GET http://127.0.0.1:${port}/health status: expected 200, got 500`);

@@ -13,7 +13,7 @@ import type { Decision } from '../../decide/types.js';
 import { UsageError } from '../../errors.js';
 import { secretValues } from '../../run/redact.js';
 import { printable } from '../../util/printable.js';
-import { safeWriteFile } from '../../util/safe-write.js';
+import { safeWriteFile } from '../../run/safe-write.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit.js';
 

@@ -13,7 +13,7 @@ import { createGunzip, createGzip } from 'node:zlib';
 import { ShipgateError, UsageError } from '../../errors.js';
 import { HISTORY_FILE_FORMAT, HistoryRecordError, parseHistoryLine, type HistoryHeader, type HistoryRecord } from '../../store/history-file.js';
 import { LATEST_VERSION } from '../../store/migrate.js';
-import { safeWriteStream } from '../../util/safe-write.js';
+import { safeWriteStream } from '../../run/safe-write.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { withStore } from './common.js';

@@ -16,7 +16,7 @@ import { ciVendor } from '../../run/ci.js';
 import { redactText, secretValues } from '../../run/redact.js';
 import { run } from '../../run/run.js';
 import { printable } from '../../util/printable.js';
-import { safeWriteFile } from '../../util/safe-write.js';
+import { safeWriteFile } from '../../run/safe-write.js';
 import { useColor, type CliContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { ciMode, parseConcurrency, parseReports, parseSecretNames } from '../options.js';

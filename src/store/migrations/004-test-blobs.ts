@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { TestStatus } from '../../evidence/model.js';
+import type { TestStatus } from '../../model/evidence.js';
 import type { Database } from '../db.js';
 import { testKey } from '../test-key.js';
 import { badOnce, TestLog } from '../test-log.js';

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Metric } from '../../evidence/model.js';
+import type { Metric } from '../../model/evidence.js';
 import type { BaselineSample } from '../../policy/baseline.js';
 import type { Database } from '../db.js';
 import type { BaselineExport } from '../store.js';

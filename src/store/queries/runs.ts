@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Decision } from '../../decide/types.js';
+import type { Decision } from '../../model/types.js';
 import { StoreError, UsageError } from '../../errors.js';
 import type { Database, RunRow } from '../db.js';
 import type { GateRetryRate, RunFinish, RunStart, RunState, RunSummary } from '../store.js';

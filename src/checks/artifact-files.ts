@@ -10,7 +10,7 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { glob } from 'tinyglobby';
 import type { ArtifactConfig } from '../config/types.js';
-import type { ArtifactRecord, Check } from '../decide/types.js';
+import type { ArtifactRecord, Check } from '../model/types.js';
 import { formatBytes } from '../util/size-format.js';
 
 /** sha256 (hex) of a file, read as a stream so large artifacts never sit in memory. */

@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProbeConfig } from '../config/types.js';
-import type { Check } from '../decide/types.js';
+import type { Check } from '../model/types.js';
 import { freePort } from '../../test/fixtures/run/helpers.js';
-import { describeProbe, lookupJson, parseJsonPath, runProbe } from './probe.js';
+import { describeProbe, lookupJson, parseJsonPath, runProbe } from './probe-http.js';
 
 let server: Server;
 let base: string;

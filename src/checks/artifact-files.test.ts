@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkArtifacts, sha256File } from './artifact.js';
+import { checkArtifacts, sha256File } from './artifact-files.js';
 
 let dir: string;
 const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');

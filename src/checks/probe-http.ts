@@ -5,7 +5,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import type { ProbeConfig } from '../config/types.js';
-import type { Check } from '../decide/types.js';
+import type { Check } from '../model/types.js';
 import { formatDuration } from '../util/duration-format.js';
 import { formatBytes } from '../util/size-format.js';
 import { sleep } from '../util/sleep.js';
