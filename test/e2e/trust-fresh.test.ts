@@ -187,7 +187,7 @@ gates:
       `smoke: GET http://127.0.0.1:${port}/health status: expected 200, got 500; artifact dist/*.tgz: expected at least one file, got no file matches`,
     ]);
     // The terminal's "Blocked because" lists both failed checks too, not only the first.
-    expect(res.stderr).toContain(`Blocked because:\n  - smoke: artifact dist/*.tgz: expected at least one file, got no file matches; GET http://127.0.0.1:${port}/health status: expected 200, got 500`);
+    expect(res.stderr).toContain(`Blocked because:\n  - smoke: GET http://127.0.0.1:${port}/health status: expected 200, got 500; artifact dist/*.tgz: expected at least one file, got no file matches`);
   });
 
   it('failing findings are listed: level, rule, file:line, message, top 20 and how many more', async () => {
