@@ -381,28 +381,40 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       hint: 'pass a file (shipgate uses .shipgate/shipgate.db) or set SHIPGATE_DATABASE_URL',
     });
   }
-  refuseEmptyFile(opts.file);
+  await refuseEmptyFile(opts.file);
   const { openSqlite } = await loadDriver(() => import('./sqlite.js'), 'better-sqlite3');
   const db = openSqlite(opts.file);
   return ready(new KyselyStore('sqlite', db), () => migrate(db, 'sqlite'));
 }
 
+/** How long an empty store file may take to show that another process is creating it. */
+const EMPTY_STORE_GRACE_MS = 2000;
+
 /**
  * A store file that exists but holds nothing is not a new history: it is usually a cache restore
  * that went wrong, and taking it as new would silently drop every approval, quarantine and baseline.
+ * But SQLite itself creates the file empty, and in WAL mode writes the first pages to `-wal`: a
+ * store another process is creating this very moment is empty too, briefly, and has a `-wal` or
+ * `-journal` beside it, or content, within moments. Only a file that stays empty and alone is refused.
  */
-function refuseEmptyFile(file: string): void {
-  let size: number | undefined;
-  try {
-    size = statSync(file).size;
-  } catch {
-    return; // no file yet: a new store is created
+async function refuseEmptyFile(file: string): Promise<void> {
+  const size = (path: string): number | undefined => {
+    try {
+      return statSync(path).size;
+    } catch {
+      return undefined;
+    }
+  };
+  if (size(file) !== 0) return; // no file yet (a new store is created), or one with content
+  const deadline = Date.now() + EMPTY_STORE_GRACE_MS;
+  for (;;) {
+    if ((size(file) ?? 1) > 0 || size(`${file}-wal`) !== undefined || size(`${file}-journal`) !== undefined) return;
+    if (Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, 50));
   }
-  if (size === 0) {
-    throw new StoreError('STORE_EMPTY', `the history store ${file} exists but is empty (0 bytes)`, {
-      hint: 'an empty file is not a history: restore the real one (check the CI cache step), delete the empty file to start afresh, or run with --no-history',
-    });
-  }
+  throw new StoreError('STORE_EMPTY', `the history store ${file} exists but is empty (0 bytes)`, {
+    hint: 'an empty file is not a history: restore the real one (check the CI cache step), delete the empty file to start afresh, or run with --no-history',
+  });
 }
 
 /** Load a driver module; a missing native binding says how to fix it instead of a stack trace. */
