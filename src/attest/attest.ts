@@ -29,11 +29,16 @@ export async function readSigningKey(path: string): Promise<SigningKey> {
   } catch (e) {
     throw new AttestError(`cannot read the key ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  return signingKeyOf(text, path);
+}
+
+/** Parse a private key's text; `where` (a file, or `--key env:NAME`) starts any error. */
+function signingKeyOf(text: string, where: string): SigningKey {
   try {
     const privateKey = parsePrivateKey(text);
     return { privateKey, publicKey: createPublicKey(privateKey) };
   } catch (e) {
-    throw new AttestError(`${path}: ${e instanceof KeyError ? e.message : (e as Error).message}`);
+    throw new AttestError(`${where}: ${e instanceof KeyError ? e.message : (e as Error).message}`);
   }
 }
 
@@ -51,12 +56,7 @@ export async function signingKeyFrom(spec: string, cwd: string, env: NodeJS.Proc
   if (name === undefined) return readSigningKey(resolve(cwd, spec));
   const text = env[name];
   if (!text?.trim()) throw new AttestError(`--key env:${name}: the variable ${name} is not set`);
-  try {
-    const privateKey = parsePrivateKey(text);
-    return { privateKey, publicKey: createPublicKey(privateKey) };
-  } catch (e) {
-    throw new AttestError(`--key env:${name}: ${e instanceof KeyError ? e.message : (e as Error).message}`);
-  }
+  return signingKeyOf(text, `--key env:${name}`);
 }
 
 /** A public key file: an OpenSSH line (`ssh-ed25519 AAAA…`, what keygen writes) or a PEM public key. */

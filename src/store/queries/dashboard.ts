@@ -20,46 +20,20 @@ import type {
 import { KeyTable } from '../key-table.js';
 import { TestKeyer } from '../test-key.js';
 import { decodeTestLog, isFlaky, statusOf } from '../test-log.js';
-import type { Liveness } from './runs.js';
-import { toSummary } from './runs.js';
+import { isDeadRun, SUMMARY_COLUMNS, toSummary, type Liveness } from './runs.js';
 import { chunk, isPostgres, parseJson } from './util.js';
 
 type Db = Kysely<Database>;
 
 const IN_CHUNK = 5000;
-const STALE_RUN_MS = 24 * 60 * 60 * 1000;
-
-const COLUMNS = [
-  'seq',
-  'id',
-  'project',
-  'version',
-  'commit',
-  'branch',
-  'ci',
-  'host',
-  'pid',
-  'config_hash',
-  'started_at',
-  'ended_at',
-  'duration_ms',
-  'result',
-  'state',
-  'retries',
-  'gates',
-  'selection',
-  'dirty',
-  'dirty_files',
-] as const;
+const COLUMNS = SUMMARY_COLUMNS;
 
 type Row = Parameters<typeof toSummary>[0];
 
 /** The same rule as runs.ts's reconcile, applied in memory only. */
 function liveSummary(r: Row, live: Liveness): RunSummary {
   const s = toSummary(r);
-  if (s.state === 'running' && ((r.host === live.host && !live.pidAlive(Number(r.pid))) || live.now() - Date.parse(r.started_at) > STALE_RUN_MS)) {
-    s.state = 'interrupted';
-  }
+  if (isDeadRun(r, live)) s.state = 'interrupted';
   return s;
 }
 

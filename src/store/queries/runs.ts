@@ -106,7 +106,7 @@ export async function finishRun(db: Db, runId: string, finish: RunFinish): Promi
   });
 }
 
-const SUMMARY_COLUMNS = [
+export const SUMMARY_COLUMNS = [
   'seq',
   'id',
   'project',
@@ -154,17 +154,18 @@ export function toSummary(r: SummaryRow): RunSummary {
   };
 }
 
+/** A run marked 'running' whose recording process is gone, or that is older than a day (its pid cannot be checked from another host). */
+export function isDeadRun(r: Pick<SummaryRow, 'state' | 'host' | 'pid' | 'started_at'>, live: Liveness, now = live.now()): boolean {
+  return r.state === 'running' && ((r.host === live.host && !live.pidAlive(Number(r.pid))) || now - Date.parse(r.started_at) > STALE_RUN_MS);
+}
+
 /**
  * A run still marked 'running' whose process is gone was killed (SIGKILL, power loss): report it
  * as interrupted and record that, so every later reader agrees without re-checking.
  */
 async function reconcile<T extends SummaryRow>(db: Db, rows: T[], live: Liveness): Promise<T[]> {
   const now = live.now();
-  const dead = rows.filter(
-    (r) =>
-      r.state === 'running' &&
-      ((r.host === live.host && !live.pidAlive(Number(r.pid))) || now - Date.parse(r.started_at) > STALE_RUN_MS),
-  );
+  const dead = rows.filter((r) => isDeadRun(r, live, now));
   if (dead.length === 0) return rows;
   await db
     .updateTable('runs')
