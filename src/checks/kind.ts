@@ -66,6 +66,8 @@ export interface CheckContext {
   foreignListener(url: string, when: 'before the gate' | 'at probe time'): Promise<Check | undefined>;
   /** Where earlier kinds of this gate ran: a window later kinds may look back on (`load` → `prometheus`). */
   phases: ReadonlyMap<string, { startMs: number; endMs: number }>;
+  /** The run's labels (`--label NAME`): e.g. a release marked as a fix. */
+  labels?: readonly string[];
   /** For a kind that runs `alongside` another: aborted when that one has finished. */
   until?: AbortSignal;
 }

@@ -23,7 +23,7 @@ import { judgeAnswer, type OnNoData, type QuerySpec, type Reduce } from './prome
 
 const QUERY_NAME_RE = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 /** What a `${…}` value may hold inside PromQL: nothing that closes a string, a selector or a call. */
-const SAFE_IN_QUERY = /^[A-Za-z0-9._+:@/-]*$/;
+export const SAFE_IN_QUERY = /^[A-Za-z0-9._+:@/-]*$/;
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** The raw answer kept as evidence is cut here (a judged query answers in a few hundred bytes). */
 const KEPT_BODY_CHARS = 64 * 1024;

@@ -9,9 +9,10 @@ import type { AnyCheckKind, CheckKind, CheckKindShape } from './kind.js';
 import { loadKind } from './load.js';
 import { probesKind } from './probes.js';
 import { prometheusKind } from './prometheus.js';
+import { slosKind } from './slos.js';
 import { soakKind } from './soak.js';
 
-export const CHECK_KINDS = [probesKind, artifactsKind, loadKind, soakKind, prometheusKind] as const satisfies readonly AnyCheckKind[];
+export const CHECK_KINDS = [probesKind, artifactsKind, loadKind, soakKind, prometheusKind, slosKind] as const satisfies readonly AnyCheckKind[];
 
 export type CheckKinds = typeof CHECK_KINDS;
 export type CheckShape = CheckKindShape<CheckKinds>;

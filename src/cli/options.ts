@@ -64,3 +64,13 @@ export function parseSecretNames(values: string[] | undefined): string[] {
   }
   return values ?? [];
 }
+
+/** `--label NAME` (repeatable, comma-separated): labels of this release, e.g. `fix`. */
+export function parseLabels(values: string[] | undefined): string[] {
+  for (const v of values ?? []) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v)) {
+      throw new UsageError(`--label ${JSON.stringify(v)}: a label uses letters, digits, . _ -`, 'for example --label fix');
+    }
+  }
+  return [...new Set(values ?? [])];
+}

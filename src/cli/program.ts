@@ -48,6 +48,7 @@ export function buildProgram(ctx: CliContext, version: string, setExit: (code: n
     .option('--require-clean', 'block the release when the working tree has uncommitted changes')
     .option('--publish', 'after a READY, full, clean run is recorded, run the `publish:` steps')
     .option('--secret <names>', 'mask the value of this environment variable everywhere (repeatable, comma-separated)', collectList)
+    .option('--label <names>', 'label this release (repeatable, comma-separated), e.g. fix: an SLO budget\'s fix-label lets it through a spent budget', collectList)
     .action(async (v: string | undefined, flags) => {
       const { runCommand } = await import('./commands/run.js');
       setExit(await runCommand(v, flags, ctx));

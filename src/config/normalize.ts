@@ -16,6 +16,8 @@ import type {
 } from './types.js';
 import type { EvidenceFormat } from '../model/evidence.js';
 import { KINDS, type CheckConfigs } from '../checks/registry.js';
+import { normalizeSlos } from '../checks/slos.js';
+import { SLO_GATE, SLO_GATE_TITLE } from './slo-gate.js';
 import { normalizeProbe } from '../checks/probes.js';
 import type { UserConfig, UserGate, UserStep } from './schema.js';
 import { parseDuration, parseSize } from './values.js';
@@ -115,6 +117,28 @@ export function normalizeConfig(user: UserConfig, file: string, hash: string): C
         expiresMs: ms(g.manual.expires) ?? DEFAULT_APPROVAL_MS,
         ...(g.manual.keys ? { keys: { ...g.manual.keys } } : {}),
       },
+    };
+  }
+
+  if (user.slos) {
+    gates[SLO_GATE] = {
+      id: SLO_GATE,
+      title: SLO_GATE_TITLE,
+      run: undefined,
+      cwd: baseCwd,
+      env: {},
+      testsFailedExitCodes: [1],
+      maxAgeMs: DEFAULT_MAX_AGE_MS,
+      needs: [],
+      when: 'always',
+      optional: false,
+      services: [],
+      checks: { slos: normalizeSlos(user.slos, user.budget) },
+      reports: [],
+      expect: [],
+      severity: defaultSeverity,
+      timeoutMs: defaultTimeoutMs,
+      retry: { attempts: 1, delayMs: 0 },
     };
   }
 

@@ -15,6 +15,8 @@ import { formatPath, type FieldPath, type Locator } from './locate.js';
 import type { RuleContext } from '../checks/kind.js';
 import { probeRules } from '../checks/probes.js';
 import { KINDS } from '../checks/registry.js';
+import { budgetRules, sloRules } from '../checks/slos.js';
+import { SLO_GATE } from './slo-gate.js';
 import { DEFAULT_QUARANTINE_MAX_MS } from './normalize.js';
 import { parseDuration } from './values.js';
 import { untilInstant } from './values.js';
@@ -54,6 +56,8 @@ export function checkRules(raw: unknown, loc: Locator, now: number = Date.now())
   const gates = entries(raw.gates);
   const services = entries(raw.services);
   const gateIds = gates.map(([id]) => id);
+  // Top-level `slos:` is a gate of its own, which others may need.
+  if (raw.slos !== undefined && !gateIds.includes(SLO_GATE)) gateIds.push(SLO_GATE);
   const serviceIds = services.map(([id]) => id);
   const gateSet = new Set(gateIds);
   const serviceSet = new Set(serviceIds);
@@ -159,7 +163,7 @@ export function checkRules(raw: unknown, loc: Locator, now: number = Date.now())
     });
   }
 
-  if (isObj(raw.gates) && gates.length === 0) {
+  if (isObj(raw.gates) && gates.length === 0 && raw.slos === undefined) {
     push('CONFIG_EMPTY', 'no gates: a release gate needs at least one gate', ['gates'], 'declare gates under `gates:` (see the README quickstart)');
   }
 
@@ -201,6 +205,17 @@ export function checkRules(raw: unknown, loc: Locator, now: number = Date.now())
         push('CONFIG_VALUE', `the key of ${who}: ${(e as Error).message}`, ['gates', id, 'manual', 'keys', who], 'paste the one line of the approver\'s id_ed25519.pub');
       }
     }
+  }
+
+  if (raw.slos !== undefined) {
+    if (gates.some(([id]) => id === SLO_GATE)) {
+      push('CONFIG_VALUE', `top-level \`slos:\` becomes the gate "${SLO_GATE}", and a gate of that name is already declared`, ['gates', SLO_GATE], `rename the gate, or move its SLOs under its own \`slos:\` key`);
+    }
+    sloRules(raw.slos, ['slos'], ruleCtx);
+  }
+  if (isObj(raw.budget)) {
+    if (raw.slos === undefined) push('CONFIG_VALUE', '`budget:` is the error-budget policy of `slos:`, and there are none', ['budget'], 'declare the SLOs under `slos:`');
+    budgetRules(raw.budget, ['budget'], ruleCtx);
   }
 
   const stepLists: [unknown, FieldPath][] = [

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { EVIDENCE_FORMATS } from '../model/evidence.js';
 import { validateUntil } from './values.js';
 import { CHECK_KINDS, type CheckShape } from '../checks/registry.js';
+import { budgetPolicySchema, slosSchema } from '../checks/slos.js';
 import { probeSchema } from '../checks/probes.js';
 import { ID_RE, duration, envMap, percent, severity, size, span, url } from './fields.js';
 
@@ -206,6 +207,8 @@ export const configSchema = z
       description: 'More environment variables whose values are masked everywhere (besides names that say TOKEN, SECRET, PASSWORD, …)',
     }),
     baseline: baselineSchema.optional(),
+    slos: slosSchema.optional().meta({ description: 'Service level objectives, judged from Prometheus in a gate `slos` of their own: budget left and burn rates' }),
+    budget: budgetPolicySchema.optional().meta({ description: 'The error-budget policy of every SLO (each may override it): min-remaining, burn-rates, fix-label' }),
     rollback: z.union([z.array(rollbackStepSchema), z.strictObject({ steps: z.array(rollbackStepSchema) })]).optional(),
     publish: z.array(rollbackStepSchema).optional().meta({
       description: 'Steps run by `shipgate run --publish` after a READY full run is recorded',

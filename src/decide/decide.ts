@@ -85,5 +85,6 @@ export function decide(input: DecideInput): Decision {
     ...(input.interrupted ? { interrupted: true } : {}),
     ...(input.partial ? { partial: true, selection: input.selection } : {}),
     ...(input.tree !== undefined ? { tree: input.tree } : {}),
+    ...(input.labels?.length ? { labels: input.labels } : {}),
   };
 }

@@ -197,6 +197,8 @@ export interface Decision {
   tree?: TreeState | null;
   /** `run --publish`: what happened after the decision was recorded. */
   publish?: PublishOutcome;
+  /** `--label NAME`: what the release was labelled as (e.g. `fix`, which an SLO budget may let through). */
+  labels?: string[];
 }
 
 export interface TreeState {

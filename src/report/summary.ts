@@ -65,7 +65,8 @@ export function formatSummary(decision: Decision, opts: { color?: boolean } = {}
   // What this run can and cannot stand for, before any gate line.
   if (d.partial) lines.push(`  ${c.yellow('PARTIAL RUN')} (${d.selection ?? 'gates left out'}): not every gate ran; never last-good nor a baseline`);
   if (d.tree?.dirty) lines.push(`  ${c.yellow('UNCOMMITTED CHANGES')}: ${d.tree.files} file${d.tree.files === 1 ? '' : 's'} differ from ${d.commit ? d.commit.slice(0, 12) : 'the commit'}`);
-  if (d.partial || d.tree?.dirty) lines.push(RULE);
+  if (d.labels?.length) lines.push(`  LABELLED: ${d.labels.join(', ')}`);
+  if (d.partial || d.tree?.dirty || d.labels?.length) lines.push(RULE);
   const idW = Math.max(...d.gates.map((g) => g.id.length), 2);
   const titles = d.gates.map((g) => {
     const counts = formatCounts(g.counts);

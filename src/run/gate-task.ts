@@ -33,6 +33,8 @@ export interface GateTaskContext {
   baseEnv: Record<string, string>;
   /** Values masked in gate logs and live output (run.ts also masks them in the outcome). */
   secrets: readonly string[];
+  /** The run's labels (`--label`), for check kinds that read them. */
+  labels?: readonly string[];
   /** Each gate log is cut at this many bytes (`defaults.log-max`). */
   logMaxBytes?: number;
   /** Judge a manual gate on its recorded approvals (absent without history: the gate stays PENDING). */
@@ -111,6 +113,7 @@ function checkContext(gate: GateConfig, ctx: GateTaskContext, owners: (PortOwner
     signal,
     services,
     foreignListener: (url, when) => foreignProbeListener(url, owners, when),
+    labels: ctx.labels ?? [],
     phases: new Map(),
   };
 }

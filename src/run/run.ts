@@ -70,6 +70,8 @@ export interface RunOptions {
   actor?: string;
   /** `--secret NAME`: more variables whose values are masked (with the config's `secrets:`). */
   secretNames?: string[];
+  /** `--label NAME`: labels of this release, e.g. `fix` (an SLO budget's fix-label lets it through). */
+  labels?: string[];
 }
 
 export { newRunId } from './run-id.js';
@@ -294,6 +296,7 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
       baseEnv,
       secrets,
       logMaxBytes: config.defaults.logMaxBytes,
+      labels: opts.labels ?? [],
       judgeApprovals: history ? (gate) => history.approvals(gate, version, git.sha, actor) : undefined,
       graceMs: opts.graceMs,
       onOutput: (gate, chunk) => reporters.onGateOutput(gate, chunk),
@@ -402,6 +405,7 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
       ...(selection !== null ? { selection } : {}),
       tree,
       requireClean: opts.requireClean,
+      ...(opts.labels?.length ? { labels: opts.labels } : {}),
     });
 
     const logs = [...outcomes.values()].flatMap((o) => {

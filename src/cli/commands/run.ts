@@ -19,7 +19,7 @@ import { printable } from '../../util/printable.js';
 import { safeWriteFile } from '../../run/safe-write.js';
 import { useColor, type CliContext } from '../context.js';
 import { EXIT } from '../exit.js';
-import { ciMode, parseConcurrency, parseReports, parseSecretNames } from '../options.js';
+import { ciMode, parseConcurrency, parseLabels, parseReports, parseSecretNames } from '../options.js';
 import { shipgateVersion } from './attest.js';
 import { storeVariables } from '../../run/run-env.js';
 
@@ -47,6 +47,7 @@ export interface RunFlags {
   requireClean?: boolean;
   publish?: boolean;
   secret?: string[];
+  label?: string[];
 }
 
 export function exitCodeForDecision(d: Decision): number {
@@ -141,6 +142,7 @@ export async function runCommand(version: string | undefined, flags: RunFlags, c
     requireClean: flags.requireClean,
     publish: flags.publish,
     secretNames,
+    labels: parseLabels(flags.label),
     env: runEnvironment,
     onReporterError: (hook, e) => {
       outputFailed = true;
