@@ -311,6 +311,18 @@ export function buildProgram(ctx: CliContext, version: string, setExit: (code: n
     });
 
   program
+    .command('rollout [version]')
+    .description('staged rollout: shift traffic stage by stage (rollout.stages), run each analysis, wait for approval where asked, roll back on a failure')
+    .addOption(configOpt())
+    .option('--by <name>', 'who rolls out (default: the CI actor, the git user, or $USER); never their own approver')
+    .option('--force', 'roll out a version without a READY, full, clean run (recorded as forced)')
+    .option('--secret <names>', 'mask the value of this environment variable in logs and output (repeatable, comma-separated)', collectList)
+    .action(async (v: string | undefined, flags) => {
+      const { rolloutCommand } = await import('./commands/rollout.js');
+      setExit(await rolloutCommand(v, flags, ctx));
+    });
+
+  program
     .command('notes')
     .description('release notes in Markdown from a recorded run (default: the latest)')
     .argument('[run]', 'run id or prefix')

@@ -7,10 +7,12 @@ import type {
   BaselineConfig,
   Config,
   GateConfig,
+  ManualConfig,
   NotifyConfig,
   NotifyWhen,
   ReportSpec,
   RollbackStep,
+  RolloutConfig,
   ServiceConfig,
   Severity,
 } from './types.js';
@@ -44,6 +46,17 @@ const env = (e: Record<string, string | number | boolean> | undefined): Record<s
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 export { normalizeProbe };
+
+const manualOf = (m: NonNullable<UserGate['manual']>): ManualConfig => ({
+  checklist: m.checklist ?? [],
+  evidence: m.evidence ?? 'optional',
+  approvers: m.approvers,
+  expiresMs: ms(m.expires) ?? DEFAULT_APPROVAL_MS,
+  ...(m.keys ? { keys: { ...m.keys } } : {}),
+});
+
+/** A stage without an id is named for its weight: `rollout-10` for 10%. */
+export const rolloutStageId = (weight: number): string => `rollout-${String(weight).replace('.', '_')}`;
 
 /** Each check kind the gate asks for, normalised by its kind (an empty list asks for nothing). */
 function normalizeChecks(g: UserGate, cwd: string): CheckConfigs {
@@ -100,6 +113,7 @@ export function normalizeConfig(user: UserConfig, file: string, hash: string): C
       needs: [...new Set(g.needs ?? [])],
       when: g.when ?? 'always',
       optional: g.optional ?? false,
+      external: g.external ?? false,
       services: [...new Set(g.services ?? [])],
       checks: normalizeChecks(g, cwdOf(g.cwd)),
       reports: (g.reports ?? []).map((r): ReportSpec =>
@@ -110,13 +124,7 @@ export function normalizeConfig(user: UserConfig, file: string, hash: string): C
       timeoutMs: ms(g.timeout) ?? defaultTimeoutMs,
       budgetMs: ms(g.budget),
       retry: { attempts: retry.attempts, delayMs: ms(retry.delay) ?? 0 },
-      manual: g.manual && {
-        checklist: g.manual.checklist ?? [],
-        evidence: g.manual.evidence ?? 'optional',
-        approvers: g.manual.approvers,
-        expiresMs: ms(g.manual.expires) ?? DEFAULT_APPROVAL_MS,
-        ...(g.manual.keys ? { keys: { ...g.manual.keys } } : {}),
-      },
+      manual: g.manual && manualOf(g.manual),
     };
   }
 
@@ -132,6 +140,7 @@ export function normalizeConfig(user: UserConfig, file: string, hash: string): C
       needs: [],
       when: 'always',
       optional: false,
+      external: false,
       services: [],
       checks: { slos: normalizeSlos(user.slos, user.budget) },
       reports: [],
@@ -171,6 +180,29 @@ export function normalizeConfig(user: UserConfig, file: string, hash: string): C
     }));
   const rollback = stepsOf(Array.isArray(user.rollback) ? user.rollback : (user.rollback?.steps ?? []));
 
+  const r = user.rollout;
+  const rollout: RolloutConfig | undefined = r && {
+    ...(r.run !== undefined ? { run: r.run } : {}),
+    stages: r.stages.map((st, i) => {
+      const weight = pct(st.weight)!;
+      const holdMs = ms(st.hold) ?? 0;
+      return {
+        index: i + 1,
+        id: st.id ?? rolloutStageId(weight),
+        weight,
+        run: st.run ?? r.run ?? '',
+        holdMs,
+        intervalMs: ms(st.interval) ?? Math.max(1000, Math.floor(holdMs / 3)),
+        analysis: [...new Set(st.analysis ?? [])],
+        ...(st.approve === 'manual' ? { manual: manualOf(st.manual ?? {}) } : {}),
+      };
+    }),
+    cwd: cwdOf(r.cwd),
+    env: env(r.env),
+    timeoutMs: ms(r.timeout) ?? defaultTimeoutMs,
+    rollback: stepsOf(r.rollback ?? []),
+  };
+
   return {
     name: user.name ?? basename(rootDir),
     file,
@@ -187,6 +219,7 @@ export function normalizeConfig(user: UserConfig, file: string, hash: string): C
     baseline,
     rollback,
     publish: stepsOf(user.publish ?? []),
+    ...(rollout ? { rollout } : {}),
     secrets: [...new Set(user.secrets ?? [])],
     ...(user.notify ? { notify: normalizeNotify(user.notify) } : {}),
   };

@@ -17,7 +17,7 @@ import { probeRules } from '../checks/probes.js';
 import { KINDS } from '../checks/registry.js';
 import { budgetRules, sloRules } from '../checks/slos.js';
 import { SLO_GATE } from './slo-gate.js';
-import { DEFAULT_QUARANTINE_MAX_MS } from './normalize.js';
+import { DEFAULT_QUARANTINE_MAX_MS, rolloutStageId } from './normalize.js';
 import { parseDuration } from './values.js';
 import { untilInstant } from './values.js';
 import { parsePublicKey } from '../util/ed25519.js';
@@ -218,9 +218,12 @@ export function checkRules(raw: unknown, loc: Locator, now: number = Date.now())
     budgetRules(raw.budget, ['budget'], ruleCtx);
   }
 
+  if (isObj(raw.rollout)) rolloutRules(raw.rollout, gates, push, checkVars);
+
   const stepLists: [unknown, FieldPath][] = [
     [Array.isArray(raw.rollback) ? raw.rollback : isObj(raw.rollback) ? raw.rollback.steps : undefined, Array.isArray(raw.rollback) ? ['rollback'] : ['rollback', 'steps']],
     [raw.publish, ['publish']],
+    [isObj(raw.rollout) ? raw.rollout.rollback : undefined, ['rollout', 'rollback']],
   ];
   for (const [list, base] of stepLists) {
     (Array.isArray(list) ? list : []).forEach((s, i) => {
@@ -231,4 +234,51 @@ export function checkRules(raw: unknown, loc: Locator, now: number = Date.now())
     });
   }
   return issues;
+}
+
+type Push = (code: string, message: string, path: FieldPath, hint?: string) => void;
+
+/**
+ * `rollout:` — every stage can shift traffic, weights only go up and end at 100%, analysis names
+ * gates that exist and can be run, ids are unique and are not gate ids (approvals are kept by id).
+ */
+function rolloutRules(r: Obj, gates: [string, unknown][], push: Push, checkVars: (text: unknown, path: FieldPath) => void): void {
+  const gateIds = gates.map(([id]) => id);
+  const gateOf = new Map(gates);
+  checkVars(r.run, ['rollout', 'run']);
+  for (const [name, value] of entries(r.env)) checkVars(value, ['rollout', 'env', name]);
+  const stages = Array.isArray(r.stages) ? r.stages : [];
+  let last = 0;
+  const ids = new Map<string, number>();
+  stages.forEach((st, i) => {
+    if (!isObj(st)) return;
+    const at: FieldPath = ['rollout', 'stages', i];
+    checkVars(st.run, [...at, 'run']);
+    if (st.run === undefined && r.run === undefined) push('CONFIG_VALUE', `stage ${i + 1} has no traffic-shift command`, at, 'give `rollout.run` (every stage) or the stage its own `run`');
+    const w = typeof st.weight === 'number' ? st.weight : typeof st.weight === 'string' ? Number(st.weight.replace('%', '')) : NaN;
+    if (Number.isFinite(w)) {
+      if (w <= 0 || w > 100) push('CONFIG_VALUE', `weight ${JSON.stringify(st.weight)} is not between 0% and 100%`, [...at, 'weight']);
+      else if (w <= last) push('CONFIG_VALUE', `weight ${JSON.stringify(st.weight)} is not above the stage before (${last}%)`, [...at, 'weight'], 'each stage sends more traffic to the new version than the one before');
+      last = Math.max(last, w);
+    }
+    const id = typeof st.id === 'string' ? st.id : Number.isFinite(w) ? rolloutStageId(w) : undefined;
+    if (id !== undefined) {
+      if (ids.has(id)) push('CONFIG_VALUE', `stage id "${id}" is used twice`, [...at, typeof st.id === 'string' ? 'id' : 'weight'], 'give the stages distinct `id`s');
+      if (gateOf.has(id)) push('CONFIG_VALUE', `stage id "${id}" is also a gate id`, [...at, typeof st.id === 'string' ? 'id' : 'weight'], 'approvals are kept by id: give the stage another `id`');
+      ids.set(id, i);
+    }
+    if (st.interval !== undefined && st.hold === undefined) push('CONFIG_VALUE', '`interval` is how often the analysis runs during `hold`, and there is no hold', [...at, 'interval'], 'add `hold: 5m`, or drop `interval`');
+    if (st.manual !== undefined && st.approve !== 'manual') push('CONFIG_VALUE', '`manual` describes the approval of a stage with `approve: manual`', [...at, 'manual'], 'add `approve: manual`');
+    (Array.isArray(st.analysis) ? st.analysis : []).forEach((g, j) => {
+      if (typeof g !== 'string') return;
+      const gate = gateOf.get(g);
+      if (gate === undefined) {
+        const near = suggest(g, gateIds);
+        push('CONFIG_UNKNOWN_GATE', `unknown gate "${g}" in analysis`, [...at, 'analysis', j], near ? `did you mean "${near}"?` : `gates: ${listIds(gateIds)}`);
+      } else if (isObj(gate) && gate.manual !== undefined) {
+        push('CONFIG_VALUE', `gate "${g}" is a manual gate: it cannot be an analysis`, [...at, 'analysis', j], 'an analysis is measured; use `approve: manual` on the stage for a sign-off');
+      }
+    });
+  });
+  if (stages.length && last !== 100 && last > 0) push('CONFIG_VALUE', `the last stage sends ${last}% of traffic, not 100%`, ['rollout', 'stages', stages.length - 1, 'weight'], 'end the rollout with `{ weight: 100% }`');
 }

@@ -89,6 +89,9 @@ export const gateSchema = z.strictObject({
   needs: z.array(z.string()).optional().meta({ description: 'Gates that must pass before this one runs' }),
   when: z.enum(['always', 'ci', 'local']).optional(),
   optional: z.boolean().optional().meta({ description: 'Runs only when enabled with --with <id>' }),
+  external: z.boolean().optional().meta({
+    description: 'The gate checks a system shipgate did not start (production, staging, a rollout\'s router): its probes and load may reach loopback ports no service of the gate holds',
+  }),
   services: z.array(z.string()).optional(),
   // Each check kind's key, where probes and artifacts always were (see checks/registry.ts).
   ...checkKindShape(),
@@ -158,6 +161,26 @@ export const rollbackStepSchema = z
     params: { code: 'CONFIG_VALUE' },
   });
 
+const rolloutStageSchema = z.strictObject({
+  id: z.string().regex(ID_RE, 'ids use letters, digits, . _ -').optional().meta({ description: 'The stage id (default rollout-<weight>): what `shipgate approve` names for a manual stage' }),
+  weight: percent.meta({ description: "The new version's share of traffic in this stage, e.g. 10%" }),
+  run: z.string().min(1).optional().meta({ description: 'The traffic-shift command of this stage (default: rollout.run); gets SHIPGATE_WEIGHT' }),
+  hold: duration.optional().meta({ description: 'Stay at this weight this long, running the analysis every `interval`, before moving on' }),
+  interval: duration.optional().meta({ description: 'How often the analysis runs during the hold (default: hold / 3, at least 1s)' }),
+  analysis: z.array(z.string().min(1)).optional().meta({ description: 'Gate ids run as the analysis (usually `optional: true` gates): all must be READY, or the rollout rolls back' }),
+  approve: z.literal('manual').optional().meta({ description: 'manual: after this stage, wait for `shipgate approve <stage id>`; `shipgate rollout` then resumes' }),
+  manual: manualSchema.optional().meta({ description: 'With approve: manual — approvers, checklist, evidence, expires, keys, as for a manual gate' }),
+});
+
+export const rolloutSchema = z.strictObject({
+  run: z.string().min(1).optional().meta({ description: 'The traffic-shift command, run at each stage with SHIPGATE_WEIGHT (10 for 10%), SHIPGATE_STAGE and ${version}' }),
+  cwd: z.string().optional(),
+  env: envMap.optional(),
+  timeout: duration.optional().meta({ description: 'Each traffic-shift and rollback command: give up after this long (default defaults.timeout)' }),
+  stages: z.array(rolloutStageSchema).min(1),
+  rollback: z.array(rollbackStepSchema).optional().meta({ description: 'Steps run when an analysis fails (default: the traffic-shift command with SHIPGATE_WEIGHT=0)' }),
+});
+
 /** Notification values may use `${env.NAME}` (secrets stay in the environment) and nothing else. */
 const notifyText = z
   .string()
@@ -210,6 +233,7 @@ export const configSchema = z
     slos: slosSchema.optional().meta({ description: 'Service level objectives, judged from Prometheus in a gate `slos` of their own: budget left and burn rates' }),
     budget: budgetPolicySchema.optional().meta({ description: 'The error-budget policy of every SLO (each may override it): min-remaining, burn-rates, fix-label' }),
     rollback: z.union([z.array(rollbackStepSchema), z.strictObject({ steps: z.array(rollbackStepSchema) })]).optional(),
+    rollout: rolloutSchema.optional().meta({ description: '`shipgate rollout`: staged traffic shifts with analysis, manual approval and automatic rollback' }),
     publish: z.array(rollbackStepSchema).optional().meta({
       description: 'Steps run by `shipgate run --publish` after a READY full run is recorded',
     }),
@@ -222,6 +246,7 @@ export type UserConfig = z.input<typeof configSchema>;
 export type UserGate = z.input<typeof gateSchema>;
 export type { UserProbe } from '../checks/probes.js';
 export type UserStep = z.input<typeof rollbackStepSchema>;
+export type UserRollout = z.input<typeof rolloutSchema>;
 
 export function jsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;

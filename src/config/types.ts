@@ -103,6 +103,8 @@ export interface GateConfig {
   needs: string[];
   when: When;
   optional: boolean;
+  /** Probes and load may reach loopback listeners the gate did not start (`external: true`). */
+  external: boolean;
   services: string[];
   /** Each check kind the gate uses, normalised, under its key (`probes`, `artifacts`, …; see checks/registry.ts). */
   checks: CheckConfigs;
@@ -155,6 +157,33 @@ export interface RollbackStep {
   timeoutMs: number;
 }
 
+export interface RolloutStage {
+  /** 1-based position. */
+  index: number;
+  id: string;
+  /** Percent of traffic, 0 < weight ≤ 100. */
+  weight: number;
+  /** The traffic-shift command (the stage's, else the rollout's). */
+  run: string;
+  holdMs: number;
+  intervalMs: number;
+  /** Gate ids run as the analysis. */
+  analysis: string[];
+  /** approve: manual — who may approve and what, as for a manual gate. */
+  manual?: ManualConfig;
+}
+
+export interface RolloutConfig {
+  /** The rollout's own traffic-shift command (`rollout.run`), when given. */
+  run?: string;
+  stages: RolloutStage[];
+  cwd: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  /** Run when an analysis fails; empty: the traffic-shift command with SHIPGATE_WEIGHT=0. */
+  rollback: RollbackStep[];
+}
+
 export type NotifyWhen = 'ready' | 'blocked' | 'always';
 
 /** `notify:` — values as written (`${env.NAME}` resolved when sending, so secrets never sit in the config). */
@@ -183,6 +212,8 @@ export interface Config {
   store: { url?: string };
   baseline: BaselineConfig;
   rollback: RollbackStep[];
+  /** `shipgate rollout` (absent: none declared). */
+  rollout?: RolloutConfig;
   /** Steps of `shipgate run --publish`, after a READY full run is recorded. */
   publish: RollbackStep[];
   /** Environment variables declared secret (besides the names that say so). */

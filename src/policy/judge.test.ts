@@ -7,7 +7,7 @@ import { quarantineMatcher } from './quarantine.js';
 
 function gate(extra: Partial<GateConfig> = {}): GateConfig {
   return {
-    id: 'g', title: 'Gate', run: ['true'], cwd: '/', env: {}, testsFailedExitCodes: [1], maxAgeMs: 3_600_000, needs: [], when: 'always', optional: false, services: [], checks: {},
+    id: 'g', title: 'Gate', run: ['true'], cwd: '/', env: {}, testsFailedExitCodes: [1], maxAgeMs: 3_600_000, needs: [], when: 'always', optional: false, external: false, services: [], checks: {},
     reports: [{ path: 'r.xml' }], expect: [], severity: 'block', timeoutMs: 1000, retry: { attempts: 1, delayMs: 0 }, ...extra,
   };
 }

@@ -5,7 +5,7 @@ import { formatPlan } from './plan.js';
 
 function gate(id: string, extra: Partial<GateConfig> = {}): GateConfig {
   return {
-    id, title: id, run: ['true'], cwd: '/', env: {}, testsFailedExitCodes: [1], maxAgeMs: 3_600_000, needs: [], when: 'always', optional: false, services: [], checks: {},
+    id, title: id, run: ['true'], cwd: '/', env: {}, testsFailedExitCodes: [1], maxAgeMs: 3_600_000, needs: [], when: 'always', optional: false, external: false, services: [], checks: {},
     reports: [], expect: [], severity: 'block', timeoutMs: 1000, retry: { attempts: 1, delayMs: 0 }, ...extra,
   };
 }

@@ -22,7 +22,10 @@ export function fileEvidence(evidence: string | undefined): { path: string; sha2
   return m ? { path: m[1]!, sha256: m[2]! } : undefined;
 }
 
-export async function approvalFacts(a: Approval, gate: GateConfig): Promise<ApprovalFacts> {
+/** What approvals are judged against: a manual gate, or a rollout stage with `approve: manual`. */
+export type Approvable = Pick<GateConfig, 'id' | 'manual'>;
+
+export async function approvalFacts(a: Approval, gate: Approvable): Promise<ApprovalFacts> {
   const facts: ApprovalFacts = {};
   const file = fileEvidence(a.evidence);
   if (file) {
@@ -50,7 +53,7 @@ export async function approvalFacts(a: Approval, gate: GateConfig): Promise<Appr
 export async function judgeApprovals(
   store: Store,
   project: string,
-  gate: GateConfig,
+  gate: Approvable,
   ctx: { version: string; commit: string | null; actor?: string; now?: Date },
 ): Promise<ManualJudgement> {
   const approvals = await store.findApprovals(project, gate.id, ctx.version, ctx.commit);

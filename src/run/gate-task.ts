@@ -112,7 +112,8 @@ function checkContext(gate: GateConfig, ctx: GateTaskContext, owners: (PortOwner
     runStartedMs: ctx.runStartedMs,
     signal,
     services,
-    foreignListener: (url, when) => foreignProbeListener(url, owners, when),
+    // An external gate checks a system it did not start: who listens there is not its to vouch for.
+    foreignListener: gate.external ? async () => undefined : (url, when) => foreignProbeListener(url, owners, when),
     labels: ctx.labels ?? [],
     phases: new Map(),
   };

@@ -29,7 +29,7 @@ export interface StepsResult {
 export async function runSteps(
   steps: readonly RollbackStep[],
   opts: {
-    kind: 'rollback' | 'publish';
+    kind: 'rollback' | 'publish' | 'rollout';
     vars: Vars;
     /** Variables every step gets on top of the environment (SHIPGATE_ROLLBACK_VERSION, SHIPGATE_NOTES_FILE, …). */
     extraEnv: Record<string, string>;

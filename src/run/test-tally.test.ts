@@ -23,7 +23,7 @@ const PROJECT = 'tally';
 
 function gateConfig(): GateConfig {
   return {
-    id: 'unit', title: 'unit', run: ['true'], cwd: '/', env: {}, testsFailedExitCodes: [1], maxAgeMs: 3_600_000, needs: [], when: 'always', optional: false, services: [], checks: {},
+    id: 'unit', title: 'unit', run: ['true'], cwd: '/', env: {}, testsFailedExitCodes: [1], maxAgeMs: 3_600_000, needs: [], when: 'always', optional: false, external: false, services: [], checks: {},
     reports: [{ path: 'r.xml' }], expect: [], severity: 'block', timeoutMs: 1000, retry: { attempts: 1, delayMs: 0 },
   };
 }

@@ -138,7 +138,7 @@ const action = z
   .object({
     t: z.literal('action'),
     id: z.string().min(1),
-    kind: z.enum(['rollback', 'publish']),
+    kind: z.enum(['rollback', 'publish', 'rollout']),
     by: str,
     from_version: optStr,
     to_version: str,

@@ -79,8 +79,9 @@ export interface RunSummary extends Omit<RunStart, 'selection' | 'tree'> {
   dirtyFiles: number | null;
 }
 
-export type ActionKind = 'rollback' | 'publish';
-export type ActionResult = 'running' | 'done' | 'failed' | 'interrupted';
+export type ActionKind = 'rollback' | 'publish' | 'rollout';
+/** A rollout may also stop `paused` (waiting for an approval) or `rolled-back` (an analysis failed). */
+export type ActionResult = 'running' | 'done' | 'failed' | 'interrupted' | 'paused' | 'rolled-back';
 
 export interface ActionStep {
   index: number;

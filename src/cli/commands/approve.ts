@@ -55,12 +55,14 @@ export async function approveCommand(
   ctx: CliContext,
 ): Promise<number> {
   return withStore(flags, ctx, async (config, store) => {
-    const g = Object.hasOwn(config.gates, gate) ? config.gates[gate] : undefined;
+    // A manual gate, or a rollout stage with `approve: manual` (approved the same way, by its id).
+    const stage = config.rollout?.stages.find((s) => s.id === gate);
+    const g = Object.hasOwn(config.gates, gate) ? config.gates[gate] : stage;
     if (!g) {
-      const near = suggest(gate, Object.keys(config.gates));
-      throw new UsageError(`no gate named "${gate}"`, near ? `did you mean "${near}"?` : undefined);
+      const near = suggest(gate, [...Object.keys(config.gates), ...(config.rollout?.stages.map((s) => s.id) ?? [])]);
+      throw new UsageError(`no gate or rollout stage named "${gate}"`, near ? `did you mean "${near}"?` : undefined);
     }
-    if (!g.manual) throw new UsageError(`gate "${gate}" is not a manual gate; only gates with \`manual:\` take approvals`);
+    if (!g.manual) throw new UsageError(stage ? `rollout stage "${gate}" has no \`approve: manual\`; it takes no approvals` : `gate "${gate}" is not a manual gate; only gates with \`manual:\` take approvals`);
     if (!flags.by) throw new UsageError('approve needs --by NAME (who signs off)');
     if (g.manual.approvers && !g.manual.approvers.includes(flags.by)) {
       throw new UsageError(`${flags.by} may not approve "${gate}"`, `approvers: ${g.manual.approvers.join(', ')}`);

@@ -94,7 +94,7 @@ export async function* exportHistory(db: Db, project: string): AsyncGenerator<Hi
   }
   for (const a of await db.selectFrom('actions').selectAll().where('project', '=', project).orderBy('seq').execute()) {
     const { seq: _s, project: _p, ...rest } = a;
-    yield { t: 'action', ...rest, kind: rest.kind as 'rollback' | 'publish', forced: flag(rest.forced), duration_ms: nn(rest.duration_ms) };
+    yield { t: 'action', ...rest, kind: rest.kind as 'rollback' | 'publish' | 'rollout', forced: flag(rest.forced), duration_ms: nn(rest.duration_ms) };
   }
 }
 
