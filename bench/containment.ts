@@ -17,11 +17,11 @@
  * The graph runs use --no-history: opening and writing the store is not what is measured here (one
  * run with history is printed for reference).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CLI, criticalPath, graphYaml, makeGraph, median, timeIt, type G } from './graph.js';
+import { measure, type Sample } from './measure.js';
 
 const WATCHDOG = join(import.meta.dirname, '..', 'dist', 'run', 'watchdog.js');
 const arg = (name: string): string | undefined => {
@@ -30,36 +30,6 @@ const arg = (name: string): string | undefined => {
 };
 const RUNS = Number(arg('--runs') ?? 5);
 const BASELINE = arg('--baseline') && join(resolve(arg('--baseline')!), 'dist', 'cli', 'main.js');
-
-interface Sample {
-  wallMs: number;
-  cpuMs: number;
-}
-
-/** Seconds in one line of `times` output ("0m1.230000s 0m0.040000s": user, system). */
-function parseTimes(line: string): number {
-  let sec = 0;
-  for (const t of line.trim().split(/\s+/)) {
-    const m = /^(\d+)m([\d.]+)s$/.exec(t);
-    if (m) sec += Number(m[1]) * 60 + Number(m[2]);
-  }
-  return sec;
-}
-
-/** Run argv in `cwd` under /bin/sh: wall time, and CPU of the command and every child it waited for. */
-function measure(cwd: string, argv: string[], env: Record<string, string> = {}): Sample {
-  const t0 = performance.now();
-  const r = spawnSync('/bin/sh', ['-c', '"$@" >/dev/null 2>&1; s=$?; times; exit $s', 'sh', ...argv], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-  });
-  const wallMs = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} exited with ${r.status}: ${r.stderr}`);
-  // Line 1: the shell itself; line 2: its children (the measured command and everything it reaped).
-  const [self = '', children = ''] = r.stdout.trim().split('\n');
-  return { wallMs, cpuMs: (parseTimes(self) + parseTimes(children)) * 1000 };
-}
 
 function makefile(gates: G[], command: (g: G) => string): string {
   const ids = gates.map((g) => g.id);
@@ -76,11 +46,11 @@ interface Contender {
 /** Medians of each contender over RUNS rounds, after one warm-up each; the order rotates every round. */
 function compete(dir: string, contenders: Contender[]): Map<string, { wall: number; cpu: number }> {
   const samples = new Map<string, Sample[]>(contenders.map((c) => [c.name, []]));
-  for (const c of contenders) measure(dir, c.argv, c.env);
+  for (const c of contenders) measure(dir, c.argv, { env: c.env });
   for (let i = 0; i < RUNS; i++) {
     for (let k = 0; k < contenders.length; k++) {
       const c = contenders[(i + k) % contenders.length]!;
-      samples.get(c.name)!.push(measure(dir, c.argv, c.env));
+      samples.get(c.name)!.push(measure(dir, c.argv, { env: c.env }));
     }
   }
   const out = new Map<string, { wall: number; cpu: number }>();
