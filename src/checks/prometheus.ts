@@ -17,6 +17,7 @@ import { interpolateQuery, interpolateText } from '../config/interpolate.js';
 import { isKnownUnit } from '../config/units.js';
 import { parseDuration } from '../config/values.js';
 import type { Check } from '../model/types.js';
+import { sleep } from '../util/sleep.js';
 import { defineCheckKind, type CheckContext } from './kind.js';
 import { chooseStepMs, queryPrometheus } from './prometheus-api.js';
 import { judgeAnswer, type OnNoData, type QuerySpec, type Reduce } from './prometheus-judge.js';
@@ -51,6 +52,7 @@ export const prometheusSchema = z.strictObject({
   window: z.string().optional().meta({ description: 'run (default: since this run started), load (the load phase of this gate), or a duration back from now (15m)' }),
   step: duration.optional().meta({ description: 'Range queries: resolution (default: about 250 points over the window, at least 1s; raised to stay under 11,000 points)' }),
   timeout: duration.optional().meta({ description: 'Each query: give up after this long (default 10s)' }),
+  settle: duration.optional().meta({ description: 'Wait this long before querying, so Prometheus has scraped the end of the window (e.g. 2× the scrape interval after a load)' }),
   headers: z.record(z.string(), z.string()).optional().meta({ description: 'Request headers, e.g. Authorization: "Bearer ${env.PROM_TOKEN}"' }),
   'on-no-data': onNoData.optional(),
   'on-warning': onWarning.optional(),
@@ -67,6 +69,7 @@ export interface PrometheusConfig {
   window: PromWindow;
   stepMs?: number;
   timeoutMs: number;
+  settleMs: number;
   queries: QuerySpec[];
 }
 
@@ -97,6 +100,7 @@ function normalize(p: UserPrometheus): PrometheusConfig {
     window: parseWindow(p.window) ?? { kind: 'run' },
     ...(p.step ? { stepMs: parseDuration(p.step)! } : {}),
     timeoutMs: p.timeout ? parseDuration(p.timeout)! : DEFAULT_TIMEOUT_MS,
+    settleMs: p.settle ? parseDuration(p.settle)! : 0,
     queries,
   };
 }
@@ -171,7 +175,10 @@ export const prometheusKind = defineCheckKind<UserPrometheus, PrometheusConfig, 
     queries: cfg.queries.map((q) => ({ ...q, query: interpolateQuery(q.query, vars, SAFE_IN_QUERY, 'PromQL') })),
   }),
   async run(cfg, ctx) {
-    const window = resolveWindow(cfg, ctx, Date.now());
+    // The window still ends where it would have (the load's end, or now): settling only lets the last scrape land.
+    const endMs = Date.now();
+    if (cfg.settleMs > 0) await sleep(cfg.settleMs, ctx.signal);
+    const window = resolveWindow(cfg, ctx, endMs);
     if (typeof window === 'string') {
       return { checks: [{ check: 'prometheus window', expected: 'a window to query', actual: window, ok: false, message: 'give the gate a `load` check, or use window: run' }] };
     }

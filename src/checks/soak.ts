@@ -5,7 +5,7 @@
  * one that leaks keeps climbing. `metric.soak.rss.slope` (bytes per minute) is that tail's slope.
  *
  *   soak: { service: api, interval: 500ms, warmup: 10s }
- *   expect: ["metric.soak.rss.slope < 1MB", "metric.soak.fds.slope < 10"]
+ *   expect: ["metric.soak.rss.slope < 1MB/min", "metric.soak.fds.slope < 10/min"]
  */
 import { readdir, readFile } from 'node:fs/promises';
 import pidtree from 'pidtree';
@@ -100,10 +100,10 @@ export function judgeSoak(cfg: SoakConfig, samples: readonly SoakSample[]): { ch
       ok: true,
     }],
     metrics: [
-      { name: 'metric.soak.rss.slope', value: rssSlope, unit: 'B' },
-      { name: 'metric.soak.rss.growth', value: perMinute(after, (s) => s.rssBytes), unit: 'B' },
+      { name: 'metric.soak.rss.slope', value: rssSlope, unit: 'B/min' },
+      { name: 'metric.soak.rss.growth', value: perMinute(after, (s) => s.rssBytes), unit: 'B/min' },
       { name: 'metric.soak.rss.max', value: Math.max(...after.map((s) => s.rssBytes)), unit: 'B' },
-      { name: 'metric.soak.fds.slope', value: fdsSlope },
+      { name: 'metric.soak.fds.slope', value: fdsSlope, unit: '/min' },
       { name: 'metric.soak.fds.max', value: Math.max(...after.map((s) => s.fds)) },
       { name: 'metric.soak.samples', value: after.length },
     ],

@@ -6,7 +6,7 @@
 import { closest, distance } from 'fastest-levenshtein';
 import { ShipgateError } from '../errors.js';
 import { lookupPath, splitPath, findBraceEnd, type PathInfo } from './expect-paths.js';
-import { KNOWN_UNITS, dimensionOf, parseQuantity } from './units.js';
+import { KNOWN_UNITS, SHOWN_UNITS, dimensionOf, parseQuantity } from './units.js';
 
 export type Comparator = '==' | '!=' | '<' | '<=' | '>' | '>=';
 export const COMPARATORS: readonly Comparator[] = ['==', '!=', '<', '<=', '>', '>='];
@@ -161,7 +161,8 @@ class Scanner {
     // One optional space between number and unit (`200 ms`), but not before a following "+"/word.
     const afterNumber = this.pos;
     const spaced = this.skipSpace();
-    const unitMatch = /^(?:%|[A-Za-zµ]+)/.exec(this.src.slice(this.pos));
+    // A rate is a unit over a time: `1MB/min`, `10/min`.
+    const unitMatch = /^(?:%|[A-Za-zµ]+(?:\/[a-z]+)?|\/[a-z]+)/.exec(this.src.slice(this.pos));
     let unit = '';
     // After a space only a known unit belongs to the number; any other word is trailing text.
     if (unitMatch && (!spaced || dimensionOf(unitMatch[0]) !== undefined)) {
@@ -180,7 +181,7 @@ class Scanner {
         this.src,
         unitAt + 1,
         `unknown unit "${unit}"`,
-        near ? `did you mean "${best}"? known units: ${KNOWN_UNITS.join(' ')}` : `known units: ${KNOWN_UNITS.join(' ')}`,
+        near ? `did you mean "${best}"? known units: ${SHOWN_UNITS.join(' ')}` : `known units: ${SHOWN_UNITS.join(' ')}`,
       );
     }
     const text = this.src.slice(start, this.pos).trim();

@@ -67,3 +67,22 @@ describe('formatting', () => {
     expect(formatQuantity(3, undefined)).toBe('3');
   });
 });
+
+describe('rates over time', () => {
+  it('sizes and counts per second, minute or hour are kept per minute', () => {
+    expect(parseQuantity('1MB/min')).toEqual({ ok: true, value: 1e6, unit: 'B/min' });
+    expect(parseQuantity('1KB/s')).toEqual({ ok: true, value: 60_000, unit: 'B/min' });
+    expect(parseQuantity('60MiB/h')).toEqual({ ok: true, value: 1024 ** 2, unit: 'B/min' });
+    expect(parseQuantity('10/min')).toEqual({ ok: true, value: 10, unit: '/min' });
+    expect(parseQuantity('1/s')).toEqual({ ok: true, value: 60, unit: '/min' });
+  });
+  it('a rate is not a size: the dimensions differ, so a comparison between them cannot happen silently', () => {
+    expect(dimensionOf('MB/min')).toBe('size-rate');
+    expect(dimensionOf('MB')).toBe('size');
+    expect(parseQuantity('1MB/fortnight')).toMatchObject({ ok: false, reason: 'unit' });
+  });
+  it('renders rates readably', () => {
+    expect(formatQuantity(2_600_000, 'B/min')).toBe('2.6MB/min');
+    expect(formatQuantity(3, '/min')).toBe('3/min');
+  });
+});

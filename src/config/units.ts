@@ -5,7 +5,7 @@
  * Sizes follow the standards: `KB`/`MB`/`GB` are decimal (1000), `KiB`/`MiB`/`GiB` binary (1024).
  */
 
-export type Dimension = 'time' | 'size' | 'percent';
+export type Dimension = 'time' | 'size' | 'percent' | 'size-rate' | 'count-rate';
 
 interface UnitDef {
   dim: Dimension;
@@ -31,7 +31,20 @@ const UNIT_TABLE: Record<string, UnitDef> = {
   GiB: { dim: 'size', factor: 1024 ** 3 },
 };
 
-export const CANONICAL_UNIT: Record<Dimension, string> = { time: 'ms', size: 'B', percent: '%' };
+/**
+ * Rates over time (a soak's slope: `1MB/min`, `10/min`) are kept per minute: sizes as `B/min`,
+ * counts as `/min`. Each size unit with `/s`, `/min` or `/h`, and a bare `/s`, `/min`, `/h`.
+ */
+const PER_MINUTE: Record<string, number> = { s: 60, min: 1, h: 1 / 60 };
+for (const [per, f] of Object.entries(PER_MINUTE)) {
+  UNIT_TABLE[`/${per}`] = { dim: 'count-rate', factor: f };
+  for (const [name, def] of Object.entries(UNIT_TABLE)) if (def.dim === 'size') UNIT_TABLE[`${name}/${per}`] = { dim: 'size-rate', factor: def.factor * f };
+}
+
+/** The units a hint lists: the plain ones and a rate of each kind (every size takes /s, /min, /h). */
+export const SHOWN_UNITS: readonly string[] = [...Object.keys(UNIT_TABLE).filter((u) => !u.includes('/')), 'MB/min', '/min'];
+
+export const CANONICAL_UNIT: Record<Dimension, string> = { time: 'ms', size: 'B', percent: '%', 'size-rate': 'B/min', 'count-rate': '/min' };
 
 /** The units a user may write, for messages and did-you-mean hints. */
 export const KNOWN_UNITS: readonly string[] = Object.keys(UNIT_TABLE);
@@ -116,9 +129,11 @@ export function formatQuantity(value: number, unit: string | undefined, preferUn
   if (preferUnit !== undefined && dimensionOf(preferUnit) === dim) {
     return `${formatNumber(fromCanonical(value, preferUnit))}${preferUnit}`;
   }
+  if (dim === 'count-rate') return `${formatNumber(value)}/min`;
   const steps = dim === 'time' ? TIME_STEPS : SIZE_STEPS;
+  const suffix = dim === 'size-rate' ? '/min' : '';
   const abs = Math.abs(value);
   const step = steps.find(([, f]) => abs >= f) ?? steps[steps.length - 1];
   if (!step || value === 0) return `0${CANONICAL_UNIT[dim]}`;
-  return `${formatNumber(value / step[1])}${step[0]}`;
+  return `${formatNumber(value / step[1])}${step[0]}${suffix}`;
 }

@@ -335,3 +335,15 @@ describe('evidenceCounts: streamed evidence (testTotals, and only the tests the 
     expect(evidenceCounts(e, q).failed).toBe(2);
   });
 });
+
+describe('rates', () => {
+  const slope = evidence({ metrics: [{ name: 'metric.soak.rss.slope', value: 2_600_000, unit: 'B/min' }] });
+  it('a rate compares with a rate in any size and time unit', () => {
+    expect(evaluate(parseExpectation('metric.soak.rss.slope < 3MB/min'), slope)).toMatchObject({ ok: true, actual: '2.6MB/min' });
+    // 2.6 MB a minute is more than 40 KB a second (2.4 MB a minute).
+    expect(evaluate(parseExpectation('metric.soak.rss.slope < 40KB/s'), slope)).toMatchObject({ ok: false });
+  });
+  it('HOSTILE: a rate against a plain size is a unit mismatch, not a comparison of numbers', () => {
+    expect(evaluate(parseExpectation('metric.soak.rss.slope < 1GB'), slope)).toMatchObject({ ok: false, actual: 'unit mismatch' });
+  });
+});

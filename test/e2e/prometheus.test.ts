@@ -130,6 +130,7 @@ gates:
     prometheus:
       url: "${prom.url}"
       window: load
+      settle: 2s
       queries:
         served: { query: 'sum(svc_requests_total{job="svc"})', range: true, reduce: last, min-samples: 2 }
         failed: { query: 'sum(svc_requests_total{job="svc",code="500"})', range: true, reduce: max }

@@ -25,13 +25,13 @@ gates:
     services: [api]
     load: { url: "http://127.0.0.1:${port}/", connections: 2, duration: 8s }
     soak: { service: api, interval: 250ms, warmup: 3s }
-    expect: ["metric.soak.rss.slope < 100MB", "metric.load.errors.rate == 0"]
+    expect: ["metric.soak.rss.slope < 100MB/min", "metric.load.errors.rate == 0"]
 `,
   });
   dirs.push(dir);
   const res = await runCli(['run', '1.0.0', '--no-history', '--json'], { cwd: dir, timeoutMs: 90_000 });
   const decision = parseDecision(res.stdout);
-  const slope = gate(decision, 'soak').checks.find((c) => c.check === 'metric.soak.rss.slope < 100MB')!;
+  const slope = gate(decision, 'soak').checks.find((c) => c.check === 'metric.soak.rss.slope < 100MB/min')!;
   return { res, decision, slope };
 }
 
