@@ -22,6 +22,8 @@ const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map(removeProject)));
 
 interface Setup {
+  /** Point the API at a fault proxy on this port instead of at Redis itself (`$PROXY` in `fault`). */
+  proxied?: boolean;
   /** The API's command (default: the demo API). */
   api?: string;
   /** The redis service's command; `$PORT` is replaced (default: redis-server, recording its pid). */
@@ -31,8 +33,9 @@ interface Setup {
 }
 
 async function chaos(s: Setup = {}) {
-  const [redisPort, apiPort] = [await freePort(), await freePort()];
+  const [redisPort, apiPort, proxyPort] = [await freePort(), await freePort(), await freePort()];
   const health = `http://127.0.0.1:${apiPort}/health`;
+  const fault = (s.fault ?? '{ service: redis, action: stop, after: 500ms, for: 4s }').replaceAll('$PROXY', `{ listen: ${proxyPort}, to: ${redisPort} }`);
   // Each start appends its pid, so the test can see that every Redis ever started is gone.
   const redis = (s.redis ?? `echo $$ >> redis.pids; exec redis-server --port $PORT --bind 127.0.0.1 --save '' --appendonly no`).replaceAll('$PORT', String(redisPort));
   const dir = await makeProject({
@@ -43,13 +46,13 @@ async function chaos(s: Setup = {}) {
     ready: { command: "redis-cli -p ${redisPort} ping | grep -q PONG", timeout: 10s, interval: 100ms }
   api:
     run: ${q(s.api ?? `${NODE} ${DEMO_API}`)}
-    env: { API_PORT: "${apiPort}", PORT: "${apiPort}", REDIS_PORT: "${redisPort}" }
+    env: { API_PORT: "${apiPort}", PORT: "${apiPort}", REDIS_PORT: "${s.proxied ? proxyPort : redisPort}" }
     ready: { http: "${health}", timeout: 20s, interval: 100ms }
 gates:
   chaos:
     services: [redis, api]
     faults:
-      - ${s.fault ?? '{ service: redis, action: stop, after: 500ms, for: 4s }'}
+      - ${fault}
     probes:
 ${(s.probes ?? `      - { get: "${health}", json: { status: degraded, redis: down }, during: fault, retry: 3s }
       - { get: "${health}", json: { status: ok }, after: recovery, within: 30s }`).replaceAll('HEALTH', health)}
@@ -61,7 +64,7 @@ ${(s.probes ?? `      - { get: "${health}", json: { status: degraded, redis: dow
   const decision = parseDecision(res.stdout);
   const g = gate(decision, 'chaos');
   const failing = JSON.stringify(g.checks.filter((c) => !c.ok), null, 1);
-  return { dir, res, g, failing };
+  return { dir, res, g, failing, decision };
 }
 
 /** Every Redis the run started is gone once the CLI has exited. */
@@ -94,6 +97,25 @@ describe('chaos: degrade and recover', () => {
     expect(res.code, failing + res.stderr).toBe(0);
     // Paused and resumed, never restarted: one Redis, gone after the run.
     expect(await noRedisLeft(dir)).toHaveLength(1);
+  }, 60_000);
+
+  it('honest: a drop through the fault proxy (Redis up, unreachable) degrades the API, which recovers after: READY, counted', async () => {
+    const { dir, res, g, failing } = await chaos({ proxied: true, fault: '{ service: redis, action: drop, after: 500ms, for: 4s, proxy: $PROXY }' });
+    expect(res.code, failing + res.stderr).toBe(0);
+    expect(g.checks.find((c) => c.check === 'fault redis drop')).toMatchObject({ ok: true });
+    // Redis itself was never touched: one process, and the proxy held what the API sent.
+    expect(await noRedisLeft(dir)).toHaveLength(1);
+    const { runDir } = await onlyRunDecision(dir);
+    const kept = JSON.parse(await readFile(join(runDir, 'gate-chaos.faults.json'), 'utf8')) as { records: { data: { proxies: { connections: number; dropped: number }[] } }[] };
+    const [proxy] = kept.records[0]!.data.proxies;
+    expect(proxy!.dropped).toBeGreaterThan(0);
+    expect(proxy!.connections).toBeGreaterThan(1);
+  }, 60_000);
+
+  it('honest: latency through the proxy beyond the API\'s PING timeout degrades it as well: READY', async () => {
+    // The demo waits 500 ms for PONG; 1 s each way can only be slower than that.
+    const { res, failing } = await chaos({ proxied: true, fault: '{ service: redis, action: latency, delay: 1s, after: 500ms, for: 5s, proxy: $PROXY }' });
+    expect(res.code, failing + res.stderr).toBe(0);
   }, 60_000);
 
   it('HOSTILE: an API that reports ok while Redis is down is BLOCKED by the during-fault probe', async () => {
