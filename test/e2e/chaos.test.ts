@@ -9,8 +9,9 @@
  * for up to 30 s where a second is plenty.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NODE, REPO, freePort, gate, makeProject, onlyRunDecision, parseDecision, q, removeProject, runCli, startCli, survivors, waitForFile } from './helpers.js';
@@ -35,7 +36,7 @@ interface Setup {
 async function chaos(s: Setup = {}) {
   const [redisPort, apiPort, proxyPort] = [await freePort(), await freePort(), await freePort()];
   const health = `http://127.0.0.1:${apiPort}/health`;
-  const fault = (s.fault ?? '{ service: redis, action: stop, after: 500ms, for: 4s }').replaceAll('$PROXY', `{ listen: ${proxyPort}, to: ${redisPort} }`);
+  const fault = (s.fault ?? '{ service: redis, action: stop, after: 500ms, for: 3s }').replaceAll('$PROXY', `{ listen: ${proxyPort}, to: ${redisPort} }`);
   // Each start appends its pid, so the test can see that every Redis ever started is gone.
   const redis = (s.redis ?? `echo $$ >> redis.pids; exec redis-server --port $PORT --bind 127.0.0.1 --save '' --appendonly no`).replaceAll('$PORT', String(redisPort));
   const dir = await makeProject({
@@ -93,14 +94,14 @@ describe('chaos: degrade and recover', () => {
   }, 60_000);
 
   it('honest: a paused Redis (SIGSTOP) answers nothing, the API degrades, and recovers after SIGCONT: READY', async () => {
-    const { dir, res, failing } = await chaos({ fault: '{ service: redis, action: pause, after: 500ms, for: 4s }' });
+    const { dir, res, failing } = await chaos({ fault: '{ service: redis, action: pause, after: 500ms, for: 3s }' });
     expect(res.code, failing + res.stderr).toBe(0);
     // Paused and resumed, never restarted: one Redis, gone after the run.
     expect(await noRedisLeft(dir)).toHaveLength(1);
   }, 60_000);
 
   it('honest: a drop through the fault proxy (Redis up, unreachable) degrades the API, which recovers after: READY, counted', async () => {
-    const { dir, res, g, failing } = await chaos({ proxied: true, fault: '{ service: redis, action: drop, after: 500ms, for: 4s, proxy: $PROXY }' });
+    const { dir, res, g, failing } = await chaos({ proxied: true, fault: '{ service: redis, action: drop, after: 500ms, for: 3s, proxy: $PROXY }' });
     expect(res.code, failing + res.stderr).toBe(0);
     expect(g.checks.find((c) => c.check === 'fault redis drop')).toMatchObject({ ok: true });
     // Redis itself was never touched: one process, and the proxy held what the API sent.
@@ -114,8 +115,23 @@ describe('chaos: degrade and recover', () => {
 
   it('honest: latency through the proxy beyond the API\'s PING timeout degrades it as well: READY', async () => {
     // The demo waits 500 ms for PONG; 1 s each way can only be slower than that.
-    const { res, failing } = await chaos({ proxied: true, fault: '{ service: redis, action: latency, delay: 1s, after: 500ms, for: 5s, proxy: $PROXY }' });
+    const { res, failing } = await chaos({ proxied: true, fault: '{ service: redis, action: latency, delay: 1s, after: 500ms, for: 3s, proxy: $PROXY }' });
     expect(res.code, failing + res.stderr).toBe(0);
+  }, 60_000);
+
+  it('honest: the demo\'s own optional chaos gate (examples/demo, ports made free) is READY', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'shipgate-demo-chaos-'));
+    dirs.push(dir);
+    const demo = join(REPO, 'examples', 'demo');
+    await cp(demo, dir, { recursive: true, filter: (src) => !['reports', 'dist', '.shipgate', 'node_modules'].includes(relative(demo, src).split(sep)[0]!) });
+    const yml = await readFile(join(dir, 'shipgate.yml'), 'utf8');
+    expect(yml).toContain('6390');
+    expect(yml).toContain('4101');
+    await writeFile(join(dir, 'shipgate.yml'), yml.replaceAll('6390', String(await freePort())).replaceAll('4101', String(await freePort())));
+    const res = await runCli(['run', '1.4.0', '-c', join(dir, 'shipgate.yml'), '--only', 'chaos', '--with', 'chaos', '--no-history', '--json'], { cwd: dir, timeoutMs: 60_000 });
+    const g = gate(parseDecision(res.stdout), 'chaos');
+    expect(res.code, JSON.stringify(g.checks.filter((c) => !c.ok)) + res.stderr).toBe(0);
+    expect(g.checks.find((c) => c.check === 'fault redis stop')).toMatchObject({ ok: true });
   }, 60_000);
 
   it('HOSTILE: an API that reports ok while Redis is down is BLOCKED by the during-fault probe', async () => {
