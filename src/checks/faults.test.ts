@@ -45,13 +45,15 @@ describe('faults config', () => {
     for (const fault of [
       { service: 'redis', action: 'stop', for: '5s' },
       { service: 'redis', action: 'pause', for: '5s' },
-      { service: 'redis', action: 'kill' },
       { service: 'redis', action: 'kill', for: '2s' },
-      { service: 'redis', action: 'restart' },
       { service: 'redis', action: 'drop', for: '5s', proxy: { listen: 6391, to: 6390 } },
       { service: 'redis', action: 'reset', for: '5s', proxy: { listen: 6391, to: 6390 } },
     ]) {
       expect(issues(config(fault)), JSON.stringify(fault)).toEqual([]);
+    }
+    // Without `for` there is no fault phase to probe, only the recovery after it.
+    for (const fault of [{ service: 'redis', action: 'kill' }, { service: 'redis', action: 'restart' }]) {
+      expect(issues(config(fault, { probes: [probes[1]] })), JSON.stringify(fault)).toEqual([]);
     }
   });
 
@@ -106,6 +108,13 @@ describe('faults config', () => {
     expect(at(issues(withProbe({ get: HEALTH, after: 'recovery', within: '5s', retry: '5s' })))).toEqual([['gates.chaos.probes[0].retry', 'CONFIG_VALUE']]);
     expect(at(issues(withProbe({ get: HEALTH, during: 'later' })))).toEqual([['gates.chaos.probes[0].during', expect.any(String)]]);
     expect(issues(withProbe({ get: HEALTH, after: 'recovery', within: '5s' }))).toEqual([]);
+  });
+
+  it('HOSTILE: a `during: fault` probe when no fault lasts; the same with a `for` passes', () => {
+    for (const action of ['restart', 'kill']) {
+      expect(issues(config({ service: 'redis', action }))).toMatchObject([{ path: 'gates.chaos.probes[0].during', message: expect.stringContaining('no time to probe during them') }]);
+    }
+    expect(issues(config({ service: 'redis', action: 'kill', for: '2s' }))).toEqual([]);
   });
 
   it('HOSTILE: phases are for gates only: a rollback or publish probe with `during` is refused', () => {

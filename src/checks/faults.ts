@@ -125,10 +125,22 @@ interface Done {
   notBack?: string;
 }
 
-const what = (f: FaultConfig): string => `fault ${f.service} ${f.action}`;
+/** Each fault's check name: `fault redis stop`, numbered when the same one comes again. */
+const names = new WeakMap<FaultConfig, string>();
+function nameFaults(faults: FaultConfig[]): void {
+  const seen = new Map<string, number>();
+  for (const f of faults) {
+    const base = `fault ${f.service} ${f.action}`;
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    names.set(f, n === 1 ? base : `${base} #${n}`);
+  }
+}
+const what = (f: FaultConfig): string => names.get(f) ?? `fault ${f.service} ${f.action}`;
 
 /** Do the faults (with their proxies opened first), undo them, and say what happened. */
 async function runFaults(faults: FaultConfig[], ctx: CheckContext): Promise<{ done: Done[]; proxies: Map<number, FaultProxy> }> {
+  nameFaults(faults);
   const clock = ctx.chaos;
   const t0 = Date.now();
   clock.arm(t0);

@@ -144,6 +144,11 @@ function gateProbeRules(p: unknown, path: FieldPath, ctx: RuleContext): void {
     const key = p.during !== undefined ? 'during' : 'after';
     ctx.push('CONFIG_VALUE', `a probe bound to a phase (\`${key}\`) needs the gate's \`faults:\`, and this gate has none`, [...path, key], 'add `faults:` to the gate, or remove the phase');
   }
+  // Only kill and restart may go without `for` (the others are told they need it).
+  const faults = Array.isArray(ctx.gate.faults) ? ctx.gate.faults : [];
+  if (p.during !== undefined && faults.length > 0 && faults.every((f) => isObj(f) && f.for === undefined && (f.action === 'kill' || f.action === 'restart'))) {
+    ctx.push('CONFIG_VALUE', 'none of the gate\'s faults lasts (`for`): there is no time to probe during them', [...path, 'during'], 'give a fault `for`, e.g. `action: stop, for: 5s`, or probe `after: recovery`');
+  }
   if (p.within !== undefined && p.after !== 'recovery') {
     ctx.push('CONFIG_VALUE', '`within` only applies to a probe with `after: recovery`', [...path, 'within'], 'for other probes use `retry`');
   }
