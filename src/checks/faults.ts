@@ -183,6 +183,9 @@ async function runFaults(faults: FaultConfig[], ctx: CheckContext): Promise<{ do
       const reason = `could not ${f.action} ${f.service}: ${(e as Error).message}`;
       return { fault: f, check: { check: what(f), expected: 'done and undone', actual: reason, ok: false }, notBack: reason };
     }
+    // `for` counts from when the fault took effect (a stop may take its grace period), so the
+    // planned end moves with it: probes during the fault may retry until then.
+    clock.plannedFaultEndMs = Math.max(clock.plannedFaultEndMs ?? 0, Date.now() + f.forMs);
     clock.faultBegan();
     clock.record(`${f.action} ${f.service}${f.action === 'latency' ? ` (${formatDuration(f.delayMs!)})` : ''}`);
     // A cancelled gate still undoes what it did (a paused service resumes, a proxy passes through).

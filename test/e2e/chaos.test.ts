@@ -10,6 +10,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,6 +133,30 @@ describe('chaos: degrade and recover', () => {
     const g = gate(parseDecision(res.stdout), 'chaos');
     expect(res.code, JSON.stringify(g.checks.filter((c) => !c.ok)) + res.stderr).toBe(0);
     expect(g.checks.find((c) => c.check === 'fault redis stop')).toMatchObject({ ok: true });
+  }, 60_000);
+
+  it('honest: a restart (stop and start at once) comes back, and the API with it: READY', async () => {
+    const { dir, res, g, failing } = await chaos({
+      fault: '{ service: redis, action: restart, after: 500ms }',
+      probes: `      - { get: "HEALTH", json: { status: ok, redis: up }, after: recovery, within: 30s }`,
+    });
+    expect(res.code, failing + res.stderr).toBe(0);
+    expect(g.checks.find((c) => c.check === 'fault redis restart')).toMatchObject({ ok: true, actual: expect.stringMatching(/ready again/) });
+    expect(await noRedisLeft(dir)).toHaveLength(2);
+  }, 60_000);
+
+  it('HOSTILE: a proxy port someone already holds fails the fault, and the phases never come: BLOCKED', async () => {
+    const squatter = createServer();
+    await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', () => r()));
+    const taken = (squatter.address() as { port: number }).port;
+    try {
+      const { res, g } = await chaos({ proxied: true, fault: `{ service: redis, action: drop, after: 500ms, for: 3s, proxy: { listen: ${taken}, to: 1 } }` });
+      expect(res.code).toBe(1);
+      expect(g.checks.find((c) => c.check === 'fault redis drop')).toMatchObject({ ok: false, actual: expect.stringMatching(new RegExp(`^the fault proxy could not listen on 127\\.0\\.0\\.1:${taken}: .*EADDRINUSE`)) });
+      expect(g.checks.find((c) => c.check.endsWith('during the fault'))).toMatchObject({ ok: false, actual: expect.stringMatching(/^the fault phase never happened/) });
+    } finally {
+      await new Promise((r) => squatter.close(r));
+    }
   }, 60_000);
 
   it('HOSTILE: an API that reports ok while Redis is down is BLOCKED by the during-fault probe', async () => {
