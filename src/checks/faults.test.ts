@@ -96,8 +96,12 @@ describe('faults config', () => {
     expect(issues(two('7s'))).toEqual([]);
   });
 
-  it('HOSTILE: faults without probes to judge them', () => {
-    expect(issues(config({ service: 'redis', action: 'stop', for: '5s' }, { probes: undefined, run: 'true' }))).toMatchObject([{ path: 'gates.chaos.faults', message: expect.stringContaining('judged by the gate\'s probes') }]);
+  it('HOSTILE: faults without probes to judge them, or with probes bound to no phase; one bound probe is enough', () => {
+    const fault = { service: 'redis', action: 'stop', for: '5s' };
+    const message = "faults are judged by the gate's probes bound to their phases, and this gate has none";
+    expect(issues(config(fault, { probes: undefined, run: 'true' }))).toMatchObject([{ path: 'gates.chaos.faults', message }]);
+    expect(issues(config(fault, { probes: [{ get: HEALTH }] }))).toMatchObject([{ path: 'gates.chaos.faults', message }]);
+    expect(issues(config(fault, { probes: [{ get: HEALTH }, probes[1]] }))).toEqual([]);
   });
 
   it('HOSTILE: a phase-bound probe without faults, in two phases at once, `within` outside recovery or beside `retry`', () => {

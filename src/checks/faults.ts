@@ -267,8 +267,10 @@ export const faultsKind = defineCheckKind<UserFault[], FaultConfig[], 'faults'>(
     const gateServices = Array.isArray(ctx.gate.services) ? ctx.gate.services.filter((s): s is string => typeof s === 'string') : [];
     raw.forEach((f, i) => faultRules(f, [...at, i], ctx, gateServices));
     overlapRules(raw, at, ctx);
-    if (!nonEmptyList(ctx.gate.probes)) {
-      ctx.push('CONFIG_VALUE', 'faults are judged by the gate\'s probes, and this gate has none', at, 'add probes with `during: fault` and `after: recovery`');
+    // Without a probe bound to a phase, nothing would say how the release behaved under the fault.
+    const bound = Array.isArray(ctx.gate.probes) && ctx.gate.probes.some((p) => isObj(p) && (p.during !== undefined || p.after !== undefined));
+    if (!bound) {
+      ctx.push('CONFIG_VALUE', 'faults are judged by the gate\'s probes bound to their phases, and this gate has none', at, 'add probes with `during: fault` and `after: recovery`');
     }
   },
   interpolate: (cfg) => cfg,
