@@ -17,6 +17,7 @@ import type { Vars } from '../config/interpolate.js';
 import type { FieldPath } from '../config/locate.js';
 import type { Metric } from '../model/evidence.js';
 import type { ArtifactRecord, Check } from '../model/types.js';
+import type { PhaseClock } from './phase-clock.js';
 
 /** What normalisation may use besides the kind's own value. */
 export interface NormalizeContext {
@@ -41,10 +42,35 @@ export interface RuleContext {
 /** A service the gate started, as a kind may see it. */
 export interface GateService {
   id: string;
-  /** The service's main process (its process group leader). */
-  pid: number;
+  /** The service's main process (its process group leader; a new one after a fault restarted it). */
+  readonly pid: number;
   /** Whether a process belongs to the service's process tree. */
   owns(pid: number): boolean;
+  /** Faults on purpose (`faults:`): while a fault holds the service down, its exit is no crash. */
+  fault: {
+    /** SIGSTOP its whole process tree. */
+    pause(): Promise<void>;
+    /** SIGCONT its whole process tree. */
+    resume(): Promise<void>;
+    /** Take the tree down: TERM, grace, KILL (`stop`) or KILL at once (`kill`). */
+    down(how: 'stop' | 'kill'): Promise<void>;
+    /** Start it again as it was started and wait until ready; rejects, saying why, when it does not come back. */
+    up(): Promise<void>;
+  };
+}
+
+/** What a TCP fault proxy does to the connections through it; `undefined` = pass through. */
+export type ProxyFault = { kind: 'latency'; delayMs: number } | { kind: 'drop' } | { kind: 'reset' };
+
+/** A TCP proxy the run stage placed on a loopback port, forwarding to a service's port. */
+export interface FaultProxy {
+  readonly listen: number;
+  readonly to: number;
+  /** Change what happens to the connections (open ones and new ones) from now on. */
+  set(fault: ProxyFault | undefined): void;
+  /** Counters, for the timeline. */
+  stats(): { connections: number; reset: number; dropped: number; delayedChunks: number };
+  close(): Promise<void>;
 }
 
 /** What a kind gets when the gate runs. */
@@ -70,6 +96,10 @@ export interface CheckContext {
   labels?: readonly string[];
   /** For a kind that runs `alongside` another: aborted when that one has finished. */
   until?: AbortSignal;
+  /** The gate's chaos timeline (`faults:` writes it, phase-bound probes wait on it); one per gate. */
+  chaos: PhaseClock;
+  /** Listen on 127.0.0.1:`listen` and forward to 127.0.0.1:`to`; closed by the gate's teardown at the latest. */
+  openProxy(listen: number, to: number): Promise<FaultProxy>;
 }
 
 /** A record a kind keeps of what it saw, for the reader who asks "why": written to the run folder. */

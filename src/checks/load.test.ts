@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../test/fixtures/run/helpers.js';
 import type { Metric } from '../model/evidence.js';
 import type { CheckContext } from './kind.js';
+import { PhaseClock } from './phase-clock.js';
 import { loadKind, weightedOrder, type UserLoad } from './load.js';
 
 const SERVER = fileURLToPath(new URL('../../test/fixtures/load/server.mjs', import.meta.url));
@@ -42,6 +43,8 @@ const ctx: CheckContext = {
   services: [],
   foreignListener: async () => undefined,
   phases: new Map(),
+  chaos: new PhaseClock(),
+  openProxy: () => Promise.reject(new Error('no fault proxy in this test')),
 };
 
 async function load(user: UserLoad) {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../test/fixtures/run/helpers.js';
 import { hasPrometheus, startPrometheus, type RunningPrometheus } from '../../test/fixtures/prometheus/prometheus.js';
 import type { CheckContext } from './kind.js';
+import { PhaseClock } from './phase-clock.js';
 import { prometheusKind, type UserPrometheus } from './prometheus.js';
 
 const vars = { version: '1.2.3', gitSha: 'abc', gitBranch: 'main', runDir: '/tmp', env: {} };
@@ -24,6 +25,8 @@ function context(runStartedMs: number): CheckContext {
     services: [],
     foreignListener: async () => undefined,
     phases: new Map(),
+    chaos: new PhaseClock(),
+    openProxy: () => Promise.reject(new Error('no fault proxy in this test')),
   };
 }
 

@@ -25,7 +25,7 @@ describe('the check-kind registry', () => {
     const schema = JSON.parse(jsonSchemaText()) as { properties: { gates: { additionalProperties: { properties: Record<string, unknown> } } } };
     const keys = Object.keys(schema.properties.gates.additionalProperties.properties);
     // The keys every editor already knew keep their places; new kinds come after artifacts.
-    expect(keys).toEqual(['title', 'run', 'cwd', 'env', 'exit-codes', 'max-age', 'needs', 'when', 'optional', 'services', ...CHECK_KINDS.map((k) => k.key), 'reports', 'expect', 'severity', 'timeout', 'budget', 'retry', 'manual']);
+    expect(keys).toEqual(['title', 'run', 'cwd', 'env', 'exit-codes', 'max-age', 'needs', 'when', 'optional', 'external', 'services', ...CHECK_KINDS.map((k) => k.key), 'reports', 'expect', 'severity', 'timeout', 'budget', 'retry', 'manual']);
     expect(CHECK_KINDS.map((k) => k.key).slice(0, 2)).toEqual(['probes', 'artifacts']);
   });
 

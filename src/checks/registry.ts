@@ -5,6 +5,7 @@
  * The order is also the order of the keys in the editor JSON Schema.
  */
 import { artifactsKind } from './artifacts.js';
+import { faultsKind } from './faults.js';
 import type { AnyCheckKind, CheckKind, CheckKindShape } from './kind.js';
 import { loadKind } from './load.js';
 import { probesKind } from './probes.js';
@@ -12,7 +13,7 @@ import { prometheusKind } from './prometheus.js';
 import { slosKind } from './slos.js';
 import { soakKind } from './soak.js';
 
-export const CHECK_KINDS = [probesKind, artifactsKind, loadKind, soakKind, prometheusKind, slosKind] as const satisfies readonly AnyCheckKind[];
+export const CHECK_KINDS = [probesKind, artifactsKind, loadKind, soakKind, prometheusKind, slosKind, faultsKind] as const satisfies readonly AnyCheckKind[];
 
 export type CheckKinds = typeof CHECK_KINDS;
 export type CheckShape = CheckKindShape<CheckKinds>;

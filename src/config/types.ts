@@ -51,6 +51,10 @@ export interface ProbeConfig {
   consecutive: number;
   /** Steady state: passing answers must span at least this long. */
   minDurationMs?: number;
+  /** A gate's probe bound to a phase of its chaos timeline (`during: fault`, `after: recovery`). */
+  phase?: 'fault' | 'recovery';
+  /** With `after: recovery`: poll until it passes, for at most this long. */
+  withinMs?: number;
 }
 
 export interface ArtifactConfig {

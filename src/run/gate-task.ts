@@ -11,9 +11,11 @@ import { formatDuration } from '../util/duration-format.js';
 import type { Check, GateOutcome, StepRecord } from '../decide/types.js';
 import { collectEvidence } from '../evidence/collect.js';
 import { emptyEvidence, type Evidence } from '../model/evidence.js';
-import type { AnyCheckKind, CheckContext, GateService } from '../checks/kind.js';
+import type { AnyCheckKind, CheckContext, FaultProxy, GateService } from '../checks/kind.js';
+import { PhaseClock } from '../checks/phase-clock.js';
 import { KINDS } from '../checks/registry.js';
 import { keepEvidence } from './kept-evidence.js';
+import { openFaultProxy } from './fault-proxy.js';
 import { foreignProbeListener, type PortOwner } from './probe-ports.js';
 import { runCommand, tailFile } from './process.js';
 import type { ServicePool } from './services.js';
@@ -102,20 +104,34 @@ async function manualOutcome(gate: GateConfig, ctx: GateTaskContext, startedAt: 
   return { id: gate.id, startedAt, durationMs: 0, attempts: 0, ...judged };
 }
 
-/** What the gate's check kinds see of the run: its services, their listeners, cancellation. */
-function checkContext(gate: GateConfig, ctx: GateTaskContext, owners: (PortOwner & { pid: number })[], signal: AbortSignal): CheckContext & { phases: Map<string, { startMs: number; endMs: number }> } {
-  const services: GateService[] = owners.map((o) => ({ id: o.id, pid: o.pid, owns: o.owns }));
+/** A service of the gate as the pool holds it: its current process tree (faults may restart it) and its fault control. */
+type Owner = PortOwner & { readonly pid: number; fault: GateService['fault'] };
+
+/** What the gate's check kinds see of the run: its services, their listeners, cancellation, fault proxies. */
+function checkContext(
+  gate: GateConfig,
+  ctx: GateTaskContext,
+  owners: Owner[],
+  signal: AbortSignal,
+  proxies: FaultProxy[],
+): CheckContext & { phases: Map<string, { startMs: number; endMs: number }> } {
   return {
     gate: gate.id,
     cwd: gate.cwd,
     runDir: ctx.runDir,
     runStartedMs: ctx.runStartedMs,
     signal,
-    services,
+    services: owners,
     // An external gate checks a system it did not start: who listens there is not its to vouch for.
     foreignListener: gate.external ? async () => undefined : (url, when) => foreignProbeListener(url, owners, when),
     labels: ctx.labels ?? [],
     phases: new Map(),
+    chaos: new PhaseClock(),
+    openProxy: async (listen, to) => {
+      const proxy = await openFaultProxy({ listen, to });
+      proxies.push(proxy);
+      return proxy;
+    },
   };
 }
 
@@ -143,6 +159,8 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
   };
   const firstTally = (): TestTally => ctx.newTally?.(gate) ?? new TestTally({ project: '', gate: gate.id });
 
+  /** Fault proxies the gate's kinds opened: closed at teardown whatever happened. */
+  const proxies: FaultProxy[] = [];
   const serviceDeath = new AbortController();
   let deathReason: { id: string; message: string; tail: string[]; logPath: string } | undefined;
   const abortBoth = AbortSignal.any([signal, serviceDeath.signal]);
@@ -150,11 +168,18 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
     if (gate.manual) return { ...(await manualOutcome(gate, ctx, startedAt)), ranWithout: ranWithout.length ? ranWithout : undefined };
 
     // Setup: services, in declared order. A service that cannot start fails the gate with its log.
-    const owners: (PortOwner & { pid: number })[] = [];
+    const owners: Owner[] = [];
     for (const id of gate.services) {
       try {
         const svc = await ctx.pool.acquire(id);
-        owners.push({ id, pid: svc.process.pid, owns: (pid) => svc.process.owns(pid) });
+        owners.push({
+          id,
+          get pid() {
+            return svc.process.pid;
+          },
+          owns: (pid) => svc.process.owns(pid),
+          fault: svc.fault,
+        });
         void svc.died.then(async (err) => {
           deathReason = { id, message: err.message, tail: await tailFile(svc.logPath, TAIL).catch(() => []), logPath: svc.logPath };
           serviceDeath.abort(err);
@@ -170,7 +195,7 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
 
     // The gate's check kinds, in registry order, with their variables resolved. A kind whose
     // variables do not resolve fails when its turn comes, after the command (as it always did).
-    const ctxFor = checkContext(gate, ctx, owners, abortBoth);
+    const ctxFor = checkContext(gate, ctx, owners, abortBoth, proxies);
     const kinds: { kind: AnyCheckKind; cfg?: unknown; error?: string }[] = [];
     for (const kind of KINDS) {
       const cfg = (gate.checks as Record<string, unknown>)[kind.key];
@@ -333,6 +358,7 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
       logTail: ok && !hasFailingTests(evidence) ? undefined : await tailFile(logPath, ctx.logTailLines ?? TAIL).catch(() => []),
     });
   } finally {
+    for (const p of proxies) await p.close().catch(() => undefined);
     // Teardown: release this gate's hold on each of its services (acquired or not, so the pool's
     // counts stay right); the pool stops a service after its last user.
     for (const id of [...gate.services].reverse()) await ctx.pool.release(id);

@@ -66,6 +66,8 @@ export interface ManagedProcess {
   stop(graceMs?: number): Promise<void>;
   /** Is `pid` this command's own (it, or anything it started)? */
   owns(pid: number): boolean;
+  /** Send `sig` to every process of the tree (chaos faults: SIGSTOP, SIGCONT). */
+  signal(sig: NodeJS.Signals): Promise<void>;
 }
 
 export const DEFAULT_GRACE_MS = 3000;
@@ -123,6 +125,8 @@ async function stopCell(cell: Cell, graceMs: number): Promise<void> {
     if (await cell.isEmpty()) return;
     if (!hurried && graceMs > 0) {
       await cell.signal('SIGTERM');
+      // A stopped process (a paused service) only acts on TERM once it runs again.
+      await cell.signal('SIGCONT');
       if (await waitEmpty(cell, Date.now() + graceMs, true)) return;
     }
     cell.killSync();
@@ -397,7 +401,15 @@ function launch(opts: CommandOptions): ManagedProcess {
     else opts.signal.addEventListener('abort', onAbort, { once: true });
   }
 
-  const managed: ManagedProcess = { pid, exited, isAlive: () => alive, stop, owns: (p) => cell.owns(p) };
+  const managed: ManagedProcess = {
+    pid,
+    exited,
+    isAlive: () => alive,
+    stop,
+    owns: (p) => cell.owns(p),
+    // Never after the stop began: the cell may be gone, and its pids someone else's.
+    signal: (sig) => (alive && !stopping ? cell.signal(sig) : Promise.resolve()),
+  };
   if (pid > 0) live.set(pid, managed);
   return managed;
 }

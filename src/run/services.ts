@@ -39,13 +39,31 @@ export class ServiceError extends ShipgateError {
   }
 }
 
+/**
+ * Faults done to a running service on purpose (a gate's `faults:`). While a fault holds the
+ * service down its exit is not a death; a service that does not come back ready is reported by
+ * `up`, not by `died`.
+ */
+export interface ServiceFaultControl {
+  /** SIGSTOP every process of the service's tree. */
+  pause(): Promise<void>;
+  /** SIGCONT every process of the tree. */
+  resume(): Promise<void>;
+  /** Take the whole tree down: TERM, grace, KILL (`stop`), or KILL at once (`kill`). */
+  down(how: 'stop' | 'kill'): Promise<void>;
+  /** Start the service again as it was started first and wait until ready; throws a ServiceError when it does not come back. */
+  up(): Promise<void>;
+}
+
 export interface RunningService {
   id: string;
   logPath: string;
-  process: ManagedProcess;
+  /** The service's current process tree (a new one after a fault restarted it). */
+  readonly process: ManagedProcess;
   /** Resolves with a ServiceError if the service dies after being ready (while still needed). */
   readonly died: Promise<ServiceError>;
   stop(): Promise<void>;
+  fault: ServiceFaultControl;
 }
 
 export interface ServiceContext {
@@ -139,10 +157,10 @@ async function checkReadyOnce(
 }
 
 /**
- * Start one service and wait until it is ready. Throws a ServiceError (after stopping whatever was
- * started) when the port is taken, the process exits first, or it never becomes ready.
+ * Start one service's process and wait until it is ready. Throws a ServiceError (after stopping
+ * whatever was started) when the port is taken, the process exits first, or it never becomes ready.
  */
-export async function startService(svc: ServiceConfig, ctx: ServiceContext): Promise<RunningService> {
+async function bringUp(svc: ServiceConfig, ctx: ServiceContext): Promise<ManagedProcess> {
   const logPath = join(ctx.logDir, `service-${svc.id}.log`);
   const readyLog = join(ctx.logDir, `service-${svc.id}.ready.log`);
   const env = { ...ctx.env, ...svc.env };
@@ -236,24 +254,68 @@ export async function startService(svc: ServiceConfig, ctx: ServiceContext): Pro
     }
   }
 
+  return proc;
+}
+
+/**
+ * Start one service and wait until it is ready (see `bringUp` for what fails the start). The handle
+ * reports a death while the service is needed, and lets a gate's faults stop, kill, pause and
+ * restart it without that counting as one.
+ */
+export async function startService(svc: ServiceConfig, ctx: ServiceContext): Promise<RunningService> {
+  const logPath = join(ctx.logDir, `service-${svc.id}.log`);
+  let current = await bringUp(svc, ctx);
+  /** Stopped for good (the last gate released it, or the run ends). */
   let stopping = false;
-  const died = proc.exited.then(async (r) => {
-    if (stopping) return new Promise<ServiceError>(() => undefined); // stopped on purpose: never resolves
-    const tail = await tailFile(logPath, TAIL_LINES);
-    return new ServiceError('SERVICE_DIED', svc.id, withLog(`service ${svc.id} ${describeExit(r)} while gates still needed it`, tail, logPath), {
-      logPath,
-      logTail: tail,
+  /** Held down by a fault until `up`: its exit is the fault's doing. */
+  let held = false;
+  let reportDeath!: (e: ServiceError) => void;
+  // Never resolves for a service stopped on purpose.
+  const died = new Promise<ServiceError>((resolve) => (reportDeath = resolve));
+  const watch = (proc: ManagedProcess): void => {
+    void proc.exited.then(async (r) => {
+      if (stopping || held || proc !== current) return;
+      const tail = await tailFile(logPath, TAIL_LINES);
+      reportDeath(
+        new ServiceError('SERVICE_DIED', svc.id, withLog(`service ${svc.id} ${describeExit(r)} while gates still needed it`, tail, logPath), {
+          logPath,
+          logTail: tail,
+        }),
+      );
     });
-  });
+  };
+  watch(current);
+  const fault: ServiceFaultControl = {
+    pause: () => current.signal('SIGSTOP'),
+    resume: () => current.signal('SIGCONT'),
+    down: async (how) => {
+      held = true;
+      await current.stop(how === 'kill' ? 0 : ctx.graceMs);
+    },
+    up: async () => {
+      if (stopping) throw new ServiceError('SERVICE_CANCELLED', svc.id, `service ${svc.id}: not started again, the run is stopping it`, { logPath });
+      const next = await bringUp(svc, ctx);
+      if (stopping) {
+        await next.stop(ctx.graceMs);
+        throw new ServiceError('SERVICE_CANCELLED', svc.id, `service ${svc.id}: not started again, the run is stopping it`, { logPath });
+      }
+      current = next;
+      held = false;
+      watch(next);
+    },
+  };
   return {
     id: svc.id,
     logPath,
-    process: proc,
+    get process() {
+      return current;
+    },
     died,
     stop: () => {
       stopping = true;
-      return proc.stop(ctx.graceMs);
+      return current.stop(ctx.graceMs);
     },
+    fault,
   };
 }
 

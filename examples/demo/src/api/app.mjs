@@ -6,12 +6,14 @@ import { parseId, resolveRoute } from './router.mjs';
 const BODY_LIMIT = 16 * 1024;
 
 /**
- * @param {{ name: string, version: string, broken?: boolean, startedAt?: Date, onError?: (err: unknown) => void }} options
+ * @param {{ name: string, version: string, broken?: boolean, startedAt?: Date, onError?: (err: unknown) => void, redisUp?: () => Promise<boolean> }} options
  *   `broken` is the demo's break switch (DEMO_BREAK=1): listing items fails, as a bad deploy would.
  *   `onError` hears about unexpected errors (the client only sees a generic 500).
+ *   `redisUp`, when given, is asked on every /health: without Redis the API still answers (200,
+ *   `status: degraded`), and says `ok` again as soon as Redis answers again.
  * @returns {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => Promise<void>}
  */
-export function createApiHandler({ name, version, broken = false, startedAt = new Date(), onError = () => {} }) {
+export function createApiHandler({ name, version, broken = false, startedAt = new Date(), onError = () => {}, redisUp }) {
   const store = createItemStore();
 
   /** @type {import('./router.mjs').Route[]} */
@@ -19,7 +21,12 @@ export function createApiHandler({ name, version, broken = false, startedAt = ne
     {
       method: 'GET',
       pattern: '/health',
-      handler: (_req, res) => sendJson(res, 200, { status: 'ok', uptimeSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000) }),
+      handler: async (_req, res) => {
+        const uptimeSeconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
+        if (!redisUp) return sendJson(res, 200, { status: 'ok', uptimeSeconds });
+        const up = await redisUp();
+        sendJson(res, 200, { status: up ? 'ok' : 'degraded', redis: up ? 'up' : 'down', uptimeSeconds });
+      },
     },
     { method: 'GET', pattern: '/api/version', handler: (_req, res) => sendJson(res, 200, { name, version }) },
     {
