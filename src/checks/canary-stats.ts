@@ -180,9 +180,15 @@ export interface CanarySummary {
 }
 
 export interface CanaryJudgement {
+  /** The whole verdict: the comparison's, or fail when the error limit is broken. */
   verdict: CanaryVerdict;
   /** One sentence per reason, the first being the one that decided. */
   reasons: string[];
+  /** The statistical comparison alone (fail when there were too few samples) and why. */
+  comparison: CanaryVerdict;
+  comparisonReason: string;
+  /** Why the error limit failed, when it did. */
+  errorReason?: string;
   summary: CanarySummary;
   /** Marginal: which of the two ways. */
   marginal?: 'significant-within-limit' | 'beyond-limit-not-significant';
@@ -219,20 +225,23 @@ export function judgeCanary(input: CanaryInput, limits: CanaryLimits, unit = '')
   const reasons: string[] = [];
 
   let errorLimitBroken = false;
+  let errorReason: string | undefined;
   if (limits.errorRate && input.errors) {
     const c = input.errors.canary;
     const r = rate(c);
     const within = c.attempted > 0 && (limits.errorRate.op === '<' ? r < limits.errorRate.value : r <= limits.errorRate.value);
     if (!within) {
       errorLimitBroken = true;
-      reasons.push(c.attempted === 0 ? 'the canary was never asked: its error rate is unknown' : `the canary's error rate is ${pct(r)} (${c.failed} of ${c.attempted} failed), limit ${limits.errorRate.op} ${pct(limits.errorRate.value)}`);
+      errorReason = c.attempted === 0 ? 'the canary was never asked: its error rate is unknown' : `the canary's error rate is ${pct(r)} (${c.failed} of ${c.attempted} failed), limit ${limits.errorRate.op} ${pct(limits.errorRate.value)}`;
+      reasons.push(errorReason);
     }
   }
 
   const tooFew = mw.nBaseline < limits.minSamples || mw.nCanary < limits.minSamples;
   if (tooFew) {
-    reasons.push(`too few samples to compare: baseline ${mw.nBaseline}, canary ${mw.nCanary}, at least ${limits.minSamples} each needed; no data is never a pass`);
-    return { verdict: 'fail', reasons, summary, errorLimitBroken, tooFew };
+    const why = `too few samples to compare: baseline ${mw.nBaseline}, canary ${mw.nCanary}, at least ${limits.minSamples} each needed; no data is never a pass`;
+    reasons.push(why);
+    return { verdict: 'fail', reasons, comparison: 'fail', comparisonReason: why, ...(errorReason ? { errorReason } : {}), summary, errorLimitBroken, tooFew };
   }
 
   const u = unit ? ` ${unit}` : '';
@@ -244,23 +253,34 @@ export function judgeCanary(input: CanaryInput, limits: CanaryLimits, unit = '')
   const significant = mw.pValue < limits.alpha;
   const test = `p ${formatP(mw.pValue)} (Mann-Whitney U = ${fmt(mw.u)}, ${mw.method}, n = ${mw.nBaseline} + ${mw.nCanary}), alpha ${limits.alpha}`;
 
-  let verdict: CanaryVerdict;
+  let comparison: CanaryVerdict;
+  let why: string;
   let marginal: CanaryJudgement['marginal'];
   if (significant && beyond) {
-    verdict = 'fail';
-    reasons.push(`the canary is worse beyond the limit: ${effect}; significant, ${test}`);
+    comparison = 'fail';
+    why = `the canary is worse beyond the limit: ${effect}; significant, ${test}`;
   } else if (significant) {
-    verdict = 'marginal';
+    comparison = 'marginal';
     marginal = 'significant-within-limit';
-    reasons.push(`the canary is significantly worse, but within the limit: ${effect}; ${test}`);
+    why = `the canary is significantly worse, but within the limit: ${effect}; ${test}`;
   } else if (beyond) {
-    verdict = 'marginal';
+    comparison = 'marginal';
     marginal = 'beyond-limit-not-significant';
-    reasons.push(`the effect is beyond the limit, but not significant (it may be noise; more samples would tell): ${effect}; ${test}`);
+    why = `the effect is beyond the limit, but not significant (it may be noise; more samples would tell): ${effect}; ${test}`;
   } else {
-    verdict = 'pass';
-    reasons.push(`no worse beyond what chance explains: ${effect}; ${test}`);
+    comparison = 'pass';
+    why = `no worse beyond what chance explains: ${effect}; ${test}`;
   }
-  if (errorLimitBroken) verdict = 'fail';
-  return { verdict, reasons, summary, ...(marginal ? { marginal } : {}), errorLimitBroken, tooFew };
+  reasons.push(why);
+  return {
+    verdict: errorLimitBroken ? 'fail' : comparison,
+    reasons,
+    comparison,
+    comparisonReason: why,
+    ...(errorReason ? { errorReason } : {}),
+    summary,
+    ...(marginal ? { marginal } : {}),
+    errorLimitBroken,
+    tooFew,
+  };
 }

@@ -23,7 +23,7 @@ import { judgeAnswer, type OnNoData, type QuerySpec, type Reduce } from './prome
 
 const QUERY_NAME_RE = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 /** What a `${…}` value may hold inside PromQL: nothing that closes a string, a selector or a call. */
-const SAFE_IN_QUERY = /^[A-Za-z0-9._+:@/-]*$/;
+export const SAFE_IN_QUERY = /^[A-Za-z0-9._+:@/-]*$/;
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** The raw answer kept as evidence is cut here (a judged query answers in a few hundred bytes). */
 const KEPT_BODY_CHARS = 64 * 1024;
@@ -70,7 +70,7 @@ export interface PrometheusConfig {
   queries: QuerySpec[];
 }
 
-function parseWindow(text: string | undefined): PromWindow | undefined {
+export function parseWindow(text: string | undefined): PromWindow | undefined {
   if (text === undefined || text === 'run') return { kind: 'run' };
   if (text === 'load') return { kind: 'load' };
   const ms = parseDuration(text);
@@ -102,12 +102,12 @@ function normalize(p: UserPrometheus): PrometheusConfig {
 }
 
 /** The window this gate's queries look at, or why there is none. */
-function resolveWindow(cfg: PrometheusConfig, ctx: CheckContext, nowMs: number): { startMs: number; endMs: number } | string {
-  switch (cfg.window.kind) {
+export function resolveWindow(window: PromWindow, ctx: CheckContext, nowMs: number): { startMs: number; endMs: number } | string {
+  switch (window.kind) {
     case 'run':
       return { startMs: ctx.runStartedMs, endMs: nowMs };
     case 'last':
-      return { startMs: nowMs - cfg.window.ms, endMs: nowMs };
+      return { startMs: nowMs - window.ms, endMs: nowMs };
     case 'load': {
       const phase = ctx.phases.get('load');
       return phase ?? 'the load phase did not happen in this gate, so there is no window to query';
@@ -116,7 +116,7 @@ function resolveWindow(cfg: PrometheusConfig, ctx: CheckContext, nowMs: number):
 }
 
 /** The endpoint as kept: no user, password or query string (where a token could hide). */
-function withoutCredentials(u: string): string {
+export function withoutCredentials(u: string): string {
   try {
     const x = new URL(u);
     x.username = '';
@@ -171,7 +171,7 @@ export const prometheusKind = defineCheckKind<UserPrometheus, PrometheusConfig, 
     queries: cfg.queries.map((q) => ({ ...q, query: interpolateQuery(q.query, vars, SAFE_IN_QUERY, 'PromQL') })),
   }),
   async run(cfg, ctx) {
-    const window = resolveWindow(cfg, ctx, Date.now());
+    const window = resolveWindow(cfg.window, ctx, Date.now());
     if (typeof window === 'string') {
       return { checks: [{ check: 'prometheus window', expected: 'a window to query', actual: window, ok: false, message: 'give the gate a `load` check, or use window: run' }] };
     }
