@@ -50,7 +50,7 @@ export async function samplePrometheus(src: PromSource, ctx: CheckContext): Prom
   for (const side of ['baseline', 'canary'] as const) {
     const answer = await queryPrometheus({ baseUrl: src.url, query: src[side], headers: src.headers, timeoutMs: src.timeoutMs, signal: ctx.signal, endMs: window.endMs, range: { startMs: window.startMs, stepMs } });
     const judged = judgeAnswer({ name: `canary ${side}`, query: src[side], range: true, reduce: 'avg', minSamples: 1, onNoData: 'fail', onWarning: 'fail', ...(src.unit ? { unit: src.unit } : {}) }, answer);
-    if (!judged.check.ok) checks.push(judged.check);
+    if (!judged.check.ok) checks.push({ ...judged.check, check: `canary ${side} query` });
     else sides[side] = seriesValues(answer.body, src.unit);
     kept[side] = { query: src[side], status: answer.status ?? null, ...(answer.error ? { error: answer.error } : {}), samples: judged.samples, ok: judged.check.ok, ...(judged.check.ok ? {} : { actual: judged.check.actual }) };
   }

@@ -93,7 +93,7 @@ describe('judgeCanary', () => {
     const j = judgeCanary({ baseline: ramp(30, 1, 0.01), canary: ramp(30, 3, 0.01) }, limits, 'ms');
     expect(j.verdict).toBe('fail');
     expect(j.summary.ratio).toBeCloseTo(3.145 / 1.145, 6);
-    expect(j.reasons[0]).toMatch(/worse beyond the limit: median 3\.15 ms against 1\.15 ms, shift \+2\.00 ms \(Hodges–Lehmann\): 2\.75× the baseline, limit 2\.00×; significant, p < 1e-6/);
+    expect(j.reasons[0]).toMatch(/worse beyond the limit: median 3\.15 ms against 1\.15 ms, shift \+2\.00 ms \(Hodges–Lehmann\): 2\.75× the baseline, limit 2×; significant, p < 1e-6/);
   });
 
   it('honest: the same distribution passes', () => {

@@ -198,6 +198,7 @@ export interface CanaryJudgement {
   tooFew: boolean;
 }
 
+const ratioText = (v: number): string => `${Number(v.toPrecision(3))}×`;
 const fmt = (v: number): string => (!Number.isFinite(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3));
 export const formatP = (p: number): string => (p < 1e-6 ? '< 1e-6' : p < 0.001 ? `= ${p.toExponential(1)}` : `= ${p.toFixed(3)}`);
 const pct = (x: number): string => `${(x * 100).toFixed(2).replace(/\.?0+$/, '')}%`;
@@ -247,7 +248,7 @@ export function judgeCanary(input: CanaryInput, limits: CanaryLimits, unit = '')
   const u = unit ? ` ${unit}` : '';
   const effect =
     ratio !== undefined
-      ? `median ${fmt(mc)}${u} against ${fmt(mb)}${u}, shift ${hl.shift >= 0 ? '+' : ''}${fmt(hl.shift)}${u} (Hodges–Lehmann): ${fmt(ratio)}× the baseline, limit ${fmt(limits.maxIncrease)}×`
+      ? `median ${fmt(mc)}${u} against ${fmt(mb)}${u}, shift ${hl.shift >= 0 ? '+' : ''}${fmt(hl.shift)}${u} (Hodges–Lehmann): ${ratioText(ratio)} the baseline, limit ${ratioText(limits.maxIncrease)}`
       : `median ${fmt(mc)}${u} against ${fmt(mb)}${u}, shift ${hl.shift >= 0 ? '+' : ''}${fmt(hl.shift)}${u} (Hodges–Lehmann): no ratio over a baseline median of ${fmt(mb)}, so any increase counts as beyond the limit`;
   const beyond = ratio !== undefined ? ratio > limits.maxIncrease : hl.shift > 0;
   const significant = mw.pValue < limits.alpha;

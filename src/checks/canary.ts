@@ -190,7 +190,7 @@ function rules(raw: unknown, at: FieldPath, ctx: RuleContext): void {
     ctx.push('CONFIG_VALUE', `not an error-rate limit: ${JSON.stringify(raw['error-rate'])}`, [...at, 'error-rate'], 'write "< 1%" or "<= 0.5%" (quoted: YAML reads < as text only inside quotes)');
   }
   const minSamples = typeof raw['min-samples'] === 'number' ? raw['min-samples'] : DEFAULTS.minSamples;
-  if (typeof raw.requests === 'number' && raw.requests < minSamples) {
+  if (typeof raw.requests === 'number' && raw.requests >= 1 && raw.requests < minSamples) {
     ctx.push('CONFIG_VALUE', `requests ${raw.requests} per side can never reach min-samples ${minSamples}: the check could only fail`, [...at, 'requests'], `ask for at least ${minSamples} requests, or lower \`min-samples\``);
   }
 
