@@ -59,6 +59,7 @@ export interface Sampled {
 type Outcome = { kind: 'ok'; status: number; ms: number } | { kind: 'timeout' } | { kind: 'error'; message: string };
 
 function once(target: HttpTarget, agent: http.Agent, signal: HttpSignal, timeoutMs: number, abort: AbortSignal): Promise<Outcome> {
+  if (abort.aborted) return Promise.resolve({ kind: 'error', message: 'cancelled' });
   return new Promise((resolve) => {
     const u = new URL(target.url);
     const mod = u.protocol === 'https:' ? https : http;
@@ -127,6 +128,7 @@ export async function sampleHttp(req: SampleRequest): Promise<Sampled> {
       }
       const order: (0 | 1)[] = pair % 2 === 0 ? [0, 1] : [1, 0];
       for (const i of order) {
+        if (req.abort.aborted) break;
         const o = await once(targets[i], agentFor(i, targets[i]), req.signal, req.timeoutMs, req.abort);
         if (pair >= req.warmup) record(sides[i], o);
       }

@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { duration, url } from '../config/fields.js';
 import { interpolateQuery, interpolateText, type Vars } from '../config/interpolate.js';
 import type { FieldPath } from '../config/locate.js';
-import { isKnownUnit } from '../config/units.js';
+import { isKnownUnit, toCanonical } from '../config/units.js';
 import { parseDuration } from '../config/values.js';
 import type { Metric } from '../model/evidence.js';
 import type { Check } from '../model/types.js';
@@ -301,7 +301,8 @@ export const canaryKind = defineCheckKind<UserCanary, CanaryConfig, 'canary'>({
     if (cfg.source.kind === 'prometheus') {
       const sampled = await samplePrometheus(cfg.source, ctx);
       if (!sampled.ok) return { checks: sampled.checks, ...(sampled.evidence ? { evidence: [sampled.evidence] } : {}) };
-      const unit = cfg.source.unit && isKnownUnit(cfg.source.unit) ? ({ s: 'ms', m: 'ms', ns: 'ms', us: 'ms', µs: 'ms' } as Record<string, string>)[cfg.source.unit] ?? cfg.source.unit : undefined;
+      // Values were converted to the canonical unit (seconds to ms): the metrics carry that one.
+      const unit = cfg.source.unit ? toCanonical(1, cfg.source.unit).unit : undefined;
       const j = judgeCanary({ baseline: sampled.baseline, canary: sampled.canary }, cfg.limits, unit ?? '');
       return {
         ...canaryResult(cfg, j, 'value', unit),
