@@ -26,7 +26,7 @@ import type { Metric } from '../model/evidence.js';
 import type { Check } from '../model/types.js';
 import { sampleHttp, type HttpSignal, type HttpTarget, type Sampled, type SideSamples } from './canary-http.js';
 import { samplePrometheus, type PromSource } from './canary-prometheus.js';
-import { judgeCanary, type CanaryJudgement, type CanaryLimits } from './canary-stats.js';
+import { formatP, judgeCanary, type CanaryJudgement, type CanaryLimits } from './canary-stats.js';
 import { defineCheckKind, type CheckContext, type RuleContext } from './kind.js';
 import { parseWindow, SAFE_IN_QUERY } from './prometheus.js';
 
@@ -250,11 +250,11 @@ export function canaryResult(cfg: CanaryConfig, j: CanaryJudgement, name: string
   const marginal = j.comparison === 'marginal';
   checks.push({
     check: `canary ${name}`,
-    expected: `not worse than ${cfg.limits.maxIncrease}× the baseline with p < ${cfg.limits.alpha}, at least ${cfg.limits.minSamples} samples each`,
+    expected: `not worse than ${cfg.limits.maxIncrease}× the baseline (alpha ${cfg.limits.alpha}, at least ${cfg.limits.minSamples} samples a side)`,
     actual: `${j.comparison.toUpperCase()}: ${j.comparisonReason}`,
     ok: j.comparison === 'pass' || (marginal && cfg.onMarginal === 'pass'),
     ...(marginal && cfg.onMarginal !== 'fail' ? { severity: 'warn' as const } : {}),
-    ...(marginal ? { message: `marginal (${j.marginal === 'significant-within-limit' ? 'significant, within the limit' : 'beyond the limit, not significant'}); on-marginal: ${cfg.onMarginal}` } : {}),
+    ...(marginal ? { message: `marginal: ${s.ratio !== undefined ? `${Number(s.ratio.toPrecision(3))}×` : 'an increase over 0'} against a limit of ${cfg.limits.maxIncrease}×, p ${formatP(s.pValue)} — ${j.marginal === 'significant-within-limit' ? 'significant, within the limit' : 'beyond the limit, not significant'}; on-marginal: ${cfg.onMarginal}` } : {}),
     ...(j.tooFew ? { message: 'is each side up and answering 2xx? Too few samples is never a pass' } : {}),
   });
   if (!j.tooFew) {

@@ -81,6 +81,23 @@ describe('canary gates', () => {
     expect(check(decision!, 'canary', 'canary error rate')).toMatchObject({ ok: true, expected: '< 1%' });
   }, 60_000);
 
+  it('marginal: significantly slower but within the limit only warns by default (the gate passes); on-marginal: fail blocks the same canary', async () => {
+    // 10 ms against 14 ms: far beyond what chance explains in 60 pairs, far below 2×.
+    const s = await services(', DELAY_MS: "10"', ', DELAY_MS: "14"');
+    const gateYml = (id: string, extra: string) => `  ${id}:
+    services: [api-old, api-new]
+    canary: { baseline: "http://127.0.0.1:${s.old}/", canary: "http://127.0.0.1:${s.new}/", requests: 60, max-increase: 2x${extra} }
+`;
+    const { res, decision } = await run(`${s.yml}gates:\n${gateYml('lenient', '')}${gateYml('strict', ', on-marginal: fail')}`);
+    expect(res.code).toBe(1);
+    expect(gate(decision!, 'lenient').status).toBe('pass');
+    expect(check(decision!, 'lenient', 'canary latency')).toMatchObject({ ok: false, severity: 'warn', actual: expect.stringMatching(/^MARGINAL: the canary is significantly worse, but within the limit/) });
+    expect(decision!.warnings.join('\n')).toMatch(/lenient: marginal: 1\.\d+× against a limit of 2×, p [<=] [\d.e-]+ — significant, within the limit; on-marginal: warn/);
+    expect(gate(decision!, 'strict').status).toBe('fail');
+    expect(check(decision!, 'strict', 'canary latency')).toMatchObject({ ok: false, actual: expect.stringMatching(/^MARGINAL/) });
+    expect(check(decision!, 'strict', 'canary latency')!.severity).toBeUndefined();
+  }, 60_000);
+
   it('HOSTILE: a fast canary answering 500 to one request in 20 blocks on its error rate; a limit of < 10% lets the same canary pass', async () => {
     // Each gate its own canary process: gates run side by side, and one counter shared by two
     // gates would spread the failures between them as the scheduler pleases.
