@@ -7,7 +7,9 @@ import { hasPrometheus, startPrometheus, type RunningPrometheus } from '../../te
 import { validateConfig } from '../config/load.js';
 import { fileLocator } from '../config/locate.js';
 import { ConfigError } from '../errors.js';
-import { canaryKind, parseErrorRate, parseIncrease, type CanaryConfig, type UserCanary } from './canary.js';
+import type { Sampled } from './canary-http.js';
+import { judgeCanary } from './canary-stats.js';
+import { canaryKind, canaryResult, parseErrorRate, parseIncrease, type CanaryConfig, type UserCanary } from './canary.js';
 import type { CheckContext } from './kind.js';
 
 const vars = { version: '1.2.3', gitSha: 'abc', gitBranch: 'main', runDir: '/tmp', env: {} };
@@ -78,6 +80,31 @@ describe('canary configuration', () => {
     const prom: UserCanary = { prometheus: { url: 'http://127.0.0.1:9090', baseline: 'up{v="1.0.0"}', canary: 'up{v="${version}"}' } };
     expect((canaryKind.interpolate(canaryKind.normalize(prom, { cwd: '/' }), vars).source as { canary: string }).canary).toBe('up{v="1.2.3"}');
     expect(() => canaryKind.interpolate(canaryKind.normalize(prom, { cwd: '/' }), { ...vars, version: '1"} or up{x="' })).toThrow(/PromQL/);
+  });
+});
+
+describe('canary checks and metrics from a judgement', () => {
+  const cfg = (onMarginal: CanaryConfig['onMarginal']): CanaryConfig => ({ ...canaryKind.normalize({ baseline: B, canary: C, 'max-increase': '2x', 'on-marginal': onMarginal }, { cwd: '/' }) });
+  // Significant, 1.095× (see canary-stats.test.ts): marginal against 2×.
+  const b = Array.from({ length: 60 }, (_, i) => 10 + (i % 10) * 0.1 + i * 0.001);
+  const marginal = (c: CanaryConfig) => canaryResult(c, judgeCanary({ baseline: b, canary: b.map((x) => x + 1) }, c.limits), 'latency', 'ms');
+
+  it('on-marginal: warn fails the check as a warning, fail blocks, pass accepts; the metrics are there in every case', () => {
+    expect(marginal(cfg('warn')).checks).toMatchObject([{ check: 'canary latency', ok: false, severity: 'warn', message: expect.stringMatching(/^marginal: 1\.1× against a limit of 2×, p < 1e-6 — significant, within the limit; on-marginal: warn$/) }]);
+    const strict = marginal(cfg('fail')).checks[0]!;
+    expect([strict.ok, strict.severity]).toEqual([false, undefined]);
+    expect(marginal(cfg('pass')).checks[0]).toMatchObject({ ok: true });
+    expect(marginal(cfg('pass')).metrics.map((m) => m.name)).toEqual(['metric.canary.latency.baseline', 'metric.canary.latency.canary', 'metric.canary.latency.shift', 'metric.canary.latency.ratio', 'metric.canary.p-value', 'metric.canary.samples']);
+  });
+
+  it('HOSTILE: too few samples: a failing check that says sampling ran out of time, error metrics only', () => {
+    const side = (values: number[], attempted: number) => ({ values, attempted, non2xx: attempted - values.length, errors: 0, timeouts: 0, statuses: {} });
+    const sampled: Sampled = { baseline: side(b, 60), canary: side([1, 2], 2), stoppedBy: 'duration', elapsedMs: 60_000 };
+    const c = cfg('pass');
+    const j = judgeCanary({ baseline: b, canary: [1, 2], errors: { baseline: { attempted: 60, failed: 0 }, canary: { attempted: 2, failed: 0 } } }, c.limits);
+    const res = canaryResult(c, j, 'latency', 'ms', sampled);
+    expect(res.checks.find((x) => x.check === 'canary latency')).toMatchObject({ ok: false, message: expect.stringContaining('Sampling stopped at its duration after 60.0 s') });
+    expect(res.metrics.map((m) => m.name)).toEqual(['metric.canary.errors.rate', 'metric.canary.errors.total', 'metric.canary.baseline.errors.rate']);
   });
 });
 

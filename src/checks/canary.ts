@@ -255,7 +255,7 @@ export function canaryResult(cfg: CanaryConfig, j: CanaryJudgement, name: string
     ok: j.comparison === 'pass' || (marginal && cfg.onMarginal === 'pass'),
     ...(marginal && cfg.onMarginal !== 'fail' ? { severity: 'warn' as const } : {}),
     ...(marginal ? { message: `marginal: ${s.ratio !== undefined ? `${Number(s.ratio.toPrecision(3))}×` : 'an increase over 0'} against a limit of ${cfg.limits.maxIncrease}×, p ${formatP(s.pValue)} — ${j.marginal === 'significant-within-limit' ? 'significant, within the limit' : 'beyond the limit, not significant'}; on-marginal: ${cfg.onMarginal}` } : {}),
-    ...(j.tooFew ? { message: 'is each side up and answering 2xx? Too few samples is never a pass' } : {}),
+    ...(j.tooFew ? { message: `is each side up and answering 2xx?${sampled?.stoppedBy === 'duration' ? ` Sampling stopped at its duration after ${(sampled.elapsedMs / 1000).toFixed(1)} s: lengthen \`duration\` or ask for fewer \`requests\`.` : ''} Too few samples is never a pass` } : {}),
   });
   if (!j.tooFew) {
     const u = unit ? { unit } : {};
