@@ -201,7 +201,7 @@ export interface CanaryJudgement {
 const ratioText = (v: number): string => `${Number(v.toPrecision(3))}×`;
 const fmt = (v: number): string => (!Number.isFinite(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3));
 export const formatP = (p: number): string => (p < 1e-6 ? '< 1e-6' : p < 0.001 ? `= ${p.toExponential(1)}` : `= ${p.toFixed(3)}`);
-const pct = (x: number): string => `${(x * 100).toFixed(2).replace(/\.?0+$/, '')}%`;
+const pct = (x: number): string => `${Number((x * 100).toFixed(2))}%`;
 
 export function judgeCanary(input: CanaryInput, limits: CanaryLimits, unit = ''): CanaryJudgement {
   const mw = mannWhitney(input.baseline, input.canary);

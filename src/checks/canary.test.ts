@@ -100,10 +100,11 @@ describe('canary checks and metrics from a judgement', () => {
   it('HOSTILE: too few samples: a failing check that says sampling ran out of time, error metrics only', () => {
     const side = (values: number[], attempted: number) => ({ values, attempted, non2xx: attempted - values.length, errors: 0, timeouts: 0, statuses: {} });
     const sampled: Sampled = { baseline: side(b, 60), canary: side([1, 2], 2), stoppedBy: 'duration', elapsedMs: 60_000 };
-    const c = cfg('pass');
+    const c = canaryKind.normalize({ baseline: B, canary: C, 'error-rate': '<= 7%' }, { cwd: '/' });
     const j = judgeCanary({ baseline: b, canary: [1, 2], errors: { baseline: { attempted: 60, failed: 0 }, canary: { attempted: 2, failed: 0 } } }, c.limits);
     const res = canaryResult(c, j, 'latency', 'ms', sampled);
     expect(res.checks.find((x) => x.check === 'canary latency')).toMatchObject({ ok: false, message: expect.stringContaining('Sampling stopped at its duration after 60.0 s') });
+    expect(res.checks.find((x) => x.check === 'canary error rate')).toMatchObject({ ok: true, expected: '<= 7%', actual: '0.00% (0 of 2 failed: 0 non-2xx, 0 errors, 0 timeouts)' });
     expect(res.metrics.map((m) => m.name)).toEqual(['metric.canary.errors.rate', 'metric.canary.errors.total', 'metric.canary.baseline.errors.rate']);
   });
 });

@@ -237,7 +237,7 @@ export function canaryResult(cfg: CanaryConfig, j: CanaryJudgement, name: string
   const s = j.summary;
   if (sampled && cfg.limits.errorRate) {
     const c = sampled.canary;
-    const limit = `${cfg.limits.errorRate.op} ${cfg.limits.errorRate.value * 100}%`;
+    const limit = `${cfg.limits.errorRate.op} ${Number((cfg.limits.errorRate.value * 100).toPrecision(6))}%`;
     const rate = c.attempted ? `${((failedOf(c) / c.attempted) * 100).toFixed(2)}%` : 'unknown';
     checks.push({
       check: 'canary error rate',
@@ -250,11 +250,11 @@ export function canaryResult(cfg: CanaryConfig, j: CanaryJudgement, name: string
   const marginal = j.comparison === 'marginal';
   checks.push({
     check: `canary ${name}`,
-    expected: `not worse than ${cfg.limits.maxIncrease}× the baseline (alpha ${cfg.limits.alpha}, at least ${cfg.limits.minSamples} samples a side)`,
+    expected: `not worse than ${Number(cfg.limits.maxIncrease.toPrecision(6))}× the baseline (alpha ${cfg.limits.alpha}, at least ${cfg.limits.minSamples} samples a side)`,
     actual: `${j.comparison.toUpperCase()}: ${j.comparisonReason}`,
     ok: j.comparison === 'pass' || (marginal && cfg.onMarginal === 'pass'),
     ...(marginal && cfg.onMarginal !== 'fail' ? { severity: 'warn' as const } : {}),
-    ...(marginal ? { message: `marginal: ${s.ratio !== undefined ? `${Number(s.ratio.toPrecision(3))}×` : 'an increase over 0'} against a limit of ${cfg.limits.maxIncrease}×, p ${formatP(s.pValue)} — ${j.marginal === 'significant-within-limit' ? 'significant, within the limit' : 'beyond the limit, not significant'}; on-marginal: ${cfg.onMarginal}` } : {}),
+    ...(marginal ? { message: `marginal: ${s.ratio !== undefined ? `${Number(s.ratio.toPrecision(3))}×` : 'an increase over 0'} against a limit of ${Number(cfg.limits.maxIncrease.toPrecision(6))}×, p ${formatP(s.pValue)} — ${j.marginal === 'significant-within-limit' ? 'significant, within the limit' : 'beyond the limit, not significant'}; on-marginal: ${cfg.onMarginal}` } : {}),
     ...(j.tooFew ? { message: `is each side up and answering 2xx?${sampled?.stoppedBy === 'duration' ? ` Sampling stopped at its duration after ${(sampled.elapsedMs / 1000).toFixed(1)} s: lengthen \`duration\` or ask for fewer \`requests\`.` : ''} Too few samples is never a pass` } : {}),
   });
   if (!j.tooFew) {
