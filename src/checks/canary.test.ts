@@ -62,6 +62,8 @@ describe('canary configuration', () => {
     expect(issues({ baseline: B, canary: C, 'error-rate': '1%' })).toMatchObject([['gates.g.canary.error-rate', 'CONFIG_VALUE', expect.stringMatching(/not an error-rate limit/)]]);
     expect(issues({ baseline: B, canary: C, requests: 0 })).toMatchObject([['gates.g.canary.requests', 'CONFIG_VALUE', 'must be at least 1']]);
     expect(issues({ baseline: B, canary: C, requests: 19 })).toMatchObject([['gates.g.canary.requests', 'CONFIG_VALUE', expect.stringMatching(/can never reach min-samples 20/)]]);
+    expect(issues({ baseline: B, canary: C, 'min-samples': 500 })).toMatchObject([['gates.g.canary.min-samples', 'CONFIG_VALUE', expect.stringMatching(/^the default of 200 requests per side can never reach min-samples 500/)]]);
+    expect(issues({ baseline: B, canary: C, 'min-samples': 500, duration: '30s' })).toEqual([]);
     expect(issues({ baseline: B, canary: C, requests: 10_001 })).toMatchObject([['gates.g.canary.requests', 'CONFIG_VALUE', 'must be at most 10000']]);
     expect(issues({ baseline: B, canary: C, metric: 'size' })).toMatchObject([['gates.g.canary.metric', 'CONFIG_VALUE', expect.stringMatching(/latency", "ttfb"/)]]);
     expect(issues({ baseline: B, canary: C, alpha: 0 })).toMatchObject([['gates.g.canary.alpha', 'CONFIG_VALUE', 'must be more than 0']]);

@@ -190,8 +190,11 @@ function rules(raw: unknown, at: FieldPath, ctx: RuleContext): void {
     ctx.push('CONFIG_VALUE', `not an error-rate limit: ${JSON.stringify(raw['error-rate'])}`, [...at, 'error-rate'], 'write "< 1%" or "<= 0.5%" (quoted: YAML reads < as text only inside quotes)');
   }
   const minSamples = typeof raw['min-samples'] === 'number' ? raw['min-samples'] : DEFAULTS.minSamples;
-  if (typeof raw.requests === 'number' && raw.requests >= 1 && raw.requests < minSamples) {
-    ctx.push('CONFIG_VALUE', `requests ${raw.requests} per side can never reach min-samples ${minSamples}: the check could only fail`, [...at, 'requests'], `ask for at least ${minSamples} requests, or lower \`min-samples\``);
+  // The requests sampling will ask for (see normalize): fewer than min-samples could only fail.
+  const requests = typeof raw.requests === 'number' ? raw.requests : raw.duration !== undefined ? MAX_REQUESTS : DEFAULTS.requests;
+  if (http && requests >= 1 && requests < minSamples) {
+    const said = typeof raw.requests === 'number' ? `requests ${requests}` : `the default of ${requests} requests`;
+    ctx.push('CONFIG_VALUE', `${said} per side can never reach min-samples ${minSamples}: the check could only fail`, raw.requests !== undefined ? [...at, 'requests'] : [...at, 'min-samples'], `ask for at least ${minSamples} requests, or lower \`min-samples\``);
   }
 
   if (isObj(raw.prometheus)) {
