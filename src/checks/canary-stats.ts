@@ -101,14 +101,15 @@ export function mannWhitney(baseline: readonly number[], canary: readonly number
   const variance = ((n1 * n2) / 12) * (n + 1 - tieTerm);
   // Every value equal: nothing tells the samples apart.
   if (variance <= 0) return { nBaseline: n1, nCanary: n2, u, pValue: 1, method: 'normal', z: 0, ties };
-  // Continuity correction: U moves in steps of 1/2 at least; shift half a step toward the mean.
+  // Continuity correction for the upper tail (as scipy's `use_continuity`): U is discrete, so
+  // P(U >= u) is read at u − 1/2 on the continuous normal.
   const z = (u - mean - 0.5) / Math.sqrt(variance);
   return { nBaseline: n1, nCanary: n2, u, pValue: Math.min(1, normalUpper(z)), method: 'normal', z, ties };
 }
 
 /**
- * Every `step`-th value of the sorted sample, spread evenly over it (first and last kept): a
- * deterministic subsample with the sample's shape, so two runs on one sample agree.
+ * `size` values of the sorted sample at evenly spaced ranks (first and last kept): a deterministic
+ * subsample with the sample's shape, so two judgements of one sample agree.
  */
 function spread(sorted: readonly number[], size: number): number[] {
   if (sorted.length <= size) return [...sorted];
