@@ -41,7 +41,8 @@ function endpoint(req: QueryRequest): { url: string; params: URLSearchParams } {
   if (req.range) {
     params.set('start', sec(req.range.startMs));
     params.set('end', sec(req.endMs));
-    params.set('step', `${req.range.stepMs / 1000}s`);
+    // Seconds as a plain float: Prometheus reads `0.5` but refuses `0.5s` (a duration needs whole units).
+    params.set('step', String(req.range.stepMs / 1000));
     return { url: `${base}/api/v1/query_range`, params };
   }
   params.set('time', sec(req.endMs));

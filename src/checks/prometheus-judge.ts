@@ -63,7 +63,7 @@ function seriesName(metric: unknown): string {
 }
 
 /** Prometheus writes sample values as strings: "1.5", "NaN", "+Inf". */
-function sampleValue(pair: unknown): number | undefined {
+export function sampleValue(pair: unknown): number | undefined {
   if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[1] !== 'string') return undefined;
   const text = pair[1].trim();
   // JavaScript's Number() reads neither "+Inf" nor "Inf": taken as NaN, a division by zero would pass as no data.

@@ -73,7 +73,7 @@ export interface PrometheusConfig {
   queries: QuerySpec[];
 }
 
-function parseWindow(text: string | undefined): PromWindow | undefined {
+export function parseWindow(text: string | undefined): PromWindow | undefined {
   if (text === undefined || text === 'run') return { kind: 'run' };
   if (text === 'load') return { kind: 'load' };
   const ms = parseDuration(text);
@@ -106,12 +106,12 @@ function normalize(p: UserPrometheus): PrometheusConfig {
 }
 
 /** The window this gate's queries look at, or why there is none. */
-function resolveWindow(cfg: PrometheusConfig, ctx: CheckContext, nowMs: number): { startMs: number; endMs: number } | string {
-  switch (cfg.window.kind) {
+export function resolveWindow(window: PromWindow, ctx: CheckContext, nowMs: number): { startMs: number; endMs: number } | string {
+  switch (window.kind) {
     case 'run':
       return { startMs: ctx.runStartedMs, endMs: nowMs };
     case 'last':
-      return { startMs: nowMs - cfg.window.ms, endMs: nowMs };
+      return { startMs: nowMs - window.ms, endMs: nowMs };
     case 'load': {
       const phase = ctx.phases.get('load');
       return phase ?? 'the load phase did not happen in this gate, so there is no window to query';
@@ -120,7 +120,7 @@ function resolveWindow(cfg: PrometheusConfig, ctx: CheckContext, nowMs: number):
 }
 
 /** The endpoint as kept: no user, password or query string (where a token could hide). */
-function withoutCredentials(u: string): string {
+export function withoutCredentials(u: string): string {
   try {
     const x = new URL(u);
     x.username = '';
@@ -178,7 +178,7 @@ export const prometheusKind = defineCheckKind<UserPrometheus, PrometheusConfig, 
     // The window still ends where it would have (the load's end, or now): settling only lets the last scrape land.
     const endMs = Date.now();
     if (cfg.settleMs > 0) await sleep(cfg.settleMs, ctx.signal);
-    const window = resolveWindow(cfg, ctx, endMs);
+    const window = resolveWindow(cfg.window, ctx, endMs);
     if (typeof window === 'string') {
       return { checks: [{ check: 'prometheus window', expected: 'a window to query', actual: window, ok: false, message: 'give the gate a `load` check, or use window: run' }] };
     }

@@ -1,10 +1,11 @@
 /**
  * The check kinds, listed once. The config stage builds each gate's schema, normalisation and rules
  * from this list, and the gate runner runs the kinds of a gate in this order after its command
- * (so a kind can look back on the phase of an earlier one: `prometheus` on `load`'s window).
+ * (so a kind can look back on the phase of an earlier one: `prometheus` and `canary` on `load`'s window).
  * The order is also the order of the keys in the editor JSON Schema.
  */
 import { artifactsKind } from './artifacts.js';
+import { canaryKind } from './canary.js';
 import { faultsKind } from './faults.js';
 import type { AnyCheckKind, CheckKind, CheckKindShape } from './kind.js';
 import { loadKind } from './load.js';
@@ -13,7 +14,7 @@ import { prometheusKind } from './prometheus.js';
 import { slosKind } from './slos.js';
 import { soakKind } from './soak.js';
 
-export const CHECK_KINDS = [probesKind, artifactsKind, loadKind, soakKind, prometheusKind, slosKind, faultsKind] as const satisfies readonly AnyCheckKind[];
+export const CHECK_KINDS = [probesKind, artifactsKind, loadKind, soakKind, prometheusKind, slosKind, faultsKind, canaryKind] as const satisfies readonly AnyCheckKind[];
 
 export type CheckKinds = typeof CHECK_KINDS;
 export type CheckShape = CheckKindShape<CheckKinds>;

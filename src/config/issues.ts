@@ -159,14 +159,16 @@ export function schemaIssues(issues: readonly Issue[], root: unknown, schema: Sc
             ? 'must not be empty'
             : issue.origin === 'string'
               ? 'must not be empty'
-              : `must be at least ${String(issue.minimum)}`;
+              : issue.inclusive === false
+                ? `must be more than ${String(issue.minimum)}`
+                : `must be at least ${String(issue.minimum)}`;
         out.push({ code: 'CONFIG_VALUE', message, path: formatPath(path), location: loc.value(path) });
         return;
       }
       case 'too_big':
         out.push({
           code: 'CONFIG_VALUE',
-          message: `must be at most ${String(issue.maximum)}`,
+          message: issue.inclusive === false ? `must be less than ${String(issue.maximum)}` : `must be at most ${String(issue.maximum)}`,
           path: formatPath(path),
           location: loc.value(path),
         });
