@@ -74,3 +74,9 @@ export async function queryPrometheus(req: QueryRequest): Promise<PromAnswer & {
     return { url, error: why };
   }
 }
+
+/** A raw answer as kept in the run folder: cut at `max` characters, saying so. */
+export function keptBody(body: string | undefined, max: number): string | null {
+  if (body === undefined) return null;
+  return body.length > max ? `${body.slice(0, max)}… (cut)` : body;
+}

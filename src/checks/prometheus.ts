@@ -19,7 +19,7 @@ import { parseDuration } from '../config/values.js';
 import type { Check } from '../model/types.js';
 import { sleep } from '../util/sleep.js';
 import { defineCheckKind, type CheckContext } from './kind.js';
-import { chooseStepMs, queryPrometheus } from './prometheus-api.js';
+import { chooseStepMs, keptBody, queryPrometheus } from './prometheus-api.js';
 import { judgeAnswer, type OnNoData, type QuerySpec, type Reduce } from './prometheus-judge.js';
 
 const QUERY_NAME_RE = /^[A-Za-z_][A-Za-z0-9_.]*$/;
@@ -213,7 +213,7 @@ export const prometheusKind = defineCheckKind<UserPrometheus, PrometheusConfig, 
           samples: judged.samples,
           value: judged.metric?.value ?? null,
           ok: judged.check.ok,
-          response: answer.body === undefined ? null : answer.body.length > KEPT_BODY_CHARS ? `${answer.body.slice(0, KEPT_BODY_CHARS)}… (cut)` : answer.body,
+          response: keptBody(answer.body, KEPT_BODY_CHARS),
         },
       });
     }

@@ -26,7 +26,7 @@ import { parseDuration } from '../config/values.js';
 import type { Metric } from '../model/evidence.js';
 import type { Check } from '../model/types.js';
 import { defineCheckKind, type CheckContext, type KeptEvidence, type RuleContext } from './kind.js';
-import { queryPrometheus } from './prometheus-api.js';
+import { keptBody, queryPrometheus } from './prometheus-api.js';
 import { judgeAnswer, type OnNoData } from './prometheus-judge.js';
 import { SAFE_IN_QUERY } from './prometheus.js';
 import { budgetRemaining, burnRate, burnWindows, DEFAULT_BURN_PAIRS, judgeBurnPair, promDuration, type BurnPair } from './slo-math.js';
@@ -247,7 +247,7 @@ async function ask(s: SloSpec, name: string, query: string, ctx: CheckContext, n
     status: answer.status ?? null,
     ...(answer.error ? { error: answer.error } : {}),
     value: judged.metric?.value ?? null,
-    response: answer.body === undefined ? null : answer.body.length > KEPT_BODY_CHARS ? `${answer.body.slice(0, KEPT_BODY_CHARS)}… (cut)` : answer.body,
+    response: keptBody(answer.body, KEPT_BODY_CHARS),
   };
   const check = { ...judged.check, check: `slo ${s.id}: ${name}` };
   if (judged.metric) return { value: judged.metric.value, record, ...(check.ok ? {} : { failure: check }) };
