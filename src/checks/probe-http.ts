@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { ProbeConfig } from '../config/types.js';
 import type { Check } from '../model/types.js';
 import { formatDuration } from '../util/duration-format.js';
+import { blockedPortText } from '../util/fetch-blocked.js';
 import { formatBytes } from '../util/size-format.js';
 import { sleep } from '../util/sleep.js';
 import { toRegExp } from '../util/regex.js';
@@ -255,7 +256,7 @@ async function attempt(p: ProbeConfig, timeoutMs: number, signal?: AbortSignal):
   try {
     res = await request(p, timeoutMs, signal);
   } catch (e) {
-    return [{ check: `${p.method} ${p.url}`, expected: 'a response', actual: describeError(e, timeoutMs), ok: false }];
+    return [{ check: `${p.method} ${p.url}`, expected: 'a response', actual: blockedPortText(e, p.url) ?? describeError(e, timeoutMs), ok: false }];
   }
   return judgeResponse(p, res);
 }

@@ -3,6 +3,7 @@
  * query (`/api/v1/query_range`). Returns the answer as it came (status and body) or why none came;
  * judging is `prometheus-judge.ts`'s.
  */
+import { blockedPortText } from '../util/fetch-blocked.js';
 import type { PromAnswer } from './prometheus-judge.js';
 
 /** Prometheus refuses a range query of more than 11,000 points per series. */
@@ -70,7 +71,7 @@ export async function queryPrometheus(req: QueryRequest): Promise<PromAnswer & {
         ? `no answer within ${req.timeoutMs / 1000} s`
         : err.name === 'AbortError'
           ? 'cancelled'
-          : (err.cause?.message ?? err.message);
+          : (blockedPortText(e, url) ?? err.cause?.message ?? err.message);
     return { url, error: why };
   }
 }

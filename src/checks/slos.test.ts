@@ -27,7 +27,8 @@ describe('slos normalisation', () => {
 describe('bad share queries', () => {
   const [good] = normalizeSlos({ a: ratioSlo }).slos as [SloSpec];
   it('good/total: one minus the good share of the increase over the window', () => {
-    expect(badShareQuery(good, 3_600_000)).toBe('1 - (sum(increase(req_total{code="200"}[1h])) / sum(increase(req_total[1h])))');
+    // No good series while total has data is every event bad, not no data.
+    expect(badShareQuery(good, 3_600_000)).toBe('1 - ((sum(increase(req_total{code="200"}[1h])) or on() (0 * sum(increase(req_total[1h])))) / sum(increase(req_total[1h])))');
   });
   it('bad/total: no bad series is zero bad events only while total has data (never a silent zero)', () => {
     const [bad] = normalizeSlos({ a: { prometheus: 'http://x', bad: 'req_total{code="500"}', total: 'req_total', objective: '99%' } }).slos as [SloSpec];

@@ -217,8 +217,11 @@ export function badShareQuery(s: SloSpec, windowMs: number): string {
     return `avg_over_time(((${s.query}) > bool ${s.max})[${w}:${step}])`;
   }
   const inc = (sel: string) => `sum(increase(${sel.trim()}[${w}]))`;
-  // No bad series at all (no error has happened yet) is zero bad events — but only while total has data.
-  return s.good !== undefined ? `1 - (${inc(s.good)} / ${inc(s.total)})` : `(${inc(s.bad!)} or on() (0 * ${inc(s.total)})) / ${inc(s.total)}`;
+  // A selector with no series counts zero events, but only while total has data (never a silent
+  // zero): no bad series is no error yet; no good series (every answer a 5xx, or a selector that
+  // matches nothing) is every event bad, the whole budget spent, not "no data".
+  const orZero = (sel: string) => `(${inc(sel)} or on() (0 * ${inc(s.total)}))`;
+  return s.good !== undefined ? `1 - (${orZero(s.good)} / ${inc(s.total)})` : `${orZero(s.bad!)} / ${inc(s.total)}`;
 }
 
 /** How many events (ratio) or evaluation points (threshold) the SLO window holds. */

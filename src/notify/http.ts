@@ -5,6 +5,7 @@
  * longer than the deadline. Only failures a retry can fix are retried: no answer, a timeout, 408,
  * 425, 429 and 5xx. Errors are worded without the URL's path or query (webhook URLs carry tokens).
  */
+import { blockedPortText } from '../util/fetch-blocked.js';
 import { sleep } from '../util/sleep.js';
 
 export interface HttpRequest {
@@ -110,7 +111,7 @@ export async function send(req: HttpRequest, opts: AttemptOptions, accept: (stat
       if (!(RETRYABLE.has(res.status) || res.status >= 500)) throw last;
     } catch (e) {
       if (e instanceof HttpFailure) throw e;
-      last = new HttpFailure(describeCause(e), undefined, i + 1);
+      last = new HttpFailure(blockedPortText(e, req.url) ?? describeCause(e), undefined, i + 1);
     }
     if (i + 1 < attempts) {
       const wait = serverWait ?? backoff[Math.min(i, backoff.length - 1)] ?? 0;

@@ -115,6 +115,23 @@ describe('startService', () => {
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
   });
 
+  it('a ready URL on a port fetch refuses fails at once, saying so, not at the timeout with "fetch failed"', async () => {
+    const before = liveProcessCount();
+    const err = await startFails({
+      id: 'blocked',
+      ports: [],
+      run: 'sleep 30',
+      cwd: dir,
+      env: {},
+      // 10080 is on the Fetch standard's blocked list: no attempt can ever connect.
+      ready: { http: 'http://127.0.0.1:10080/health', timeoutMs: 600_000, intervalMs: 50 },
+    });
+    expect(err.code).toBe('SERVICE_NOT_READY');
+    expect(err.message).toMatch(/^service blocked can never be ready: fetch refuses port 10080: .*use another port \(http:\/\/127\.0\.0\.1:10080\/health\)/);
+    expect(err.message).not.toContain('fetch failed');
+    expect(liveProcessCount()).toBe(before);
+  });
+
   it('reports a failing readiness command in SERVICE_NOT_READY', async () => {
     const err = await startFails({
       id: 'never',

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { ServiceConfig } from '../config/types.js';
 import { ShipgateError } from '../errors.js';
 import { formatDuration } from '../util/duration-format.js';
+import { blockedPortText } from '../util/fetch-blocked.js';
 import { describeListener, listeners, portHolder, portOfUrl } from './ports.js';
 import { runCommand, startProcess, tailFile, type CommandResult, type ManagedProcess } from './process.js';
 import { sleep } from '../util/sleep.js';
@@ -123,7 +124,7 @@ async function checkReadyOnce(
   remainingMs: number,
   signal?: AbortSignal,
   secrets?: readonly string[],
-): Promise<string | undefined> {
+): Promise<string | { never: string } | undefined> {
   const ready = svc.ready;
   if (!ready) return undefined;
   if (ready.http) {
@@ -136,6 +137,9 @@ async function checkReadyOnce(
       await res.body?.cancel();
       return res.status >= 200 && res.status < 300 ? undefined : `HTTP ${res.status} from ${ready.http}`;
     } catch (e) {
+      const blocked = blockedPortText(e, ready.http);
+      // No later attempt can connect either: say so now instead of at the timeout.
+      if (blocked) return { never: `${blocked} (${ready.http})` };
       return `${errorText(e)} from ${ready.http}`;
     }
   }
@@ -226,6 +230,9 @@ async function bringUp(svc: ServiceConfig, ctx: ServiceContext): Promise<Managed
       // A 2xx only counts if our own process is still there to have given it.
       if (!proc.isAlive()) await exitedEarly();
       if (seen === undefined) break;
+      if (typeof seen === 'object') {
+        return fail('SERVICE_NOT_READY', `service ${svc.id} can never be ready: ${seen.never}`, 'serve it on another port and change the ready URL with it');
+      }
       last = seen;
       if (Date.now() + ready.intervalMs > deadline) {
         await fail(

@@ -7,6 +7,7 @@ import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hasPrometheus } from '../fixtures/prometheus/prometheus.js';
 import { REPO, freePort, gate, parseDecision, removeProject, runCli } from './helpers.js';
 
 const DEMO = join(REPO, 'examples', 'demo');
@@ -24,13 +25,21 @@ async function demoCopy(): Promise<string> {
     recursive: true,
     filter: (src) => !leftovers.includes(relative(DEMO, src).split(sep)[0]!),
   });
-  const [api, web] = [await freePort(), await freePort()];
+  // Every fixed port of the demo, in its config and in its Prometheus' scrape target.
+  const ports = new Map<string, string>();
+  for (const fixed of ['4100', '4101', '4102', '4103', '4104', '4180', '4191', '6390']) ports.set(fixed, String(await freePort()));
+  for (const file of ['shipgate.yml', join('prometheus', 'prometheus.yml')]) {
+    let text = await readFile(join(dir, file), 'utf8');
+    for (const [fixed, free] of ports) text = text.replaceAll(fixed, free);
+    await writeFile(join(dir, file), text);
+  }
   const yml = await readFile(join(dir, 'shipgate.yml'), 'utf8');
-  expect(yml).toContain('4100');
-  expect(yml).toContain('4180');
-  await writeFile(join(dir, 'shipgate.yml'), yml.replaceAll('4100', String(api)).replaceAll('4180', String(web)));
+  for (const fixed of ports.keys()) expect(yml).not.toContain(fixed);
   return dir;
 }
+
+const PERF = 'load,soak,canary,slo';
+const check = (d: ReturnType<typeof parseDecision>, g: string, name: string) => gate(d, g).checks.find((c) => c.check === name);
 
 describe('examples/demo', () => {
   it('is RELEASE READY as shipped (exit 0)', async () => {
@@ -60,5 +69,50 @@ describe('examples/demo', () => {
     for (const t of e2e.failingTests) expect(res.stderr).toContain(t.id);
     expect(res.stderr).toContain('RESULT: RELEASE BLOCKED');
     expect(gate(d, 'unit').status).toBe('pass');
+  });
+
+  describe.skipIf(!hasPrometheus)('its optional load, soak, canary and SLO gates', () => {
+    const runPerf = async (only: string, env: Record<string, string> = {}) => {
+      const dir = await demoCopy();
+      const res = await runCli(['run', '1.2.3', '-c', join(dir, 'shipgate.yml'), '--no-history', '--local', '--json', '--only', only, '--with', only], { cwd: REPO, env, timeoutMs: 120_000 });
+      return { res, d: parseDecision(res.stdout) };
+    };
+
+    it('are READY on the demo as shipped: each measured what it says', async () => {
+      const { res, d } = await runPerf(PERF);
+      expect(res.code, JSON.stringify(d.gates.map((g) => [g.id, g.checks.filter((c) => !c.ok)]))).toBe(0);
+      expect(d.result).toBe('READY');
+      for (const id of PERF.split(',')) expect(gate(d, id).status, id).toBe('pass');
+      expect(check(d, 'load', 'load requests completed')!.actual).toMatch(/^\d+ in \d+(\.\d+)? s \(0 failed/);
+      expect(check(d, 'soak', 'metric.soak.rss.slope < 30MB/min')!.ok).toBe(true);
+      expect(check(d, 'canary', 'canary latency')!.actual).toMatch(/^(PASS|MARGINAL): .*limit 2×/);
+      // Prometheus scraped the API's /metrics: the SLO counted the load's requests, not nothing.
+      const budget = check(d, 'slo', 'slo availability: error budget')!;
+      expect(budget.actual).toMatch(/^100% left: 0% bad of \d+(\.\d+)? events/);
+      expect(Number(/of (\d+(?:\.\d+)?) events/.exec(budget.actual)![1])).toBeGreaterThanOrEqual(200);
+      expect(check(d, 'slo', 'slo latency-p95: error budget')!.ok).toBe(true);
+    }, 150_000);
+
+    it('HOSTILE: a canary build 50 ms slower blocks on the comparison alone', async () => {
+      const { res, d } = await runPerf('canary', { DEMO_CANARY_DELAY_MS: '50' });
+      expect(res.code, res.stderr).toBe(1);
+      const latency = check(d, 'canary', 'canary latency')!;
+      expect(latency.ok).toBe(false);
+      expect(latency.actual).toMatch(/^FAIL: the canary is worse beyond the limit: .*limit 2×; significant/);
+      // Both builds answer: it is the latency, not errors, that blocks.
+      expect(check(d, 'canary', 'canary error rate')!.ok).toBe(true);
+    }, 150_000);
+
+    it('HOSTILE: with DEMO_BREAK=1 every listing is a 500: the budget is spent (not "no data") and the load counts the errors', async () => {
+      const { res, d } = await runPerf('load,slo', { DEMO_BREAK: '1' });
+      expect(res.code, res.stderr).toBe(1);
+      expect(d.result).toBe('BLOCKED');
+      // No good series at all while total has data: every event bad, the whole budget gone.
+      const budget = check(d, 'slo', 'slo availability: error budget')!;
+      expect(budget.ok).toBe(false);
+      expect(budget.actual).toMatch(/^-9900% left: 100% bad of \d+(\.\d+)? events, 1% allowed/);
+      expect(check(d, 'slo', 'slo availability: burn rate 1m/10s')!.actual).toMatch(/^1m 100×, 10s 100×/);
+      expect(check(d, 'load', 'metric.load.errors.rate == 0')).toMatchObject({ ok: false, actual: '1' });
+    }, 150_000);
   });
 });

@@ -1,7 +1,8 @@
 // Entry point of the API: `node src/api/main.mjs` (API_PORT, default 4100; DEMO_BREAK=1 breaks it;
-// REDIS_URL or REDIS_PORT makes /health depend on Redis).
+// REDIS_URL or REDIS_PORT makes /health depend on Redis; API_DELAY_MS slows GET /api/items down).
 import { readFileSync } from 'node:fs';
 import { serve } from '../lib/listen.mjs';
+import { parseDelay } from '../lib/delay.mjs';
 import { parsePort } from '../lib/port.mjs';
 import { createApiHandler } from './app.mjs';
 import { pingRedis, redisTarget } from './redis.mjs';
@@ -21,6 +22,7 @@ try {
       name: pkg.name,
       version: resolveVersion(process.env, pkg),
       broken,
+      delayMs: parseDelay(process.env.API_DELAY_MS),
       onError: (err) => console.error('api: unexpected error:', err),
       redisUp: redis && (() => pingRedis(redis)),
     }),

@@ -3,7 +3,7 @@
 
 /**
  * @typedef {{ method: string, pattern: string, handler: unknown }} Route
- * @typedef {{ kind: 'match', handler: unknown, params: Record<string, string> }
+ * @typedef {{ kind: 'match', handler: unknown, params: Record<string, string>, pattern: string }
  *   | { kind: 'method-not-allowed', allow: string[] }
  *   | { kind: 'not-found' }} RouteResult
  */
@@ -50,7 +50,7 @@ export function resolveRoute(routes, method, pathname) {
     if (!params) continue;
     // HEAD is answered by the GET handler, as HTTP requires.
     if (route.method === method || (method === 'HEAD' && route.method === 'GET')) {
-      return { kind: 'match', handler: route.handler, params };
+      return { kind: 'match', handler: route.handler, params, pattern: route.pattern };
     }
     allow.push(route.method);
   }

@@ -160,3 +160,25 @@ describe('api routing', () => {
     assert.equal(res.json.error.code, 'not-found');
   });
 });
+
+describe('api metrics', () => {
+  /** The count of one series in GET /metrics, 0 when it has none yet. */
+  async function count(series) {
+    const res = await call('/metrics');
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
+    const line = res.text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? 0 : Number(line.slice(series.length + 1));
+  }
+
+  test('GET /metrics counts answers by route pattern and code, for Prometheus', async () => {
+    const notFound = 'demo_http_requests_total{route="/api/items/:id",method="GET",code="404"}';
+    const before = await count(notFound);
+    await call('/api/items/999999999');
+    await call('/api/items/999999998');
+    // By the pattern, not the path: two ids are one series.
+    assert.equal(await count(notFound), before + 2);
+    const unmatched = await call('/metrics');
+    assert.doesNotMatch(unmatched.text, /route="\/api\/items\/99999999/);
+  });
+});

@@ -21,8 +21,8 @@ describe('router', () => {
   });
 
   test('picks the handler by method', () => {
-    assert.deepEqual(resolveRoute(routes, 'POST', '/api/items'), { kind: 'match', handler: 'create', params: {} });
-    assert.deepEqual(resolveRoute(routes, 'GET', '/api/items/7'), { kind: 'match', handler: 'show', params: { id: '7' } });
+    assert.deepEqual(resolveRoute(routes, 'POST', '/api/items'), { kind: 'match', handler: 'create', params: {}, pattern: '/api/items' });
+    assert.deepEqual(resolveRoute(routes, 'GET', '/api/items/7'), { kind: 'match', handler: 'show', params: { id: '7' }, pattern: '/api/items/:id' });
   });
 
   test('answers HEAD with the GET handler', () => {
