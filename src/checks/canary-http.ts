@@ -51,7 +51,8 @@ export interface SampleRequest {
 export interface Sampled {
   baseline: SideSamples;
   canary: SideSamples;
-  stoppedBy: 'requests' | 'duration' | 'cancelled';
+  /** `load`: two load runs of a fixed length (canary-load.ts), not a count of requests. */
+  stoppedBy: 'requests' | 'duration' | 'cancelled' | 'load';
   elapsedMs: number;
 }
 

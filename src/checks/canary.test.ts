@@ -77,6 +77,32 @@ describe('canary configuration', () => {
     expect(issues({ baseline: B, canary: C, prometheus: prom })).toMatchObject([['gates.g.canary', 'CONFIG_VALUE', expect.stringMatching(/exactly one/)]]);
   });
 
+  it('load: two load runs instead of one request at a time; defaults 10 connections for 20 s, no warm-up, inconclusive fails', () => {
+    expect(validate({ baseline: B, canary: C, load: {} }).gates.g!.checks.canary!.source).toEqual({
+      kind: 'load',
+      baseline: { url: B, method: 'GET', headers: {} },
+      canary: { url: C, method: 'GET', headers: {} },
+      load: { connections: 10, durationMs: 20_000, warmupMs: 0, timeoutMs: 10_000, inconclusive: 'fail' },
+    });
+    expect(validate({ baseline: B, canary: C, load: { rate: '200/s', duration: '8s', warmup: '1s', inconclusive: 'warn' } }).gates.g!.checks.canary!.source).toMatchObject({ load: { connections: 10, rate: 200, durationMs: 8000, warmupMs: 1000, inconclusive: 'warn' } });
+    // The error-rate limit holds under load as it does one request at a time.
+    expect(validate({ baseline: B, canary: C, load: {} }).gates.g!.checks.canary!.limits.errorRate).toEqual({ op: '<', value: 0.01 });
+    // min-samples is not weighed against a request count that a load run does not have.
+    expect(issues({ baseline: B, canary: C, load: { duration: '5s' }, 'min-samples': 500 })).toEqual([]);
+  });
+
+  it('HOSTILE: load with a prometheus source, one-at-a-time keys beside it, a rate that is not one, a URL of its own are refused', () => {
+    const prom = { url: 'http://127.0.0.1:9090', baseline: 'a', canary: 'b' };
+    expect(issues({ prometheus: prom, load: {} })).toMatchObject([['gates.g.canary.load', 'CONFIG_VALUE', expect.stringMatching(/not a prometheus source/)]]);
+    expect(issues({ baseline: B, canary: C, load: {}, requests: 50, duration: '5s', metric: 'ttfb' }).map((i) => [i[0], i[2]])).toEqual([
+      ['gates.g.canary.metric', expect.stringMatching(/not to `load`/)],
+      ['gates.g.canary.requests', expect.stringMatching(/not to `load`/)],
+      ['gates.g.canary.duration', expect.stringMatching(/not to `load`/)],
+    ]);
+    expect(issues({ baseline: B, canary: C, load: { rate: '200' } })).toMatchObject([['gates.g.canary.load.rate', 'CONFIG_VALUE', expect.stringMatching(/not a rate/)]]);
+    expect(issues({ baseline: B, canary: C, load: { url: B } })).toMatchObject([['gates.g.canary.load.url', 'CONFIG_UNKNOWN_KEY', 'unknown key "url"']]);
+  });
+
   it('interpolation: values are data in URLs and headers; a value that could rewrite PromQL is refused', () => {
     const http = canaryKind.interpolate(canaryKind.normalize({ baseline: B, canary: { url: `${C}?v=\${version}`, headers: { 'X-Release': '${version}' } } }, { cwd: '/' }), vars);
     expect(http.source).toMatchObject({ canary: { url: `${C}?v=1.2.3`, headers: { 'x-release': '1.2.3' } } });

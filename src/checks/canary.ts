@@ -10,6 +10,7 @@
  *     requests: 200          # per side (default 200), bounded by duration (default 60s)
  *     max-increase: 2x       # or 50% (default 1.2x)
  *     error-rate: "< 1%"     # the canary's non-2xx, errors and timeouts (default < 1%)
+ *     load: { connections: 10, duration: 20s }   # instead: two load runs, each response a sample
  *   # or: prometheus: { url, baseline: PROMQL, canary: PROMQL, window, unit } — range queries
  *
  * Metrics: metric.canary.<signal>.{baseline,canary,shift,ratio} (signal: latency, ttfb or value),
@@ -25,9 +26,11 @@ import { parseDuration } from '../config/values.js';
 import type { Metric } from '../model/evidence.js';
 import type { Check } from '../model/types.js';
 import { sampleHttp, type HttpSignal, type HttpTarget, type Sampled, type SideSamples } from './canary-http.js';
+import { sampleUnderLoad, type CanaryLoad } from './canary-load.js';
 import { samplePrometheus, type PromSource } from './canary-prometheus.js';
 import { formatP, judgeCanary, type CanaryJudgement, type CanaryLimits } from './canary-stats.js';
 import { defineCheckKind, type CheckContext, type RuleContext } from './kind.js';
+import { loadSchema, parseRate } from './load.js';
 import { parseWindow, SAFE_IN_QUERY } from './prometheus.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
@@ -66,6 +69,10 @@ export const canarySchema = z.strictObject({
   warmup: z.number().int().min(0).max(1000).optional().meta({ description: 'HTTP: requests per side sent first and left out (default 5)' }),
   timeout: duration.optional().meta({ description: 'HTTP: a request unanswered this long is an error (default 10s)' }),
   prometheus: promSourceSchema.optional().meta({ description: 'Instead of HTTP sampling: two range queries, each point a sample' }),
+  load: loadSchema
+    .pick({ connections: true, rate: true, duration: true, warmup: true, timeout: true, inconclusive: true })
+    .optional()
+    .meta({ description: 'Instead of one request at a time: two load runs at the baseline and the canary (ABBA slices, `duration` for both together), each response a sample' }),
   'max-increase': z.union([z.string(), z.number()]).optional().meta({ description: 'The largest accepted effect: 2x, 1.5x or 50% (default 1.2x, i.e. +20%)' }),
   'error-rate': z.string().optional().meta({ description: 'HTTP: limit on the canary\'s error rate (non-2xx, errors, timeouts), e.g. "< 1%" (default)' }),
   alpha: z.number().gt(0).max(0.5).optional().meta({ description: 'Significance level of the one-sided Mann-Whitney test (default 0.05)' }),
@@ -78,6 +85,7 @@ type UserTarget = z.input<typeof targetSchema>;
 
 export type CanarySource =
   | { kind: 'http'; baseline: HttpTarget; canary: HttpTarget; signal: HttpSignal; requests: number; warmup: number; durationMs: number; timeoutMs: number }
+  | { kind: 'load'; baseline: HttpTarget; canary: HttpTarget; load: CanaryLoad }
   | ({ kind: 'prometheus' } & PromSource);
 
 export interface CanaryConfig {
@@ -124,7 +132,21 @@ function normalize(u: UserCanary): CanaryConfig {
         timeoutMs: p.timeout ? parseDuration(p.timeout)! : DEFAULTS.timeoutMs,
         ...(p.unit ? { unit: p.unit } : {}),
       }
-    : {
+    : u.load
+      ? {
+          kind: 'load',
+          baseline: toTarget(u.baseline!),
+          canary: toTarget(u.canary!),
+          load: {
+            connections: u.load.connections ?? 10,
+            ...(u.load.rate !== undefined ? { rate: parseRate(u.load.rate)! } : {}),
+            durationMs: u.load.duration ? parseDuration(u.load.duration)! : 20_000,
+            warmupMs: u.load.warmup ? parseDuration(u.load.warmup)! : 0,
+            timeoutMs: u.load.timeout ? parseDuration(u.load.timeout)! : DEFAULTS.timeoutMs,
+            inconclusive: u.load.inconclusive ?? 'fail',
+          },
+        }
+      : {
         kind: 'http',
         baseline: toTarget(u.baseline!),
         canary: toTarget(u.canary!),
@@ -150,6 +172,8 @@ function normalize(u: UserCanary): CanaryConfig {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const HTTP_ONLY = ['metric', 'requests', 'duration', 'warmup', 'timeout', 'error-rate'] as const;
+/** One request at a time only: under `load:` its own keys say how long and how hard. */
+const SEQUENTIAL_ONLY = ['metric', 'requests', 'duration', 'warmup', 'timeout'] as const;
 
 /** Rules across fields, on the raw value (see kind.ts). */
 function rules(raw: unknown, at: FieldPath, ctx: RuleContext): void {
@@ -159,6 +183,18 @@ function rules(raw: unknown, at: FieldPath, ctx: RuleContext): void {
   if (http === prom) ctx.push('CONFIG_VALUE', 'a canary check compares two sources: `baseline` and `canary` URLs, or `prometheus` queries (exactly one of these)', at, 'give `baseline: URL` and `canary: URL`, or `prometheus: { url, baseline: PROMQL, canary: PROMQL }`');
   if (http && (raw.baseline === undefined || raw.canary === undefined)) ctx.push('CONFIG_VALUE', `a canary check needs both \`baseline\` and \`canary\`; \`${raw.baseline === undefined ? 'baseline' : 'canary'}\` is missing`, at, 'give the old version as `baseline` and the new one as `canary`');
   if (prom) for (const k of HTTP_ONLY) if (raw[k] !== undefined) ctx.push('CONFIG_VALUE', `\`${k}\` belongs to HTTP sampling, not to a prometheus source`, [...at, k], k === 'error-rate' ? 'judge the error ratio with a `prometheus:` check and `expect`' : `remove \`${k}\``);
+  if (raw.load !== undefined) {
+    if (prom) ctx.push('CONFIG_VALUE', '`load` samples the `baseline` and `canary` URLs, not a prometheus source', [...at, 'load'], 'remove `load`, or compare URLs instead of queries');
+    for (const k of SEQUENTIAL_ONLY) {
+      if (raw[k] === undefined) continue;
+      const hint = k === 'metric' ? 'under load each response is one latency (the whole answer); remove `metric`' : k === 'requests' ? 'a load run is as long as its `duration`; remove `requests`' : `write it inside \`load:\` (load.${k})`;
+      ctx.push('CONFIG_VALUE', `\`${k}\` belongs to one-request-at-a-time sampling, not to \`load\``, [...at, k], hint);
+    }
+    const l = raw.load;
+    if (isObj(l) && l.rate !== undefined && (typeof l.rate !== 'string' || !parseRate(l.rate) || parseRate(l.rate)! <= 0)) {
+      ctx.push('CONFIG_VALUE', `not a rate: ${JSON.stringify(l.rate)}`, [...at, 'load', 'rate'], 'write requests per second, e.g. 200/s');
+    }
+  }
 
   const urlOf = (t: unknown) => (typeof t === 'string' ? t : isObj(t) && typeof t.url === 'string' ? t.url : undefined);
   for (const side of ['baseline', 'canary'] as const) {
@@ -192,7 +228,7 @@ function rules(raw: unknown, at: FieldPath, ctx: RuleContext): void {
   const minSamples = typeof raw['min-samples'] === 'number' ? raw['min-samples'] : DEFAULTS.minSamples;
   // The requests sampling will ask for (see normalize): fewer than min-samples could only fail.
   const requests = typeof raw.requests === 'number' ? raw.requests : raw.duration !== undefined ? MAX_REQUESTS : DEFAULTS.requests;
-  if (http && requests >= 1 && requests < minSamples) {
+  if (http && raw.load === undefined && requests >= 1 && requests < minSamples) {
     const said = typeof raw.requests === 'number' ? `requests ${requests}` : `the default of ${requests} requests`;
     ctx.push('CONFIG_VALUE', `${said} per side can never reach min-samples ${minSamples}: the check could only fail`, raw.requests !== undefined ? [...at, 'requests'] : [...at, 'min-samples'], `ask for at least ${minSamples} requests, or lower \`min-samples\``);
   }
@@ -221,7 +257,7 @@ const interpolateTarget = (t: HttpTarget, vars: Vars): HttpTarget => ({
 });
 
 async function foreignTargets(cfg: CanaryConfig, ctx: CheckContext, when: 'before the gate' | 'at probe time'): Promise<Check[]> {
-  if (cfg.source.kind !== 'http') return [];
+  if (cfg.source.kind === 'prometheus') return [];
   for (const t of [cfg.source.baseline, cfg.source.canary]) {
     const found = await ctx.foreignListener(t.url, when);
     if (found) return [found];
@@ -278,6 +314,37 @@ export function canaryResult(cfg: CanaryConfig, j: CanaryJudgement, name: string
   return { checks, metrics };
 }
 
+type Limits = { maxIncrease: number; alpha: number; minSamples: number; onMarginal: CanaryConfig['onMarginal'] };
+
+/** Two load runs (canary-load.ts): the same judgement, the generator's own checks beside it. */
+async function runUnderLoad(cfg: CanaryConfig, src: Extract<CanarySource, { kind: 'load' }>, limits: Limits, abort: AbortSignal) {
+  const sampled = await sampleUnderLoad({ baseline: src.baseline, canary: src.canary, load: src.load, abort });
+  if (sampled.stoppedBy === 'cancelled') return { checks: [{ check: 'canary', expected: 'runs', actual: 'cancelled', ok: false }] };
+  const errors = { baseline: { attempted: sampled.baseline.attempted, failed: failedOf(sampled.baseline) }, canary: { attempted: sampled.canary.attempted, failed: failedOf(sampled.canary) } };
+  const j = judgeCanary({ baseline: sampled.baseline.values, canary: sampled.canary.values, errors }, cfg.limits, 'ms');
+  const judged = canaryResult(cfg, j, 'latency', 'ms', sampled);
+  return {
+    checks: [...sampled.generator, ...judged.checks],
+    metrics: judged.metrics,
+    evidence: [
+      {
+        name: 'canary',
+        data: {
+          target: { baseline: `${src.baseline.method} ${src.baseline.url}`, canary: `${src.canary.method} ${src.canary.url}`, metric: 'latency', load: { ...src.load, rate: src.load.rate ?? null } },
+          limits: { ...limits, errorRate: cfg.limits.errorRate ?? null },
+          sampling: { stoppedBy: sampled.stoppedBy, elapsedMs: Math.round(sampled.elapsedMs), slices: sampled.slices, recorded: sampled.recorded },
+          baseline: sideSummary(sampled.baseline),
+          canary: sideSummary(sampled.canary),
+          verdict: j.verdict,
+          reasons: j.reasons,
+          summary: j.summary,
+          samples: { baseline: round3(sampled.baseline.values), canary: round3(sampled.canary.values) },
+        },
+      },
+    ],
+  };
+}
+
 export const canaryKind = defineCheckKind<UserCanary, CanaryConfig, 'canary'>({
   key: 'canary',
   schema: canarySchema,
@@ -288,7 +355,7 @@ export const canaryKind = defineCheckKind<UserCanary, CanaryConfig, 'canary'>({
   interpolate: (cfg, vars) => ({
     ...cfg,
     source:
-      cfg.source.kind === 'http'
+      cfg.source.kind !== 'prometheus'
         ? { ...cfg.source, baseline: interpolateTarget(cfg.source.baseline, vars), canary: interpolateTarget(cfg.source.canary, vars) }
         : {
             ...cfg.source,
@@ -315,6 +382,7 @@ export const canaryKind = defineCheckKind<UserCanary, CanaryConfig, 'canary'>({
     const src = cfg.source;
     const foreign = await foreignTargets(cfg, ctx, 'at probe time');
     if (foreign.length) return { checks: foreign };
+    if (src.kind === 'load') return runUnderLoad(cfg, src, limits, ctx.signal);
     const sampled = await sampleHttp({ baseline: src.baseline, canary: src.canary, signal: src.signal, requests: src.requests, warmup: src.warmup, durationMs: src.durationMs, timeoutMs: src.timeoutMs, abort: ctx.signal });
     if (sampled.stoppedBy === 'cancelled') return { checks: [{ check: 'canary', expected: 'runs', actual: 'cancelled', ok: false }] };
     const errors = { baseline: { attempted: sampled.baseline.attempted, failed: failedOf(sampled.baseline) }, canary: { attempted: sampled.canary.attempted, failed: failedOf(sampled.canary) } };

@@ -66,7 +66,7 @@ export interface LoadConfig {
   inconclusive: Inconclusive;
 }
 
-function parseRate(text: string | undefined): number | undefined {
+export function parseRate(text: string | undefined): number | undefined {
   const m = text === undefined ? null : RATE_RE.exec(text.trim());
   return m ? Number(m[1]) : undefined;
 }
@@ -98,13 +98,17 @@ export function weightedOrder(weights: readonly number[]): number[] {
   return order;
 }
 
-interface Phase {
+export interface Phase {
   measured: LoadMeasured;
   startMs: number;
   endMs: number;
 }
 
-function once(cfg: LoadConfig, ms: number, signal: AbortSignal): Promise<Phase> {
+/** Hears every response of a phase: its status and latency (ms, uncorrected). */
+export type OnResponse = (status: number, ms: number) => void;
+
+/** One phase of load: `ms` long, every response recorded (and told to `onResponse`, if given). */
+export function runLoadPhase(cfg: LoadConfig, ms: number, signal: AbortSignal, onResponse?: OnResponse): Promise<Phase> {
   const origin = new URL(cfg.requests[0]!.url);
   const order = weightedOrder(cfg.requests.map((r) => r.weight));
   let turn = 0;
@@ -156,7 +160,8 @@ function once(cfg: LoadConfig, ms: number, signal: AbortSignal): Promise<Phase> 
     );
     const stop = () => instance.stop();
     signal.addEventListener('abort', stop, { once: true });
-    instance.on('response', (_client: unknown, _status: number, _bytes: number, responseMs: number) => {
+    instance.on('response', (_client: unknown, status: number, _bytes: number, responseMs: number) => {
+      onResponse?.(status, responseMs);
       const v = Math.max(1, Math.round(responseMs * 1000));
       if (expectedIntervalUs) histogram.recordValueWithExpectedInterval(v, expectedIntervalUs);
       else histogram.recordValue(v);
@@ -229,9 +234,9 @@ export const loadKind = defineCheckKind<UserLoad, LoadConfig, 'load'>({
   async run(cfg, ctx) {
     const foreign = await foreignTargets(cfg, ctx, 'at probe time');
     if (foreign.length) return { checks: foreign };
-    if (cfg.warmupMs > 0) await once(cfg, cfg.warmupMs, ctx.signal);
+    if (cfg.warmupMs > 0) await runLoadPhase(cfg, cfg.warmupMs, ctx.signal);
     if (ctx.signal.aborted) return { checks: [{ check: 'load', expected: 'runs', actual: 'cancelled', ok: false }] };
-    const phase = await once(cfg, cfg.durationMs, ctx.signal);
+    const phase = await runLoadPhase(cfg, cfg.durationMs, ctx.signal);
     const judged = judgeLoad({ rate: cfg.rate, connections: cfg.connections, inconclusive: cfg.inconclusive }, phase.measured);
     return {
       ...judged,

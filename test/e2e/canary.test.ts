@@ -83,6 +83,59 @@ describe('canary gates', () => {
     expect(check(decision!, 'canary', 'canary error rate')).toMatchObject({ ok: true, expected: '< 1%' });
   }, 60_000);
 
+  it('HOSTILE: under load, a canary that serialises its requests blocks, while one request at a time it looks as fast as the baseline', async () => {
+    // 3 ms a request either way; the canary holds one lock for it, so 8 connections queue behind it.
+    const s = await services(', DELAY_MS: "3"', ', SERIAL_MS: "3"');
+    const target = `baseline: "http://127.0.0.1:${s.old}/items"
+      canary: "http://127.0.0.1:${s.new}/items"
+      max-increase: 2x`;
+    const { res, decision } = await run(`${s.yml}gates:
+  sequential:
+    services: [api-old, api-new]
+    canary:
+      ${target}
+      requests: 40
+  loaded:
+    needs: [sequential]
+    services: [api-old, api-new]
+    canary:
+      ${target}
+      load: { connections: 8, duration: 4s }
+`);
+    expect(res.code, res.stderr).toBe(1);
+    // One at a time the lock is never contended: not a failure (at most a warning).
+    expect(check(decision!, 'sequential', 'canary latency')!.actual).toMatch(/^(PASS|MARGINAL): /);
+    expect(gate(decision!, 'sequential').status).not.toBe('fail');
+    const loaded = check(decision!, 'loaded', 'canary latency')!;
+    expect(loaded).toMatchObject({ ok: false });
+    expect(loaded.actual).toMatch(/^FAIL: the canary is worse beyond the limit: .*limit 2×; significant, p < 1e-6 \(Mann-Whitney U = \d+, normal, n = \d+ \+ \d+\)/);
+    expect(gate(decision!, 'loaded').status).toBe('fail');
+    // The generator said what it did for each side.
+    expect(check(decision!, 'loaded', 'canary load baseline: requests completed')!.actual).toMatch(/^\d+ in \d+\.\d s \(0 failed/);
+    expect(check(decision!, 'loaded', 'canary load canary: requests completed')).toMatchObject({ ok: true });
+    const kept = JSON.parse(await readFile(join(decision!.runDir, 'gate-loaded.canary.json'), 'utf8')) as { records: { data: { sampling: { stoppedBy: string; slices: { side: string }[] } } }[] };
+    // ABBA: whatever drifts during the run falls on both sides alike.
+    expect(kept.records[0]!.data.sampling.stoppedBy).toBe('load');
+    expect(kept.records[0]!.data.sampling.slices.map((x) => x.side)).toEqual(['baseline', 'canary', 'canary', 'baseline']);
+  }, 90_000);
+
+  it('honest: under load, two copies of one service are READY', async () => {
+    const s = await services(', DELAY_MS: "5"', ', DELAY_MS: "5"');
+    const { res, decision } = await run(`${s.yml}gates:
+  canary:
+    services: [api-old, api-new]
+    canary:
+      baseline: "http://127.0.0.1:${s.old}/items"
+      canary: "http://127.0.0.1:${s.new}/items"
+      load: { connections: 4, duration: 4s, warmup: 500ms }
+      max-increase: 2x
+    expect: ["metric.canary.samples >= 100", "metric.canary.errors.rate == 0"]
+`);
+    expect(res.code, JSON.stringify(decision?.gates.map((g) => g.checks.filter((c) => !c.ok)))).toBe(0);
+    expect(check(decision!, 'canary', 'canary latency')!.actual).toMatch(/^(PASS|MARGINAL): .*limit 2×/);
+    expect(check(decision!, 'canary', 'canary error rate')).toMatchObject({ ok: true, actual: expect.stringMatching(/^0\.00% \(0 of \d+ failed/) });
+  }, 90_000);
+
   it('marginal: significantly slower but within the limit only warns by default (the gate passes); on-marginal: fail blocks the same canary', async () => {
     // 10 ms against 14 ms: far beyond what chance explains in 60 pairs, far below 2×.
     const s = await services(', DELAY_MS: "10"', ', DELAY_MS: "14"');
