@@ -13,5 +13,4 @@ describe('canary under load', () => {
     const few = [3, 1, 2];
     expect(thin(few, MAX_LOAD_SAMPLES)).toBe(few);
   });
-
 });
