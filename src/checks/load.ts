@@ -9,8 +9,8 @@
  * The generator checks itself (see load-judge.ts): zero responses fail; a missed rate or a
  * saturated generator is inconclusive and fails unless `inconclusive:` says otherwise.
  */
-import autocannon from 'autocannon';
-import * as hdr from 'hdr-histogram-js';
+import type autocannon from 'autocannon';
+import type * as Hdr from 'hdr-histogram-js';
 import { z } from 'zod';
 import { duration, url } from '../config/fields.js';
 import { interpolateText } from '../config/interpolate.js';
@@ -107,8 +107,16 @@ export interface Phase {
 /** Hears every response of a phase: its status and latency (ms, uncorrected). */
 export type OnResponse = (status: number, ms: number) => void;
 
+/**
+ * autocannon and hdr-histogram-js load only when a load runs: every command reads this module (the
+ * config schema is made of the check kinds), and they cost more to load than `validate` does.
+ */
+let generator: Promise<{ autocannon: typeof autocannon; hdr: typeof Hdr }> | undefined;
+const loadGenerator = () => (generator ??= Promise.all([import('autocannon'), import('hdr-histogram-js')]).then(([a, hdr]) => ({ autocannon: a.default, hdr })));
+
 /** One phase of load: `ms` long, every response recorded (and told to `onResponse`, if given). */
-export function runLoadPhase(cfg: LoadConfig, ms: number, signal: AbortSignal, onResponse?: OnResponse): Promise<Phase> {
+export async function runLoadPhase(cfg: LoadConfig, ms: number, signal: AbortSignal, onResponse?: OnResponse): Promise<Phase> {
+  const { autocannon, hdr } = await loadGenerator();
   const origin = new URL(cfg.requests[0]!.url);
   const order = weightedOrder(cfg.requests.map((r) => r.weight));
   let turn = 0;

@@ -127,9 +127,11 @@ ${extra}`;
 });
 
 describe('steady state, not one lucky answer', () => {
+  // Each run removes the pid file first: the one the previous run's server wrote would make the
+  // next service "ready" before it listens.
   const cfg = (port: number, probe: string) => `services:
   api:
-    run: ${q(nodeCmd('flappy-server.mjs', String(port), 'api.pid', '${env.MODE}'))}
+    run: ${q(`rm -f api.pid && exec ${nodeCmd('flappy-server.mjs', String(port), 'api.pid', '${env.MODE}')}`)}
     ready: { command: "test -f api.pid", timeout: 10s }
 gates:
   health:
