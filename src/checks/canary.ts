@@ -316,6 +316,24 @@ export function canaryResult(cfg: CanaryConfig, j: CanaryJudgement, name: string
 
 type Limits = { maxIncrease: number; alpha: number; minSamples: number; onMarginal: CanaryConfig['onMarginal'] };
 
+/** What an HTTP comparison keeps in gate-<id>.canary.json: what was asked, both sides, the verdict and every sample. */
+function keptComparison(target: Obj, sampling: Obj, limits: Obj, sampled: Sampled, j: CanaryJudgement) {
+  return {
+    name: 'canary',
+    data: {
+      target,
+      limits,
+      sampling: { stoppedBy: sampled.stoppedBy, elapsedMs: Math.round(sampled.elapsedMs), ...sampling },
+      baseline: sideSummary(sampled.baseline),
+      canary: sideSummary(sampled.canary),
+      verdict: j.verdict,
+      reasons: j.reasons,
+      summary: j.summary,
+      samples: { baseline: round3(sampled.baseline.values), canary: round3(sampled.canary.values) },
+    },
+  };
+}
+
 /** Two load runs (canary-load.ts): the same judgement, the generator's own checks beside it. */
 async function runUnderLoad(cfg: CanaryConfig, src: Extract<CanarySource, { kind: 'load' }>, limits: Limits, abort: AbortSignal) {
   const sampled = await sampleUnderLoad({ baseline: src.baseline, canary: src.canary, load: src.load, abort });
@@ -327,20 +345,13 @@ async function runUnderLoad(cfg: CanaryConfig, src: Extract<CanarySource, { kind
     checks: [...sampled.generator, ...judged.checks],
     metrics: judged.metrics,
     evidence: [
-      {
-        name: 'canary',
-        data: {
-          target: { baseline: `${src.baseline.method} ${src.baseline.url}`, canary: `${src.canary.method} ${src.canary.url}`, metric: 'latency', load: { ...src.load, rate: src.load.rate ?? null } },
-          limits: { ...limits, errorRate: cfg.limits.errorRate ?? null },
-          sampling: { stoppedBy: sampled.stoppedBy, elapsedMs: Math.round(sampled.elapsedMs), slices: sampled.slices, recorded: sampled.recorded },
-          baseline: sideSummary(sampled.baseline),
-          canary: sideSummary(sampled.canary),
-          verdict: j.verdict,
-          reasons: j.reasons,
-          summary: j.summary,
-          samples: { baseline: round3(sampled.baseline.values), canary: round3(sampled.canary.values) },
-        },
-      },
+      keptComparison(
+        { baseline: `${src.baseline.method} ${src.baseline.url}`, canary: `${src.canary.method} ${src.canary.url}`, metric: 'latency', load: { ...src.load, rate: src.load.rate ?? null } },
+        { slices: sampled.slices, recorded: sampled.recorded },
+        { ...limits, errorRate: cfg.limits.errorRate ?? null },
+        sampled,
+        j,
+      ),
     ],
   };
 }
@@ -390,20 +401,13 @@ export const canaryKind = defineCheckKind<UserCanary, CanaryConfig, 'canary'>({
     return {
       ...canaryResult(cfg, j, src.signal, 'ms', sampled),
       evidence: [
-        {
-          name: 'canary',
-          data: {
-            target: { baseline: `${src.baseline.method} ${src.baseline.url}`, canary: `${src.canary.method} ${src.canary.url}`, metric: src.signal, requests: src.requests, warmup: src.warmup, durationMs: src.durationMs, timeoutMs: src.timeoutMs },
-            limits: { ...limits, errorRate: cfg.limits.errorRate ?? null },
-            sampling: { stoppedBy: sampled.stoppedBy, elapsedMs: Math.round(sampled.elapsedMs) },
-            baseline: sideSummary(sampled.baseline),
-            canary: sideSummary(sampled.canary),
-            verdict: j.verdict,
-            reasons: j.reasons,
-            summary: j.summary,
-            samples: { baseline: round3(sampled.baseline.values), canary: round3(sampled.canary.values) },
-          },
-        },
+        keptComparison(
+          { baseline: `${src.baseline.method} ${src.baseline.url}`, canary: `${src.canary.method} ${src.canary.url}`, metric: src.signal, requests: src.requests, warmup: src.warmup, durationMs: src.durationMs, timeoutMs: src.timeoutMs },
+          {},
+          { ...limits, errorRate: cfg.limits.errorRate ?? null },
+          sampled,
+          j,
+        ),
       ],
     };
   },
