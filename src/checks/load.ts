@@ -118,8 +118,13 @@ const loadGenerator = () => (generator ??= Promise.all([import('autocannon'), im
 export async function runLoadPhase(cfg: LoadConfig, ms: number, signal: AbortSignal, onResponse?: OnResponse): Promise<Phase> {
   const { autocannon, hdr } = await loadGenerator();
   const origin = new URL(cfg.requests[0]!.url);
-  const order = weightedOrder(cfg.requests.map((r) => r.weight));
-  let turn = 0;
+  // Every request written out once, in the weighted order: autocannon builds a fixed request's
+  // bytes once and reuses them, where a per-request callback would rebuild them every time.
+  const requests = weightedOrder(cfg.requests.map((r) => r.weight)).map((i) => {
+    const r = cfg.requests[i]!;
+    const u = new URL(r.url);
+    return { method: r.method, path: `${u.pathname}${u.search}`, headers: { ...r.headers, host: u.host }, ...(r.body !== undefined ? { body: r.body } : {}) };
+  });
   const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
   // Open model: each connection is meant to send every connections/rate seconds; a response
   // slower than that hid the requests that should have gone out meanwhile (coordinated omission).
@@ -135,15 +140,7 @@ export async function runLoadPhase(cfg: LoadConfig, ms: number, signal: AbortSig
         duration: Math.max(1, ms / 1000),
         timeout: Math.max(1, Math.round(cfg.timeoutMs / 1000)),
         ...(cfg.rate ? { overallRate: cfg.rate } : {}),
-        requests: [
-          {
-            setupRequest: (req: autocannon.Request) => {
-              const r = cfg.requests[order[turn++ % order.length]!]!;
-              const u = new URL(r.url);
-              return { ...req, method: r.method, path: `${u.pathname}${u.search}`, headers: { ...r.headers, host: u.host }, body: r.body };
-            },
-          },
-        ],
+        requests,
       },
       (err, result) => {
         signal.removeEventListener('abort', stop);
