@@ -49,6 +49,8 @@ describe('examples/demo', () => {
     expect(res.stdout).toContain('RESULT: RELEASE READY');
     expect(res.stdout).toMatch(/unit\s+Unit tests \(\d+\/\d+\)\s+: PASS/);
     expect(res.stdout).toMatch(/live-smoke .*: SKIP \(optional; enable with --with live-smoke\)/);
+    // The heavy gates are there, and stay out of the quickstart unless asked for.
+    for (const id of ['chaos', 'load', 'soak', 'canary', 'slo']) expect(res.stdout).toMatch(new RegExp(`\\n  ${id} .*: SKIP \\(optional; enable with --with ${id}\\)`));
     expect(existsSync(join(dir, 'dist', 'demo-web-1.2.3.tar.gz'))).toBe(true);
   });
 
