@@ -16,19 +16,11 @@
  */
 import type { Check } from '../model/types.js';
 import type { HttpTarget, Sampled, SideSamples } from './canary-http.js';
-import { judgeLoad, type Inconclusive, type LoadMeasured } from './load-judge.js';
-import { runLoadPhase, type LoadConfig } from './load.js';
+import { judgeLoad, type LoadMeasured } from './load-judge.js';
+import { runLoadPhase, type LoadConfig, type LoadShape } from './load.js';
 
-export interface CanaryLoad {
-  connections: number;
-  rate?: number;
-  /** Both sides together: each side is loaded for half of it. */
-  durationMs: number;
-  /** Each side is loaded this long first, left out. */
-  warmupMs: number;
-  timeoutMs: number;
-  inconclusive: Inconclusive;
-}
+/** As `load:` has it; `durationMs` is both sides together (each is loaded for half), `warmupMs` each side's. */
+export type CanaryLoad = LoadShape;
 
 /** At most this many samples a side are kept (evenly spaced over the run, in time order). */
 export const MAX_LOAD_SAMPLES = 10_000;
@@ -55,13 +47,9 @@ export function thin(values: number[], max: number): number[] {
 export async function sampleUnderLoad(req: { baseline: HttpTarget; canary: HttpTarget; load: CanaryLoad; abort: AbortSignal }): Promise<LoadSampled> {
   const targets = [req.baseline, req.canary] as const;
   const cfgFor = (i: 0 | 1): LoadConfig => ({
+    ...req.load,
     requests: [{ url: targets[i].url, method: targets[i].method as LoadConfig['requests'][number]['method'], headers: targets[i].headers, ...(targets[i].body !== undefined ? { body: targets[i].body } : {}), weight: 1 }],
-    connections: req.load.connections,
-    ...(req.load.rate !== undefined ? { rate: req.load.rate } : {}),
-    durationMs: req.load.durationMs,
     warmupMs: 0,
-    timeoutMs: req.load.timeoutMs,
-    inconclusive: req.load.inconclusive,
   });
   const sides = [emptySide(), emptySide()] as const;
   const measured: LoadMeasured[][] = [[], []];
@@ -111,7 +99,7 @@ export async function sampleUnderLoad(req: { baseline: HttpTarget; canary: HttpT
       cpuFraction: Math.max(...ms.map((m) => m.cpuFraction)),
     };
     const name = i === 0 ? 'baseline' : 'canary';
-    for (const c of judgeLoad({ ...(req.load.rate !== undefined ? { rate: req.load.rate } : {}), connections: req.load.connections, inconclusive: req.load.inconclusive }, whole).checks) {
+    for (const c of judgeLoad(req.load, whole).checks) {
       generator.push({ ...c, check: `canary load ${name}: ${c.check.replace(/^load /, '')}` });
     }
   }

@@ -30,7 +30,7 @@ import { sampleUnderLoad, type CanaryLoad } from './canary-load.js';
 import { samplePrometheus, type PromSource } from './canary-prometheus.js';
 import { formatP, judgeCanary, type CanaryJudgement, type CanaryLimits } from './canary-stats.js';
 import { defineCheckKind, type CheckContext, type RuleContext } from './kind.js';
-import { loadSchema, parseRate } from './load.js';
+import { checkRate, loadSchema, normalizeShape } from './load.js';
 import { parseWindow, SAFE_IN_QUERY } from './prometheus.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
@@ -137,14 +137,7 @@ function normalize(u: UserCanary): CanaryConfig {
           kind: 'load',
           baseline: toTarget(u.baseline!),
           canary: toTarget(u.canary!),
-          load: {
-            connections: u.load.connections ?? 10,
-            ...(u.load.rate !== undefined ? { rate: parseRate(u.load.rate)! } : {}),
-            durationMs: u.load.duration ? parseDuration(u.load.duration)! : 20_000,
-            warmupMs: u.load.warmup ? parseDuration(u.load.warmup)! : 0,
-            timeoutMs: u.load.timeout ? parseDuration(u.load.timeout)! : DEFAULTS.timeoutMs,
-            inconclusive: u.load.inconclusive ?? 'fail',
-          },
+          load: normalizeShape(u.load, 20_000),
         }
       : {
         kind: 'http',
@@ -190,10 +183,7 @@ function rules(raw: unknown, at: FieldPath, ctx: RuleContext): void {
       const hint = k === 'metric' ? 'under load each response is one latency (the whole answer); remove `metric`' : k === 'requests' ? 'a load run is as long as its `duration`; remove `requests`' : `write it inside \`load:\` (load.${k})`;
       ctx.push('CONFIG_VALUE', `\`${k}\` belongs to one-request-at-a-time sampling, not to \`load\``, [...at, k], hint);
     }
-    const l = raw.load;
-    if (isObj(l) && l.rate !== undefined && (typeof l.rate !== 'string' || !parseRate(l.rate) || parseRate(l.rate)! <= 0)) {
-      ctx.push('CONFIG_VALUE', `not a rate: ${JSON.stringify(l.rate)}`, [...at, 'load', 'rate'], 'write requests per second, e.g. 200/s');
-    }
+    if (isObj(raw.load)) checkRate(raw.load.rate, [...at, 'load', 'rate'], ctx);
   }
 
   const urlOf = (t: unknown) => (typeof t === 'string' ? t : isObj(t) && typeof t.url === 'string' ? t.url : undefined);

@@ -16,7 +16,8 @@ import { duration, url } from '../config/fields.js';
 import { interpolateText } from '../config/interpolate.js';
 import { parseDuration } from '../config/values.js';
 import type { Check } from '../model/types.js';
-import { defineCheckKind, type CheckContext } from './kind.js';
+import type { FieldPath } from '../config/locate.js';
+import { defineCheckKind, type CheckContext, type RuleContext } from './kind.js';
 import { judgeLoad, type Inconclusive, type LoadMeasured } from './load-judge.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
@@ -69,6 +70,27 @@ export interface LoadConfig {
 export function parseRate(text: string | undefined): number | undefined {
   const m = text === undefined ? null : RATE_RE.exec(text.trim());
   return m ? Number(m[1]) : undefined;
+}
+
+/** How hard and how long to load, whatever is loaded: also the canary's `load:` (canary-load.ts). */
+export type LoadShape = Omit<LoadConfig, 'requests'>;
+
+export function normalizeShape(u: Pick<UserLoad, 'connections' | 'rate' | 'duration' | 'warmup' | 'timeout' | 'inconclusive'>, defaultDurationMs: number): LoadShape {
+  return {
+    connections: u.connections ?? 10,
+    ...(u.rate !== undefined ? { rate: parseRate(u.rate)! } : {}),
+    durationMs: u.duration ? parseDuration(u.duration)! : defaultDurationMs,
+    warmupMs: u.warmup ? parseDuration(u.warmup)! : 0,
+    timeoutMs: u.timeout ? parseDuration(u.timeout)! : 10_000,
+    inconclusive: u.inconclusive ?? 'fail',
+  };
+}
+
+/** `rate:` must be N/s, more than 0. */
+export function checkRate(rate: unknown, at: FieldPath, ctx: RuleContext): void {
+  if (rate !== undefined && (typeof rate !== 'string' || !parseRate(rate) || parseRate(rate)! <= 0)) {
+    ctx.push('CONFIG_VALUE', `not a rate: ${JSON.stringify(rate)}`, at, 'write requests per second, e.g. 500/s');
+  }
 }
 
 function toRequest(r: { url?: string; method?: Method; headers?: Record<string, string>; body?: unknown; weight?: number }): LoadRequest {
@@ -197,12 +219,7 @@ export const loadKind = defineCheckKind<UserLoad, LoadConfig, 'load'>({
   yieldsMetrics: true,
   normalize: (u) => ({
     requests: u.requests ? u.requests.map(toRequest) : [toRequest({ url: u.url, method: u.method, headers: u.headers, body: u.body })],
-    connections: u.connections ?? 10,
-    ...(u.rate !== undefined ? { rate: parseRate(u.rate)! } : {}),
-    durationMs: u.duration ? parseDuration(u.duration)! : 10_000,
-    warmupMs: u.warmup ? parseDuration(u.warmup)! : 0,
-    timeoutMs: u.timeout ? parseDuration(u.timeout)! : 10_000,
-    inconclusive: u.inconclusive ?? 'fail',
+    ...normalizeShape(u, 10_000),
   }),
   rules(raw, at, ctx) {
     if (!isObj(raw)) return;
@@ -212,9 +229,7 @@ export const loadKind = defineCheckKind<UserLoad, LoadConfig, 'load'>({
     if (hasRequests && ['method', 'headers', 'body'].some((k) => raw[k] !== undefined)) {
       ctx.push('CONFIG_VALUE', '`method`, `headers` and `body` belong to each of `requests`', at, 'move them into the requests');
     }
-    if (raw.rate !== undefined && (typeof raw.rate !== 'string' || !parseRate(raw.rate) || parseRate(raw.rate)! <= 0)) {
-      ctx.push('CONFIG_VALUE', `not a rate: ${JSON.stringify(raw.rate)}`, [...at, 'rate'], 'write requests per second, e.g. 500/s');
-    }
+    checkRate(raw.rate, [...at, 'rate'], ctx);
     const urls: [unknown, (string | number)[]][] = hasRequests && Array.isArray(raw.requests) ? raw.requests.map((r, i) => [isObj(r) ? r.url : undefined, [...at, 'requests', i, 'url']]) : [[raw.url, [...at, 'url']]];
     let origin: string | undefined;
     for (const [u, path] of urls) {
