@@ -18,6 +18,7 @@ import { isDead, readStat } from './proc-table.js';
 
 const DAEMON = fileURLToPath(new URL('../../test/fixtures/e2e/daemon.mjs', import.meta.url));
 const STUBBORN = fileURLToPath(new URL('../../test/fixtures/e2e/stubborn.mjs', import.meta.url));
+const WIPER = fileURLToPath(new URL('../../test/fixtures/e2e/wiper.py', import.meta.url));
 const env = { ...process.env } as Record<string, string>;
 delete env.SHIPGATE_CONTAINMENT_ID;
 let dir: string;
@@ -104,6 +105,22 @@ describe.each(['cgroup', 'marker'] as const)('%s containment', (mode) => {
     await p.stop();
     expect(running(daemon)).toBe(false);
     expect(await ask(port)).not.toContain(mark);
+  });
+
+  it('stops a setsid daemon that wipes the marker from its environment when it is asked to stop', async () => {
+    const label = `${mode}-wiper`;
+    const pidFile = join(dir, `${label}.pid`);
+    const p = startProcess({ command: `python3 ${q(WIPER)} ${q(pidFile)} && exec sleep 300`, cwd: dir, env, logFile: join(dir, `${label}.log`), graceMs: 300 });
+    while (!existsSync(pidFile)) await new Promise((r) => setTimeout(r, 20));
+    const daemon = await readPid(pidFile);
+    expect(readStat(daemon)?.sid).not.toBe(p.pid);
+    expect(readStat(daemon)?.ppid).not.toBe(p.pid);
+    expect(markerIdsOf(daemon).some((id) => id.startsWith(`${containmentScope()!.token}/`))).toBe(true);
+    await p.stop();
+    // The attack happened: on TERM it wiped its environment (the marker reads as gone)…
+    expect(readFileSync(`${pidFile}.wiped`, 'utf8')).toBe('wiped');
+    // …and it was stopped all the same, because what was found before the TERM is remembered.
+    expect(running(daemon)).toBe(false);
   });
 
   it('lets a command wait for the background helper it started', async () => {

@@ -273,14 +273,22 @@ class MarkerCell extends BaseCell {
   readonly mode = 'marker';
   /** The shell's start time: nothing started before it can descend from it, so older processes are never read. */
   private since?: number;
+  /**
+   * Every process once found as a member, with its start time, kept until it is really gone. The
+   * marker alone cannot vouch for that: a process can overwrite its environment block (wiping the
+   * marker once it is asked to stop), and a killed one reads as an empty environment from the
+   * moment its memory is released until it becomes a zombie, while its sockets may still be open.
+   */
+  private readonly seen = new Map<number, number | undefined>();
   override attach(pid: number): void {
     super.attach(pid);
     this.since = readStat(pid)?.start;
   }
-  /** Live processes of the cell: its group, session and tree, and everything carrying its marker. */
+  /** Live processes of the cell: its group, session and tree, everything carrying its marker, and everything seen before. */
   members(): number[] {
     const table = listProcessesSync();
     const live = new Set(table.filter((p) => !isDead(p)).map((p) => p.pid));
+    const startOf = new Map(table.map((p) => [p.pid, p.start]));
     // Group and session ids stay ours while any member lives (Linux does not hand out a pid still
     // in use as one); the shell's own pid, once reaped, may be anyone's, so its children are not
     // looked for then.
@@ -291,7 +299,14 @@ class MarkerCell extends BaseCell {
       if (this.since !== undefined && p.start !== undefined && p.start < this.since) continue;
       if (markerIdsOf(p.pid).includes(this.id)) found.add(p.pid);
     }
-    return [...found].filter((pid) => live.has(pid));
+    // A pid seen before is the same process only while its start time matches (pids are reused).
+    for (const [pid, start] of this.seen) {
+      if (live.has(pid) && startOf.get(pid) === start) found.add(pid);
+      else this.seen.delete(pid);
+    }
+    const members = [...found].filter((pid) => live.has(pid));
+    for (const pid of members) if (!this.seen.has(pid)) this.seen.set(pid, startOf.get(pid));
+    return members;
   }
   async isEmpty(): Promise<boolean> {
     if (this.shellRunning()) return false;
