@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvidenceError } from '../errors.js';
 import type { TestResult } from './model.js';
-import { firstLines, parseJunit, parseSeconds, sniffJunit } from './junit.js';
+import { firstLines, parseJunit, parseSeconds, restoreLines, sniffJunit } from './junit.js';
 
 const FIX = join(import.meta.dirname, '../../test/fixtures/evidence/junit');
 
@@ -365,6 +365,43 @@ describe('helpers', () => {
     expect(firstLines(many)!.split('\n')).toHaveLength(11);
     expect(firstLines('x'.repeat(5000))!.length).toBeLessThanOrEqual(1001);
     expect(firstLines('  \n  ')).toBeUndefined();
+  });
+  it("restores the line breaks node:test's reporter drops from a message attribute, from the body that spells it out", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'shipgate-junit-lines-'));
+    try {
+      const file = join(dir, 'node-test-lines.xml');
+      // As node:test writes it: the attribute lost its blank line, the body kept it.
+      await writeFile(
+        file,
+        `<testsuites><testsuite name="api items" tests="3" failures="3">
+  <testcase name="lists" classname="test"><failure type="testCodeFailure" message="GET /api/items answered 500 (DEMO_BREAK=1 is set)500 !== 200">
+[Error [ERR_TEST_FAILURE]: GET /api/items answered 500 (DEMO_BREAK=1 is set)
+
+500 !== 200
+] { code: 'ERR_TEST_FAILURE' }</failure></testcase>
+  <testcase name="spaces" classname="test"><failure message="expected 1 got 2">expected 1
+got 2</failure></testcase>
+  <testcase name="other body" classname="test"><failure message="a short summary">a stack trace that says something else</failure></testcase>
+</testsuite></testsuites>`,
+      );
+      const t = byId((await parseJunit(file, { displayPath: 'r.xml' })).tests ?? []);
+      expect(t['api items::lists']!.message).toBe('GET /api/items answered 500 (DEMO_BREAK=1 is set)\n\n500 !== 200');
+      // A literal newline in an attribute reads as a space: the body's line break comes back.
+      expect(t['api items::spaces']!.message).toBe('expected 1\ngot 2');
+      // A body that does not spell the attribute out leaves the attribute as written.
+      expect(t['api items::other body']!.message).toBe('a short summary');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+  it('restoreLines only returns the body when it spells the attribute with breaks the attribute lacks', () => {
+    expect(restoreLines('ab', 'x a\nb y')).toBe('a\nb');
+    expect(restoreLines('ab', 'x ab y')).toBeUndefined();
+    expect(restoreLines('a\nb', 'a\nb')).toBeUndefined();
+    expect(restoreLines('abc', 'a\nbd')).toBeUndefined();
+    expect(restoreLines('', 'a')).toBeUndefined();
+    // Longer than the kept body: never scanned.
+    expect(restoreLines('x'.repeat(3000), 'x'.repeat(2000))).toBeUndefined();
   });
   it('sniffs JUnit roots behind a prolog, not other XML', () => {
     expect(sniffJunit('\uFEFF<?xml version="1.0"?>\n<!-- c -->\n<testsuites>')).toBe(true);

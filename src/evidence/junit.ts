@@ -54,6 +54,35 @@ export function firstLines(text: string, maxLines = MESSAGE_MAX_LINES, maxChars 
 }
 
 /**
+ * The body's own lines of a `message` attribute that lost them. node:test's JUnit reporter writes
+ * the message with its newlines dropped ("…is set)500 !== 200") and the full text in the body; an
+ * XML parser turns a literal newline in an attribute into a space. When the body spells the
+ * attribute out with line breaks where the attribute has none (or a space), the body's version is
+ * the message; otherwise the attribute stands as written.
+ */
+export function restoreLines(attr: string, body: string): string | undefined {
+  const text = body.replace(/\r\n?/g, '\n');
+  // The body kept is bounded (MESSAGE_MAX_CHARS × 2), so a longer attribute cannot be spelt out in it.
+  if (attr.length === 0 || attr.length > text.length || attr.includes('\n') || !text.includes('\n')) return undefined;
+  // Line breaks read as spaces: the positions are the body's own.
+  const spaced = text.replaceAll('\n', ' ').indexOf(attr);
+  if (spaced !== -1 && text.slice(spaced, spaced + attr.length).includes('\n')) return firstLines(text.slice(spaced, spaced + attr.length));
+  // Line breaks dropped: find the attribute in the body without them, then map back.
+  const at: number[] = [];
+  let joined = '';
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\n') continue;
+    at.push(i);
+    joined += text[i];
+  }
+  const found = joined.indexOf(attr);
+  if (found === -1) return undefined;
+  const from = at[found]!;
+  const to = at[found + attr.length - 1]! + 1;
+  return to - from > attr.length ? firstLines(text.slice(from, to)) : undefined;
+}
+
+/**
  * Seconds from a `time` attribute. Tools write "1.5", "1,234.5" (thousands separators) and
  * "0,5" (decimal comma); anything non-numeric (node:test snapshots write "*") is unknown.
  */
@@ -225,8 +254,10 @@ interface CaseState {
   hasFailure: boolean;
   hasError: boolean;
   message: string | undefined;
-  /** Body text of the outcome element being read, when it had no `message` attribute. */
+  /** Body text of the outcome element being read. */
   body: string | undefined;
+  /** The `message` attribute as written, while its body is read to restore its line breaks. */
+  attrMessage: string | undefined;
 }
 
 /**
@@ -267,6 +298,7 @@ export async function parseJunit(path: string, opts: ParseOptions): Promise<Evid
     hasError: false,
     message: undefined,
     body: undefined,
+    attrMessage: undefined,
   };
   let depth = 0;
   let caseDepth = -1;
@@ -437,6 +469,7 @@ export async function parseJunit(path: string, opts: ParseOptions): Promise<Evid
     c.hasError = false;
     c.message = undefined;
     c.body = undefined;
+    c.attrMessage = undefined;
     caseDepth = depth;
   };
 
@@ -465,12 +498,13 @@ export async function parseJunit(path: string, opts: ParseOptions): Promise<Evid
         }
         if (cur.status === status && cur.message === undefined) {
           const at = tag.indexOf('message');
-          const msg = at === -1 ? undefined : firstLines(tag.value(at));
+          const raw = at === -1 ? undefined : tag.value(at);
+          const msg = raw === undefined ? undefined : firstLines(raw);
           if (msg !== undefined) cur.message = msg;
-          else {
-            bodyDepth = depth;
-            cur.body = '';
-          }
+          // The body is the message when there is no attribute, and may restore the attribute's lines.
+          bodyDepth = depth;
+          cur.body = '';
+          cur.attrMessage = msg === undefined ? undefined : raw;
         }
       }
       return;
@@ -507,8 +541,10 @@ export async function parseJunit(path: string, opts: ParseOptions): Promise<Evid
   const onClose = (name: string): void => {
     if (cur.open) {
       if (depth === bodyDepth) {
-        cur.message = firstLines(cur.body ?? '');
+        const body = cur.body ?? '';
+        cur.message = cur.attrMessage === undefined ? firstLines(body) : (restoreLines(cur.attrMessage, body) ?? cur.message);
         cur.body = undefined;
+        cur.attrMessage = undefined;
         bodyDepth = -1;
       }
       if (depth === caseDepth) {
