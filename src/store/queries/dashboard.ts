@@ -247,6 +247,11 @@ export async function storeSize(db: Db): Promise<number> {
  */
 export async function prune(db: Db, opts: { project?: string; before: string; keepLastGood: boolean }): Promise<PruneResult> {
   return db.transaction().execute(async (trx) => {
+    // A run being recorded writes its test rows and then (again) their names in one transaction;
+    // this lock waits for such a transaction to commit and keeps new ones out until the prune
+    // commits, so a name is never judged unused while rows that use it are on their way. It is
+    // self-exclusive, so two prunes do not deadlock. (SQLite: one writer at a time already.)
+    if (isPostgres(trx)) await sql`lock table test_results in share row exclusive mode`.execute(trx);
     let q = trx.selectFrom('runs').select(['seq', 'id', 'project', 'branch', 'result', 'state', 'selection', 'dirty']).where('started_at', '<', opts.before).where('state', '!=', 'running');
     if (opts.project !== undefined) q = q.where('project', '=', opts.project);
     const old = await q.execute();

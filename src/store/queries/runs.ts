@@ -5,7 +5,7 @@ import type { Database, RunRow } from '../db.js';
 import type { GateRetryRate, RunFinish, RunStart, RunState, RunSummary } from '../store.js';
 import { insertFindings } from './findings.js';
 import { insertMetrics } from './metrics.js';
-import { insertTests, nameTests } from './tests.js';
+import { insertTests, nameTests, renameTests } from './tests.js';
 import { chunk, finiteOrNull, isoTime, parseJson, rowsPerInsert } from './util.js';
 import { windowRuns } from './window.js';
 
@@ -58,7 +58,12 @@ export async function beginRun(db: Db, run: RunStart, pid: number): Promise<void
     .execute();
 }
 
-export async function finishRun(db: Db, runId: string, finish: RunFinish): Promise<void> {
+/** A point inside finishRun where a test makes another writer act (the window between its two transactions). */
+export interface FinishSeam {
+  afterNames?: () => Promise<void>;
+}
+
+export async function finishRun(db: Db, runId: string, finish: RunFinish, seam: FinishSeam = {}): Promise<void> {
   const run = await db.selectFrom('runs').select(['seq', 'project', 'state', 'started_at']).where('id', '=', runId).executeTakeFirst();
   if (!run) throw new StoreError('STORE_WRITE', `cannot finish run ${runId}: it was never begun in this store`, { hint: 'call beginRun first' });
   if (run.state === 'finished') throw new StoreError('STORE_WRITE', `run ${runId} is already finished`);
@@ -71,6 +76,7 @@ export async function finishRun(db: Db, runId: string, finish: RunFinish): Promi
   // first: entries are harmless if the run then fails, and the main transaction below holds its
   // locks for less time. Passing tests need no name.
   await nameTests(db, run.project, finish.tests);
+  await seam.afterNames?.();
 
   await db.transaction().execute(async (trx) => {
     const updated = await trx
@@ -101,6 +107,7 @@ export async function finishRun(db: Db, runId: string, finish: RunFinish): Promi
     }));
     for (const part of chunk(gateRows, rowsPerInsert(8))) await trx.insertInto('gate_results').values(part).execute();
     await insertTests(trx, run.project, run.seq, finish.tests);
+    await renameTests(trx, run.project, finish.tests);
     await insertMetrics(trx, run.seq, finish.metrics);
     await insertFindings(trx, run.seq, finish.findings ?? []);
   });

@@ -40,16 +40,15 @@ function byGate(groups: readonly { gate: string; log: TestLog }[], project: stri
   return [...out].map(([gate, log]) => ({ gate, log }));
 }
 
-/**
- * Name the keys of the run's failed, errored and flaky tests in the dictionary (existing names are
- * kept). Sorted by key, so that two PostgreSQL transactions adding overlapping keys take their
- * row locks in one order and cannot deadlock. Passing tests need no name and get none.
- */
-export async function nameTests(db: Db, project: string, groups: readonly { gate: string; log: TestLog }[]): Promise<void> {
+/** Every key a run's failed, errored and flaky tests need named, sorted by key. */
+function namesOf(groups: readonly { gate: string; log: TestLog }[]): [number, string][] {
   const names = new Map<number, string>();
   for (const { log } of groups) for (let i = 0; i < log.bad.length; i++) names.set(log.badKeys[i]!, log.bad[i]!.id);
-  if (names.size === 0) return;
-  const entries = [...names].sort((a, b) => a[0] - b[0]);
+  return [...names].sort((a, b) => a[0] - b[0]);
+}
+
+/** Insert names, keeping existing ones; on the caller's connection or transaction, opening none. */
+async function insertNames(db: Db, project: string, entries: [number, string][]): Promise<void> {
   if (isPostgres(db)) {
     for (const part of chunk(entries, 50_000)) {
       await db.executeQuery(
@@ -62,14 +61,35 @@ export async function nameTests(db: Db, project: string, groups: readonly { gate
     }
     return;
   }
-  await db.transaction().execute((trx) =>
-    insertChunked(trx, entries.map(([id, test_id]) => ({ project, id, test_id })), ['project', 'id', 'test_id'], (part) =>
-      trx
-        .insertInto('test_ids')
-        .values(part)
-        .onConflict((oc) => oc.columns(['project', 'id']).doNothing()),
-    ),
+  await insertChunked(db, entries.map(([id, test_id]) => ({ project, id, test_id })), ['project', 'id', 'test_id'], (part) =>
+    db
+      .insertInto('test_ids')
+      .values(part)
+      .onConflict((oc) => oc.columns(['project', 'id']).doNothing()),
   );
+}
+
+/**
+ * Name the keys of the run's failed, errored and flaky tests in the dictionary (existing names are
+ * kept). Sorted by key, so that two PostgreSQL transactions adding overlapping keys take their
+ * row locks in one order and cannot deadlock. Passing tests need no name and get none.
+ */
+export async function nameTests(db: Db, project: string, groups: readonly { gate: string; log: TestLog }[]): Promise<void> {
+  const entries = namesOf(groups);
+  if (entries.length === 0) return;
+  if (isPostgres(db)) return insertNames(db, project, entries);
+  await db.transaction().execute((trx) => insertNames(trx, project, entries));
+}
+
+/**
+ * The same names again, inside the transaction that writes the rows using them, after those rows:
+ * a prune that ran since nameTests may have removed a name no row used yet (nothing is inserted
+ * where the name is still there). With prune's lock on test_results (dashboard.ts), no prune can
+ * remove one from here until this transaction commits.
+ */
+export async function renameTests(trx: Db, project: string, groups: readonly { gate: string; log: TestLog }[]): Promise<void> {
+  const entries = namesOf(groups);
+  if (entries.length > 0) await insertNames(trx, project, entries);
 }
 
 export const TEST_COLUMNS = ['run_seq', 'test_key', 'gate', 'status', 'duration_ms', 'attempts', 'flaky', 'message'] as const;

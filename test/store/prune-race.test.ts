@@ -1,0 +1,59 @@
+/**
+ * A prune racing a run being recorded, on both backends: the run writes its failing tests' names in
+ * a short transaction of their own and its rows afterwards, so a prune that comes in between finds
+ * a name that no row uses yet. The run's rows must still end up named (not shown as #KEY).
+ */
+import type { Kysely } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/store/db.js';
+import { openPostgres } from '../../src/store/postgres.js';
+import { finishRun } from '../../src/store/queries/runs.js';
+import { openSqlite } from '../../src/store/sqlite.js';
+import { openStore, type OpenStoreOptions, type Store } from '../../src/store/store.js';
+import { finishOf, postgresBackend, record, sqliteBackend, test, type Backend } from '../fixtures/store/helpers.js';
+
+const backends: Backend[] = [sqliteBackend(), postgresBackend()];
+afterAll(async () => {
+  for (const b of backends) await b.cleanup();
+});
+
+const old = (days: number): string => new Date(Date.now() - days * 86_400_000).toISOString();
+
+function rawDb(where: OpenStoreOptions): Kysely<Database> {
+  return where.file !== undefined ? openSqlite(where.file) : openPostgres({ url: where.url!, schema: where.schema });
+}
+
+describe.each(backends)('prune racing a run: $name', (backend) => {
+  it("a prune between a run's names and its rows does not leave the rows nameless", async () => {
+    const where = backend.fresh();
+    const store: Store = await openStore(where);
+    const db = rawDb(where);
+    try {
+      const p = 'race';
+      const failing = [test('t::fails', 'failed', { message: 'still broken' })];
+      // An old run whose rows are the only ones using the name: the prune removes them, and the name.
+      await record(store, { project: p, id: 'old', startedAt: old(120), tests: failing, result: 'BLOCKED' });
+      const startedAt = new Date().toISOString();
+      await store.beginRun({ id: 'new', project: p, version: '1.0.1', commit: 'c1', branch: 'main', ci: true, host: 'h', configHash: 'cfg', startedAt, selection: null });
+      let pruned = 0;
+      await finishRun(db, 'new', finishOf({ project: p, id: 'new', startedAt, tests: failing, result: 'BLOCKED' }), {
+        // The other writer acts in the window: the name is there, no row of the new run is yet.
+        afterNames: async () => {
+          pruned = (await store.prune({ project: p, before: old(90), keepLastGood: false })).names;
+        },
+      });
+      // The attack happened: the prune removed the name as unused…
+      expect(pruned).toBe(1);
+      // …and the new run's rows are named all the same.
+      const names = await backend.raw(where, 'select test_id from test_ids where project = $1', [p]);
+      expect(names.map((r) => r.test_id)).toEqual(['t::fails']);
+      expect((await store.testRuns(p, 't::fails', 10)).map((r) => [r.runId, r.status])).toEqual([['new', 'failed']]);
+      // The honest path: a run with no prune in between is recorded and named as before.
+      await record(store, { project: p, id: 'later', tests: failing, result: 'BLOCKED' });
+      expect((await store.testRuns(p, 't::fails', 10)).map((r) => r.runId)).toEqual(['later', 'new']);
+    } finally {
+      await db.destroy();
+      await store.close();
+    }
+  });
+});
