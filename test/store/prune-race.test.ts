@@ -4,13 +4,14 @@
  * a name that no row uses yet. The run's rows must still end up named (not shown as #KEY).
  */
 import type { Kysely } from 'kysely';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/store/db.js';
 import { openPostgres } from '../../src/store/postgres.js';
 import { finishRun } from '../../src/store/queries/runs.js';
 import { openSqlite } from '../../src/store/sqlite.js';
 import { openStore, type OpenStoreOptions, type Store } from '../../src/store/store.js';
-import { finishOf, postgresBackend, record, sqliteBackend, test, type Backend } from '../fixtures/store/helpers.js';
+import { finishOf, PG_URL, postgresBackend, record, sqliteBackend, test, type Backend } from '../fixtures/store/helpers.js';
 
 const backends: Backend[] = [sqliteBackend(), postgresBackend()];
 afterAll(async () => {
@@ -52,6 +53,51 @@ describe.each(backends)('prune racing a run: $name', (backend) => {
       await record(store, { project: p, id: 'later', tests: failing, result: 'BLOCKED' });
       expect((await store.testRuns(p, 't::fails', 10)).map((r) => r.runId)).toEqual(['later', 'new']);
     } finally {
+      await db.destroy();
+      await store.close();
+    }
+  });
+});
+
+// SQLite has one writer at a time: a prune cannot start while a run's transaction is open. On
+// PostgreSQL it can, and it must wait for that transaction instead of judging its names unused.
+describe('prune racing a run: postgres, while the run writes its rows', () => {
+  const backend = backends[1]!;
+  it("a prune that comes while a run's rows are being written waits for them, and keeps their name", async () => {
+    const where = backend.fresh();
+    const store: Store = await openStore(where);
+    const db = rawDb(where);
+    const watch = new pg.Client({ connectionString: PG_URL });
+    await watch.connect();
+    try {
+      const p = 'race-in-rows';
+      const failing = [test('t::fails', 'failed', { message: 'still broken' })];
+      await record(store, { project: p, id: 'old', startedAt: old(120), tests: failing, result: 'BLOCKED' });
+      const startedAt = new Date().toISOString();
+      await store.beginRun({ id: 'new', project: p, version: '1.0.1', commit: 'c1', branch: 'main', ci: true, host: 'h', configHash: 'cfg', startedAt, selection: null });
+      let prune: Promise<number> | undefined;
+      let waited = false;
+      await finishRun(db, 'new', finishOf({ project: p, id: 'new', startedAt, tests: failing, result: 'BLOCKED' }), {
+        inRows: async () => {
+          let settled = false;
+          prune = store.prune({ project: p, before: old(90), keepLastGood: false }).then((r) => ((settled = true), r.names));
+          // Until the prune either finishes (it did not wait: the bug) or is seen waiting for a lock.
+          while (!settled && !waited) {
+            const r = await watch.query("select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike 'lock table test_results%'");
+            waited = r.rows[0].n > 0;
+            if (!waited) await new Promise((res) => setTimeout(res, 10));
+          }
+        },
+      });
+      const names = await prune!;
+      expect(waited).toBe(true);
+      // It ran after the run committed: the old rows went, the name stayed (the new rows use it).
+      expect(names).toBe(0);
+      const kept = await backend.raw(where, 'select test_id from test_ids where project = $1', [p]);
+      expect(kept.map((r) => r.test_id)).toEqual(['t::fails']);
+      expect((await store.testRuns(p, 't::fails', 10)).map((r) => r.runId)).toEqual(['new']);
+    } finally {
+      await watch.end();
       await db.destroy();
       await store.close();
     }

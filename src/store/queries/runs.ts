@@ -58,9 +58,12 @@ export async function beginRun(db: Db, run: RunStart, pid: number): Promise<void
     .execute();
 }
 
-/** A point inside finishRun where a test makes another writer act (the window between its two transactions). */
+/** Points inside finishRun where a test makes another writer act. */
 export interface FinishSeam {
+  /** Between the names' own transaction and the main one. */
   afterNames?: () => Promise<void>;
+  /** Inside the main transaction, once the test rows and their names are written, before the commit. */
+  inRows?: () => Promise<void>;
 }
 
 export async function finishRun(db: Db, runId: string, finish: RunFinish, seam: FinishSeam = {}): Promise<void> {
@@ -108,6 +111,7 @@ export async function finishRun(db: Db, runId: string, finish: RunFinish, seam: 
     for (const part of chunk(gateRows, rowsPerInsert(8))) await trx.insertInto('gate_results').values(part).execute();
     await insertTests(trx, run.project, run.seq, finish.tests);
     await renameTests(trx, run.project, finish.tests);
+    await seam.inRows?.();
     await insertMetrics(trx, run.seq, finish.metrics);
     await insertFindings(trx, run.seq, finish.findings ?? []);
   });
