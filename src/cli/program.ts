@@ -17,7 +17,7 @@ export function buildProgram(ctx: CliContext, version: string, setExit: (code: n
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
 
-  const configOpt = () => new Option('-c, --config <path>', 'configuration file (default: ./shipgate.yml)');
+  const configOpt = () => new Option('-c, --config <path>', 'configuration file, or - for standard input (default: ./shipgate.yml)');
   const selection = (cmd: Command) =>
     cmd
       .option('--with <ids>', 'enable an optional gate (repeatable, comma-separated)', collectList)

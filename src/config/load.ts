@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
@@ -27,7 +27,11 @@ const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
  * `.git`), so shipgate works from any subfolder. Outside a repository only `cwd` is looked at: a
  * stray shipgate.yml in a home or temp folder is never picked up.
  */
+/** What `-c -` and `-c /dev/stdin` name: the configuration on standard input. */
+export const STDIN_CONFIG = '/dev/stdin';
+
 export function findConfigFile(cwd: string, explicit?: string): string {
+  if (explicit === '-' || explicit === STDIN_CONFIG) return STDIN_CONFIG;
   if (explicit) {
     const file = resolve(cwd, explicit);
     if (!existsSync(file)) {
@@ -167,7 +171,7 @@ async function parseModule(file: string): Promise<Parsed> {
 }
 
 /** Validate an already-parsed value (from YAML or a config module). */
-export function validateConfig(value: unknown, file: string, locator: Locator, hash: string): Config {
+export function validateConfig(value: unknown, file: string, locator: Locator, hash: string, rootDir?: string): Config {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigError([
       { code: 'CONFIG_TYPE', message: 'the configuration must be a mapping with at least `gates:`', path: '', location: { file, line: 1, col: 1 } },
@@ -177,7 +181,7 @@ export function validateConfig(value: unknown, file: string, locator: Locator, h
   const result = configSchema.safeParse(value);
   const issues = [...(result.success ? [] : schemaIssues(result.error.issues, value, configSchema, locator)), ...checkRules(value, locator)];
   if (issues.length || !result.success) throw new ConfigError(dedupe(issues));
-  return normalizeConfig(result.data as UserConfig, file, hash);
+  return normalizeConfig(result.data as UserConfig, file, hash, rootDir);
 }
 
 /** The same problem found by the schema and by a rule (a custom refinement) is listed once, in file order. */
@@ -194,22 +198,81 @@ function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
   return out.sort((a, b) => line(a) - line(b) || col(a) - col(b));
 }
 
-export async function loadConfig(opts: { cwd?: string; file?: string } = {}): Promise<Config> {
-  const file = findConfigFile(opts.cwd ?? process.cwd(), opts.file);
-  let bytes: Buffer;
+/**
+ * The file's bytes, never more than one past the limit (`-c /dev/zero` must not read forever), and
+ * whether it is a regular file: a pipe or device (`-c /dev/stdin`, `-c <(…)`) has no folder of its own.
+ */
+async function readBounded(file: string): Promise<{ bytes: Buffer; regular: boolean }> {
+  // Standard input is read from the stream: when it is a socket (as a parent process's pipe often
+  // is), opening /dev/stdin fails with ENXIO.
+  if (file === STDIN_CONFIG) return { bytes: await readStdin(), regular: false };
+  const fh = await open(file, 'r');
   try {
-    bytes = await readFile(file);
+    const regular = (await fh.stat()).isFile();
+    const chunks: Buffer[] = [];
+    let total = 0;
+    while (total <= MAX_CONFIG_BYTES) {
+      const buf = Buffer.allocUnsafe(Math.min(1 << 20, MAX_CONFIG_BYTES + 1 - total));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(buf.subarray(0, bytesRead));
+      total += bytesRead;
+    }
+    return { bytes: Buffer.concat(chunks), regular };
+  } finally {
+    await fh.close();
+  }
+}
+
+function readStdin(): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const stdin = process.stdin;
+    const done = (): void => {
+      stdin.off('data', onData);
+      stdin.off('end', done);
+      stdin.off('error', reject);
+      stdin.pause();
+      resolve(Buffer.concat(chunks));
+    };
+    const onData = (c: Buffer): void => {
+      chunks.push(c);
+      total += c.length;
+      if (total > MAX_CONFIG_BYTES) done();
+    };
+    stdin.on('data', onData);
+    stdin.once('end', done);
+    stdin.once('error', reject);
+  });
+}
+
+export async function loadConfig(opts: { cwd?: string; file?: string } = {}): Promise<Config> {
+  const cwd = opts.cwd ?? process.cwd();
+  const file = findConfigFile(cwd, opts.file);
+  let read: { bytes: Buffer; regular: boolean };
+  try {
+    read = await readBounded(file);
   } catch (e) {
     throw new ConfigError([{ code: 'CONFIG_UNREADABLE', message: `cannot read ${file}: ${(e as Error).message}`, path: '', location: { file } }]);
   }
+  const { bytes } = read;
   if (bytes.length > MAX_CONFIG_BYTES) {
-    throw new ConfigError([{ code: 'CONFIG_TOO_LARGE', message: `${file} is ${bytes.length} bytes; a configuration is at most 4 MiB`, path: '', location: { file } }]);
+    throw new ConfigError([
+      {
+        code: 'CONFIG_TOO_LARGE',
+        message: read.regular ? `${file} is ${bytes.length} bytes; a configuration is at most 4 MiB` : `${file} gave more than 4 MiB; a configuration is at most 4 MiB`,
+        path: '',
+        location: { file },
+      },
+    ]);
   }
   const hash = createHash('sha256').update(bytes).digest('hex');
   const isModule = /\.(mjs|js|ts)$/.test(file);
   const parsed = isModule ? await parseModule(file) : parseYaml(file, bytes.toString('utf8'));
   if (parsed.issues.length) throw new ConfigError(parsed.issues);
-  return validateConfig(parsed.value, file, parsed.locator, hash);
+  // A configuration read from a pipe or device belongs to the folder shipgate runs in, not to /dev.
+  return validateConfig(parsed.value, file, parsed.locator, hash, read.regular ? undefined : resolve(cwd));
 }
 
 /** Typed identity for `shipgate.config.{ts,mjs}`: editors complete and check the object. */

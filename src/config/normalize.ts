@@ -68,8 +68,8 @@ function normalizeChecks(g: UserGate, cwd: string): CheckConfigs {
   return out as CheckConfigs;
 }
 
-export function normalizeConfig(user: UserConfig, file: string, hash: string): Config {
-  const rootDir = resolve(file, '..');
+/** `rootDir`: the project's folder, by default the configuration file's. */
+export function normalizeConfig(user: UserConfig, file: string, hash: string, rootDir: string = resolve(file, '..')): Config {
   const baseCwd = resolve(rootDir, user.defaults?.cwd ?? '.');
   // Most gates share a handful of cwds: resolve each once (100,000 gates would otherwise pay for 100,000 resolves).
   const cwds = new Map<string, string>();

@@ -311,6 +311,30 @@ describe('usage errors (exit 2, nothing run)', () => {
     expect(existsSync(join(dir, 'ran.marker'))).toBe(false);
   });
 
+  it('-c /dev/stdin: the configuration from a pipe belongs to the folder shipgate runs in, not to /dev', async () => {
+    const dir = await makeProject({ 'README.md': 'no shipgate.yml here\n' });
+    dirs.push(dir);
+    const res = await runCli(['run', '1.0.0', '--no-history', '-c', '/dev/stdin'], { cwd: dir, input: yml });
+    const out = res.stdout + res.stderr;
+    expect(res.code, out).toBe(0);
+    expect(out).toContain('RELEASE READY');
+    // The gate ran in the project (its cwd is the root), and the run folder is the project's.
+    expect(existsSync(join(dir, 'ran.marker'))).toBe(true);
+    expect(out).toContain(join(dir, '.shipgate', 'runs'));
+    expect(out).not.toContain('/dev/.shipgate');
+    // `-c -` is the same.
+    const dash = await runCli(['validate', '-c', '-'], { cwd: dir, input: yml });
+    expect(dash.code, dash.stdout + dash.stderr).toBe(0);
+  });
+
+  it('-c /dev/zero (a device with no end) is CONFIG_TOO_LARGE, not a read that never ends', async () => {
+    const dir = await project(yml);
+    const res = await runCli(['validate', '-c', '/dev/zero'], { cwd: dir });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('/dev/zero gave more than 4 MiB; a configuration is at most 4 MiB [CONFIG_TOO_LARGE]');
+    expect(res.stderr).not.toMatch(/internal error|\n\s+at /);
+  });
+
   it('no arguments prints help and exits 2; --version and --help exit 0', async () => {
     const dir = await project(yml);
     const none = await runCli([], { cwd: dir });
