@@ -123,6 +123,22 @@ describe.each(['cgroup', 'marker'] as const)('%s containment', (mode) => {
     expect(running(daemon)).toBe(false);
   });
 
+  it('also stops the child such a daemon forks after wiping its marker, once the daemon itself has exited', async () => {
+    const label = `${mode}-forkwiper`;
+    const pidFile = join(dir, `${label}.pid`);
+    const p = startProcess({ command: `python3 ${q(WIPER)} ${q(pidFile)} --fork && exec sleep 300`, cwd: dir, env, logFile: join(dir, `${label}.log`), graceMs: 300 });
+    while (!existsSync(pidFile)) await new Promise((r) => setTimeout(r, 20));
+    const daemon = await readPid(pidFile);
+    await p.stop();
+    // The attack happened: the daemon wiped its marker, forked a child with none, and exited…
+    expect(readFileSync(`${pidFile}.wiped`, 'utf8')).toBe('wiped');
+    const child = await readPid(`${pidFile}.child`);
+    expect(child).not.toBe(daemon);
+    expect(running(daemon)).toBe(false);
+    // …and the child, in the daemon's session, was stopped with it.
+    expect(running(child)).toBe(false);
+  });
+
   it('lets a command wait for the background helper it started', async () => {
     const helperOut = join(dir, `${mode}-helper.out`);
     const r = await runCommand({

@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { ShipgateError } from '../errors.js';
 import { canDelegate, cgroupPids, createCgroup, ENTER_CGROUP_SCRIPT, isPopulated, killCgroup, ownCgroupDir } from './cgroup.js';
 import { findMarked, formatToken, MARKER_ENV, markerIdsOf, markerValue, newToken } from './marker.js';
-import { groupEmptyByKernel, HAS_PROC, isDead, listProcesses, listProcessesSync, readStat, signalQuietly, treeAndGroup } from './proc-table.js';
+import { groupEmptyByKernel, HAS_PROC, isDead, listProcesses, listProcessesSync, readStat, signalQuietly, treeAndGroup, type ProcInfo } from './proc-table.js';
 import { killMarkedSync, RUN_CGROUP_PREFIX, sweepStaleCgroups } from './sweep.js';
 
 export type ContainmentMode = 'cgroup' | 'marker' | 'group';
@@ -280,32 +280,69 @@ class MarkerCell extends BaseCell {
    * moment its memory is released until it becomes a zombie, while its sockets may still be open.
    */
   private readonly seen = new Map<number, number | undefined>();
+  /**
+   * Sessions and process groups of members, followed while they hold a process: a remembered
+   * process that wipes its marker and forks leaves a child with no marker, reparented to init, in
+   * its session. Never one that holds a process older than the cell (someone else's session).
+   */
+  private readonly claims = new Set<number>();
   override attach(pid: number): void {
     super.attach(pid);
     this.since = readStat(pid)?.start;
   }
-  /** Live processes of the cell: its group, session and tree, everything carrying its marker, and everything seen before. */
+  /** Born at or after the cell's shell: only such a process can descend from it. */
+  private young(p: ProcInfo): boolean {
+    return this.since === undefined || p.start === undefined || p.start >= this.since;
+  }
+  /** Live processes of the cell: its group, session and tree, everything carrying its marker, everything seen before, and their sessions and descendants. */
   members(): number[] {
     const table = listProcessesSync();
-    const live = new Set(table.filter((p) => !isDead(p)).map((p) => p.pid));
-    const startOf = new Map(table.map((p) => [p.pid, p.start]));
+    const alive = table.filter((p) => !isDead(p) && p.pid !== process.pid && p.ppid !== 2);
+    const live = new Map(alive.map((p) => [p.pid, p]));
     // Group and session ids stay ours while any member lives (Linux does not hand out a pid still
     // in use as one); the shell's own pid, once reaped, may be anyone's, so its children are not
     // looked for then.
     const found = this.pid > 0 ? treeAndGroup(table, this.pid, { rootChildren: this.shellOurs() }) : new Set<number>();
     if (this.shellRunning()) found.add(this.pid);
-    for (const p of table) {
-      if (found.has(p.pid) || !live.has(p.pid) || p.pid === process.pid || p.ppid === 2) continue;
-      if (this.since !== undefined && p.start !== undefined && p.start < this.since) continue;
+    for (const p of alive) {
+      if (found.has(p.pid) || !this.young(p)) continue;
       if (markerIdsOf(p.pid).includes(this.id)) found.add(p.pid);
     }
     // A pid seen before is the same process only while its start time matches (pids are reused).
     for (const [pid, start] of this.seen) {
-      if (live.has(pid) && startOf.get(pid) === start) found.add(pid);
+      if (live.get(pid)?.start === start) found.add(pid);
       else this.seen.delete(pid);
     }
+    for (const id of this.claims) {
+      const holders = alive.filter((p) => p.sid === id || p.pgrp === id);
+      if (holders.length === 0) this.claims.delete(id);
+      for (const p of holders) if (this.young(p)) found.add(p.pid);
+    }
+    // Every descendant of a member is one (a remembered process's children carry no marker either).
+    const children = new Map<number, number[]>();
+    for (const p of alive) {
+      const list = children.get(p.ppid);
+      if (list) list.push(p.pid);
+      else children.set(p.ppid, [p.pid]);
+    }
+    const queue = [...found];
+    while (queue.length > 0) {
+      for (const c of children.get(queue.pop()!) ?? []) {
+        if (!found.has(c)) {
+          found.add(c);
+          queue.push(c);
+        }
+      }
+    }
     const members = [...found].filter((pid) => live.has(pid));
-    for (const pid of members) if (!this.seen.has(pid)) this.seen.set(pid, startOf.get(pid));
+    for (const pid of members) {
+      const p = live.get(pid)!;
+      if (!this.seen.has(pid)) this.seen.set(pid, p.start);
+      for (const id of [p.sid, p.pgrp]) {
+        if (id === undefined || id <= 1 || this.claims.has(id)) continue;
+        if (alive.every((q) => (q.sid !== id && q.pgrp !== id) || this.young(q))) this.claims.add(id);
+      }
+    }
     return members;
   }
   async isEmpty(): Promise<boolean> {
