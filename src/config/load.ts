@@ -202,13 +202,16 @@ function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
  * The file's bytes, never more than one past the limit (`-c /dev/zero` must not read forever), and
  * whether it is a regular file: a pipe or device (`-c /dev/stdin`, `-c <(…)`) has no folder of its own.
  */
-async function readBounded(file: string): Promise<{ bytes: Buffer; regular: boolean }> {
+async function readBounded(file: string): Promise<{ bytes: Buffer; regular: boolean; size?: number }> {
   // Standard input is read from the stream: when it is a socket (as a parent process's pipe often
   // is), opening /dev/stdin fails with ENXIO.
   if (file === STDIN_CONFIG) return { bytes: await readStdin(), regular: false };
   const fh = await open(file, 'r');
   try {
-    const regular = (await fh.stat()).isFile();
+    const st = await fh.stat();
+    // /dev/fd/3 or /proc/self/fd/0 may be a regular file, but its folder is no project's.
+    const regular = st.isFile() && !/^\/(dev|proc)\//.test(file);
+    const size = st.isFile() ? st.size : undefined;
     const chunks: Buffer[] = [];
     let total = 0;
     while (total <= MAX_CONFIG_BYTES) {
@@ -218,7 +221,7 @@ async function readBounded(file: string): Promise<{ bytes: Buffer; regular: bool
       chunks.push(buf.subarray(0, bytesRead));
       total += bytesRead;
     }
-    return { bytes: Buffer.concat(chunks), regular };
+    return { bytes: Buffer.concat(chunks), regular, size };
   } finally {
     await fh.close();
   }
@@ -250,7 +253,7 @@ function readStdin(): Promise<Buffer> {
 export async function loadConfig(opts: { cwd?: string; file?: string } = {}): Promise<Config> {
   const cwd = opts.cwd ?? process.cwd();
   const file = findConfigFile(cwd, opts.file);
-  let read: { bytes: Buffer; regular: boolean };
+  let read: { bytes: Buffer; regular: boolean; size?: number };
   try {
     read = await readBounded(file);
   } catch (e) {
@@ -261,7 +264,7 @@ export async function loadConfig(opts: { cwd?: string; file?: string } = {}): Pr
     throw new ConfigError([
       {
         code: 'CONFIG_TOO_LARGE',
-        message: read.regular ? `${file} is ${bytes.length} bytes; a configuration is at most 4 MiB` : `${file} gave more than 4 MiB; a configuration is at most 4 MiB`,
+        message: read.size !== undefined && read.size > MAX_CONFIG_BYTES ? `${file} is ${read.size} bytes; a configuration is at most 4 MiB` : `${file} gave more than 4 MiB; a configuration is at most 4 MiB`,
         path: '',
         location: { file },
       },

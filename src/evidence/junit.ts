@@ -61,25 +61,25 @@ export function firstLines(text: string, maxLines = MESSAGE_MAX_LINES, maxChars 
  * the message; otherwise the attribute stands as written.
  */
 export function restoreLines(attr: string, body: string): string | undefined {
-  const text = body.replace(/\r\n?/g, '\n');
   // The body kept is bounded (MESSAGE_MAX_CHARS × 2), so a longer attribute cannot be spelt out in it.
-  if (attr.length === 0 || attr.length > text.length || attr.includes('\n') || !text.includes('\n')) return undefined;
+  if (attr.length === 0 || attr.length > body.length || attr.includes('\n')) return undefined;
+  const text = body.replace(/\r\n?/g, '\n');
+  // The usual case: the body repeats the attribute as it is (or has no line breaks at all).
+  if (!text.includes('\n') || text.includes(attr)) return undefined;
   // Line breaks read as spaces: the positions are the body's own.
   const spaced = text.replaceAll('\n', ' ').indexOf(attr);
-  if (spaced !== -1 && text.slice(spaced, spaced + attr.length).includes('\n')) return firstLines(text.slice(spaced, spaced + attr.length));
+  if (spaced !== -1) return firstLines(text.slice(spaced, spaced + attr.length));
   // Line breaks dropped: find the attribute in the body without them, then map back.
-  const at: number[] = [];
-  let joined = '';
+  const found = text.replaceAll('\n', '').indexOf(attr);
+  if (found === -1) return undefined;
+  let from = -1;
+  let kept = 0;
   for (let i = 0; i < text.length; i++) {
     if (text[i] === '\n') continue;
-    at.push(i);
-    joined += text[i];
+    if (kept === found) from = i;
+    if (++kept === found + attr.length) return firstLines(text.slice(from, i + 1));
   }
-  const found = joined.indexOf(attr);
-  if (found === -1) return undefined;
-  const from = at[found]!;
-  const to = at[found + attr.length - 1]! + 1;
-  return to - from > attr.length ? firstLines(text.slice(from, to)) : undefined;
+  return undefined;
 }
 
 /**

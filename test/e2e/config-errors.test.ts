@@ -2,10 +2,12 @@
  * Configuration mistakes through the real CLI: each is reported with file:line:col, the field path
  * and a hint, exits 2, and runs nothing (every config has a gate that would leave a marker file).
  */
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeProject, removeProject, runCli } from './helpers.js';
+import { CLI, cliEnv, makeProject, removeProject, runCli } from './helpers.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -325,6 +327,29 @@ describe('usage errors (exit 2, nothing run)', () => {
     // `-c -` is the same.
     const dash = await runCli(['validate', '-c', '-'], { cwd: dir, input: yml });
     expect(dash.code, dash.stdout + dash.stderr).toBe(0);
+    // So is a regular file reached through /dev/fd or /proc/self/fd: its folder is no project's.
+    await writeFile(join(dir, 'elsewhere.yml'), yml);
+    const fd = openSync(join(dir, 'elsewhere.yml'), 'r');
+    try {
+      const viaFd = spawnSync(process.execPath, [CLI, 'run', '1.0.1', '--no-history', '-c', '/proc/self/fd/3'], {
+        cwd: dir,
+        env: cliEnv(),
+        stdio: ['ignore', 'pipe', 'pipe', fd],
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(viaFd.status, viaFd.stdout + viaFd.stderr).toBe(0);
+      expect(viaFd.stdout + viaFd.stderr).toContain(join(dir, '.shipgate', 'runs'));
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('a configuration over 4 MiB is refused with its real size', async () => {
+    const dir = await project(`${yml}# ${'x'.repeat(5 * 1024 * 1024)}\n`);
+    const res = await runCli(['validate'], { cwd: dir });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/shipgate\.yml is 52\d{5} bytes; a configuration is at most 4 MiB \[CONFIG_TOO_LARGE\]/);
   });
 
   it('-c /dev/zero (a device with no end) is CONFIG_TOO_LARGE, not a read that never ends', async () => {

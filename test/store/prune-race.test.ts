@@ -83,7 +83,8 @@ describe('prune racing a run: postgres, while the run writes its rows', () => {
           prune = store.prune({ project: p, before: old(90), keepLastGood: false }).then((r) => ((settled = true), r.names));
           // Until the prune either finishes (it did not wait: the bug) or is seen waiting for a lock.
           while (!settled && !waited) {
-            const r = await watch.query("select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike 'lock table test_results%'");
+            // A lock on this schema's test_results that someone waits for: only the prune asks for one.
+            const r = await watch.query('select count(*)::int as n from pg_locks where relation = $1::regclass and not granted', [`${where.schema}.test_results`]);
             waited = r.rows[0].n > 0;
             if (!waited) await new Promise((res) => setTimeout(res, 10));
           }

@@ -9,13 +9,13 @@
  * quarantine entries, rollbacks, publishes and imported baseline samples already there are not
  * added twice, so importing the same file twice changes nothing.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db.js';
 import { HistoryRecordError, type HistoryImportResult, type HistoryRecord } from '../history-file.js';
 import { decodeTestLog } from '../test-log.js';
 import { testKey } from '../test-key.js';
 import { TEST_COLUMNS } from './tests.js';
-import { insertChunked, isoTime } from './util.js';
+import { insertChunked, isoTime, isPostgres } from './util.js';
 
 type Db = Kysely<Database>;
 
@@ -122,6 +122,10 @@ const BATCH = 2000;
 export async function importHistory(db: Db, project: string, records: AsyncIterable<{ line: number; record: HistoryRecord }>): Promise<HistoryImportResult> {
   const result: HistoryImportResult = { runs: 0, skippedRuns: 0, tests: 0, approvals: 0, quarantine: 0, actions: 0, baselineSamples: 0 };
   return db.transaction().execute(async (trx) => {
+    // Names are written before the rows that use them: a prune (dashboard.ts) must not judge one
+    // unused in between, so an import holds off prunes from its start (PostgreSQL; SQLite has one
+    // writer at a time).
+    if (isPostgres(trx)) await sql`lock table test_results in row exclusive mode`.execute(trx);
     /** Run id → its seq in this store, or null for a run the store already had (its records are skipped). */
     const runs = new Map<string, number | null>();
     const tests: Record<(typeof TEST_COLUMNS)[number], unknown>[] = [];
