@@ -1,7 +1,8 @@
 /**
  * A prune racing a run being recorded, on both backends: the run writes its failing tests' names in
  * a short transaction of their own and its rows afterwards, so a prune that comes in between finds
- * a name that no row uses yet. The run's rows must still end up named (not shown as #KEY).
+ * a name that no row uses yet. The run's rows must still end up named (not shown as #KEY). The same
+ * for a prune that comes while a run's or a history import's transaction is open (PostgreSQL).
  */
 import type { Kysely } from 'kysely';
 import pg from 'pg';
@@ -10,6 +11,7 @@ import type { Database } from '../../src/store/db.js';
 import { openPostgres } from '../../src/store/postgres.js';
 import { finishRun } from '../../src/store/queries/runs.js';
 import { openSqlite } from '../../src/store/sqlite.js';
+import type { HistoryRecord } from '../../src/store/history-file.js';
 import { openStore, type OpenStoreOptions, type Store } from '../../src/store/store.js';
 import { finishOf, PG_URL, postgresBackend, record, sqliteBackend, test, type Backend } from '../fixtures/store/helpers.js';
 
@@ -100,6 +102,53 @@ describe('prune racing a run: postgres, while the run writes its rows', () => {
     } finally {
       await watch.end();
       await db.destroy();
+      await store.close();
+    }
+  });
+});
+
+describe('prune racing a history import: postgres', () => {
+  const backend = backends[1]!;
+  it("a prune that comes while an import writes names and rows waits for it, and keeps the names the import's rows use", async () => {
+    const from = backend.fresh();
+    const where = backend.fresh();
+    const source: Store = await openStore(from);
+    const store: Store = await openStore(where);
+    const watch = new pg.Client({ connectionString: PG_URL });
+    await watch.connect();
+    try {
+      const p = 'race-import';
+      const failing = [test('t::fails', 'failed', { message: 'still broken' })];
+      await record(source, { project: p, id: 'imported', tests: failing, result: 'BLOCKED' });
+      const records: HistoryRecord[] = [];
+      for await (const r of source.exportHistory(p)) records.push(r);
+      expect(records.some((r) => r.t === 'test_id')).toBe(true);
+      // The store the import goes into has an old run whose rows are the only ones using the name.
+      await record(store, { project: p, id: 'old', startedAt: old(120), tests: failing, result: 'BLOCKED' });
+      let prune: Promise<number> | undefined;
+      let waited = false;
+      async function* feed(): AsyncGenerator<{ line: number; record: HistoryRecord }> {
+        let line = 0;
+        for (const record of records) yield { line: ++line, record };
+        // Every record handed over (the name written, the rows not yet): the prune comes now.
+        let settled = false;
+        prune = store.prune({ project: p, before: old(90), keepLastGood: false }).then((r) => ((settled = true), r.names));
+        while (!settled && !waited) {
+          const r = await watch.query('select count(*)::int as n from pg_locks where relation = $1::regclass and not granted', [`${where.schema}.test_results`]);
+          waited = r.rows[0].n > 0;
+          if (!waited) await new Promise((res) => setTimeout(res, 10));
+        }
+      }
+      await store.importHistory(p, feed());
+      const names = await prune!;
+      expect(waited).toBe(true);
+      expect(names).toBe(0);
+      const kept = await backend.raw(where, 'select test_id from test_ids where project = $1', [p]);
+      expect(kept.map((r) => r.test_id)).toEqual(['t::fails']);
+      expect((await store.testRuns(p, 't::fails', 10)).map((r) => r.runId)).toEqual(['imported']);
+    } finally {
+      await watch.end();
+      await source.close();
       await store.close();
     }
   });
