@@ -26,6 +26,22 @@ function rawDb(where: OpenStoreOptions): Kysely<Database> {
   return where.file !== undefined ? openSqlite(where.file) : openPostgres({ url: where.url!, schema: where.schema });
 }
 
+/**
+ * Start a prune of `project`'s runs older than 90 days and return once it is either finished (it
+ * did not wait: the bug) or seen waiting for a lock on this schema's test_results (only a prune
+ * asks for one there). `names`: how many names the prune removed.
+ */
+async function pruneUntilWaiting(store: Store, watch: pg.Client, schema: string | undefined, project: string): Promise<{ waited: boolean; names: Promise<number> }> {
+  let settled = false;
+  const names = store.prune({ project, before: old(90), keepLastGood: false }).then((r) => ((settled = true), r.names));
+  for (;;) {
+    const r = await watch.query('select count(*)::int as n from pg_locks where relation = $1::regclass and not granted', [`${schema}.test_results`]);
+    if (r.rows[0].n > 0) return { waited: true, names };
+    if (settled) return { waited: false, names };
+    await new Promise((res) => setTimeout(res, 10));
+  }
+}
+
 describe.each(backends)('prune racing a run: $name', (backend) => {
   it("a prune between a run's names and its rows does not leave the rows nameless", async () => {
     const where = backend.fresh();
@@ -77,23 +93,14 @@ describe('prune racing a run: postgres, while the run writes its rows', () => {
       await record(store, { project: p, id: 'old', startedAt: old(120), tests: failing, result: 'BLOCKED' });
       const startedAt = new Date().toISOString();
       await store.beginRun({ id: 'new', project: p, version: '1.0.1', commit: 'c1', branch: 'main', ci: true, host: 'h', configHash: 'cfg', startedAt, selection: null });
-      let prune: Promise<number> | undefined;
-      let waited = false;
+      let seen: { waited: boolean; names: Promise<number> } | undefined;
       await finishRun(db, 'new', finishOf({ project: p, id: 'new', startedAt, tests: failing, result: 'BLOCKED' }), {
         inRows: async () => {
-          let settled = false;
-          prune = store.prune({ project: p, before: old(90), keepLastGood: false }).then((r) => ((settled = true), r.names));
-          // Until the prune either finishes (it did not wait: the bug) or is seen waiting for a lock.
-          while (!settled && !waited) {
-            // A lock on this schema's test_results that someone waits for: only the prune asks for one.
-            const r = await watch.query('select count(*)::int as n from pg_locks where relation = $1::regclass and not granted', [`${where.schema}.test_results`]);
-            waited = r.rows[0].n > 0;
-            if (!waited) await new Promise((res) => setTimeout(res, 10));
-          }
+          seen = await pruneUntilWaiting(store, watch, where.schema, p);
         },
       });
-      const names = await prune!;
-      expect(waited).toBe(true);
+      const names = await seen!.names;
+      expect(seen!.waited).toBe(true);
       // It ran after the run committed: the old rows went, the name stayed (the new rows use it).
       expect(names).toBe(0);
       const kept = await backend.raw(where, 'select test_id from test_ids where project = $1', [p]);
@@ -125,23 +132,16 @@ describe('prune racing a history import: postgres', () => {
       expect(records.some((r) => r.t === 'test_id')).toBe(true);
       // The store the import goes into has an old run whose rows are the only ones using the name.
       await record(store, { project: p, id: 'old', startedAt: old(120), tests: failing, result: 'BLOCKED' });
-      let prune: Promise<number> | undefined;
-      let waited = false;
+      let seen: { waited: boolean; names: Promise<number> } | undefined;
       async function* feed(): AsyncGenerator<{ line: number; record: HistoryRecord }> {
         let line = 0;
         for (const record of records) yield { line: ++line, record };
         // Every record handed over (the name written, the rows not yet): the prune comes now.
-        let settled = false;
-        prune = store.prune({ project: p, before: old(90), keepLastGood: false }).then((r) => ((settled = true), r.names));
-        while (!settled && !waited) {
-          const r = await watch.query('select count(*)::int as n from pg_locks where relation = $1::regclass and not granted', [`${where.schema}.test_results`]);
-          waited = r.rows[0].n > 0;
-          if (!waited) await new Promise((res) => setTimeout(res, 10));
-        }
+        seen = await pruneUntilWaiting(store, watch, where.schema, p);
       }
       await store.importHistory(p, feed());
-      const names = await prune!;
-      expect(waited).toBe(true);
+      const names = await seen!.names;
+      expect(seen!.waited).toBe(true);
       expect(names).toBe(0);
       const kept = await backend.raw(where, 'select test_id from test_ids where project = $1', [p]);
       expect(kept.map((r) => r.test_id)).toEqual(['t::fails']);
