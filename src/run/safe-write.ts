@@ -30,6 +30,22 @@ function kernelFs(path: string): boolean {
   return /^\/(proc|sys)(\/|$)/.test(path);
 }
 
+/**
+ * Whether `abs`, or where it really leads, is on a kernel file system: a folder that is a symlink
+ * into /proc (`ln -s /proc/self/fd x`) must be refused as surely as /proc itself — a recursive
+ * mkdir there never ends. The deepest part of the path that exists is resolved.
+ */
+async function onKernelFs(abs: string): Promise<boolean> {
+  if (kernelFs(abs)) return true;
+  for (let at = abs; ; at = dirname(at)) {
+    try {
+      return kernelFs(await realpath(at));
+    } catch {
+      if (dirname(at) === at) return false;
+    }
+  }
+}
+
 function describeKind(st: { isDirectory(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
   if (st.isDirectory()) return 'a directory';
   if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
@@ -65,7 +81,7 @@ async function target(path: string): Promise<string> {
 
 async function write(path: string, text: string): Promise<void> {
   const abs = resolve(path);
-  if (kernelFs(abs)) throw new OutputError(`${abs} is on a kernel file system (/proc or /sys), not a place for a file`, 'give a path on a disk');
+  if (await onKernelFs(abs)) throw new OutputError(`${abs} is on a kernel file system (/proc or /sys), not a place for a file`, 'give a path on a disk');
   const dest = await target(abs);
   await mkdir(dirname(dest), { recursive: true });
   const tmp = `${dest}.${process.pid}.${Date.now()}.tmp`;
@@ -115,7 +131,7 @@ export async function safeWriteStream(path: string, chunks: AsyncIterable<string
     }
   }
   try {
-    if (kernelFs(abs)) throw new OutputError(`${abs} is on a kernel file system (/proc or /sys), not a place for a file`, 'give a path on a disk');
+    if (await onKernelFs(abs)) throw new OutputError(`${abs} is on a kernel file system (/proc or /sys), not a place for a file`, 'give a path on a disk');
     const dest = await target(abs);
     await mkdir(dirname(dest), { recursive: true });
     tmp = `${dest}.${process.pid}.${Date.now()}.tmp`;
@@ -153,7 +169,7 @@ function errnoReason(err: NodeJS.ErrnoException): string {
  */
 export async function makeDir(path: string, what: string): Promise<void> {
   const abs = resolve(path);
-  if (kernelFs(abs)) throw new OutputError(`${what} ${abs} is on a kernel file system (/proc or /sys)`, 'give a path on a disk');
+  if (await onKernelFs(abs)) throw new OutputError(`${what} ${abs} is on a kernel file system (/proc or /sys)`, 'give a path on a disk');
   try {
     await mkdir(abs, { recursive: true });
     return;

@@ -4,12 +4,13 @@
  * aimed at a symlink, a device, a FIFO or the kernel's file systems. Each must end with a clear
  * error and a stable code (never a stack trace, never a hang), and the honest neighbour must work.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { cp, lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO, makeProject, removeProject, runCli, type CliResult } from './helpers.js';
+import { CLI, cliEnv, REPO, makeProject, removeProject, runCli, type CliResult } from './helpers.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -154,6 +155,34 @@ describe('outputs go where they were asked, or fail fast', () => {
     // The honest neighbour: a plain path is written.
     expect((await runCli(['notes', '--out', 'notes.md'], { cwd: dir })).code).toBe(0);
     expect(await readFile(join(dir, 'notes.md'), 'utf8')).toContain('1.0.0');
+  });
+
+  it('a folder that is a symlink into /proc is refused within seconds too, for a report and for the run folder itself', async () => {
+    const dir = await project();
+    await symlink('/proc/self/fd', join(dir, 'fds'));
+    // A report under it: a recursive mkdir there would never end.
+    const report = await runCli(['run', '1.0.0', '--no-history', '--report', 'json=fds/out/shipgate.json'], { cwd: dir, timeoutMs: 30_000 });
+    expect(report.code, report.stderr).toBe(2);
+    expect(report.stderr).toMatch(/kernel file system.*\[OUTPUT_UNWRITABLE\]/);
+    expect(report.stdout).toContain('RESULT: RELEASE READY');
+    noTrace(report);
+    // A configuration reached through it: the project folder, and so the run folder, is there.
+    await writeFile(join(dir, 'elsewhere.yml'), 'gates:\n  build:\n    run: "true"\n');
+    const fd = openSync(join(dir, 'elsewhere.yml'), 'r');
+    try {
+      const viaLink = spawnSync(process.execPath, [CLI, 'run', '1.0.0', '--no-history', '-c', join(dir, 'fds', '3')], {
+        cwd: dir,
+        env: cliEnv(),
+        stdio: ['ignore', 'pipe', 'pipe', fd],
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(viaLink.status, viaLink.stderr).toBe(2);
+      expect(viaLink.stderr).toMatch(/the run folder .* is on a kernel file system.*\[OUTPUT_UNWRITABLE\]/);
+      expect(viaLink.stderr).not.toMatch(/internal error|\n\s+at /);
+    } finally {
+      closeSync(fd);
+    }
   });
 });
 
