@@ -206,10 +206,14 @@ export async function runRollout(config: Config, store: Store, opts: RolloutOpti
     }
     say({ kind: 'shift', stage, ok: true, text: `traffic at ${weightText(stage.weight)}` });
 
-    // Hold: the analysis runs at the start and then every interval until the hold is over.
+    // Hold: the analysis runs at the start, then every interval, and once more when the hold is
+    // over — the last one always begins at or after the hold's end, so the traffic is judged as
+    // the hold leaves it however long each analysis takes (one that overruns the hold is followed
+    // by that closing one, not taken as the last word).
     const holdEnd = performance.now() + stage.holdMs;
     let sample = 0;
     for (;;) {
+      const startedAt = performance.now();
       if (stage.analysis.length) {
         sample++;
         const d = await opts.analyze(stage.analysis, stage);
@@ -223,8 +227,8 @@ export async function runRollout(config: Config, store: Store, opts: RolloutOpti
           return rollBack(stage, `analysis ${sample} at ${weightText(stage.weight)}: ${d.blockers[0] ?? d.result}`, failedAt);
         }
       }
-      const left = holdEnd - performance.now();
-      if (left <= 0 || opts.signal?.aborted) break;
+      if (startedAt >= holdEnd || opts.signal?.aborted) break;
+      const left = Math.max(0, holdEnd - performance.now());
       await sleep(stage.analysis.length ? Math.min(stage.intervalMs, left) : left, opts.signal);
     }
     if (opts.signal?.aborted) {

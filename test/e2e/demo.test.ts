@@ -28,13 +28,16 @@ async function demoCopy(): Promise<string> {
   // Every fixed port of the demo, in its config and in its Prometheus' scrape target.
   const ports = new Map<string, string>();
   for (const fixed of ['4100', '4101', '4102', '4103', '4104', '4180', '4191', '6390']) ports.set(fixed, String(await freePort()));
+  // Whole numbers only, in one pass: a free port may contain a fixed one ("41009" holds "4100"),
+  // and must neither be rewritten again nor read as a leftover.
+  const fixedPort = new RegExp(`(?<!\\d)(${[...ports.keys()].join('|')})(?!\\d)`, 'g');
   for (const file of ['shipgate.yml', join('prometheus', 'prometheus.yml')]) {
-    let text = await readFile(join(dir, file), 'utf8');
-    for (const [fixed, free] of ports) text = text.replaceAll(fixed, free);
-    await writeFile(join(dir, file), text);
+    const text = await readFile(join(dir, file), 'utf8');
+    await writeFile(join(dir, file), text.replace(fixedPort, (fixed) => ports.get(fixed)!));
   }
   const yml = await readFile(join(dir, 'shipgate.yml'), 'utf8');
-  for (const fixed of ports.keys()) expect(yml).not.toContain(fixed);
+  expect(yml.match(fixedPort)).toBeNull();
+  for (const free of ports.values()) expect(yml).toContain(free);
   return dir;
 }
 
