@@ -21,15 +21,15 @@ export const DEFAULT_CONFIG_FILES = ['shipgate.yml', 'shipgate.yaml', 'shipgate.
 /** Refuse absurd files before parsing: a config is a few KB. */
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
+/** What `-c -` and `-c /dev/stdin` name: the configuration on standard input. */
+export const STDIN_CONFIG = '/dev/stdin';
+
 /**
  * The configuration file: `-c PATH`, else the first of DEFAULT_CONFIG_FILES in `cwd` or, inside a
  * git repository, in the nearest folder above it up to the repository's root (the folder holding
  * `.git`), so shipgate works from any subfolder. Outside a repository only `cwd` is looked at: a
  * stray shipgate.yml in a home or temp folder is never picked up.
  */
-/** What `-c -` and `-c /dev/stdin` name: the configuration on standard input. */
-export const STDIN_CONFIG = '/dev/stdin';
-
 export function findConfigFile(cwd: string, explicit?: string): string {
   if (explicit === '-' || explicit === STDIN_CONFIG) return STDIN_CONFIG;
   if (explicit) {
@@ -253,7 +253,7 @@ function readStdin(): Promise<Buffer> {
 export async function loadConfig(opts: { cwd?: string; file?: string } = {}): Promise<Config> {
   const cwd = opts.cwd ?? process.cwd();
   const file = findConfigFile(cwd, opts.file);
-  let read: { bytes: Buffer; regular: boolean; size?: number };
+  let read: Awaited<ReturnType<typeof readBounded>>;
   try {
     read = await readBounded(file);
   } catch (e) {
