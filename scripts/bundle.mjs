@@ -1,14 +1,20 @@
 /**
- * The CLI as a few bundled files instead of ~150 modules: Node's ES module loader spends more on
- * finding, reading and linking many small files than on running them, and `shipgate validate` or
- * `history` should cost little more than starting Node. Commands stay separate chunks, loaded on
- * demand. The library entry (dist/index.js) and the type declarations stay as tsc writes them.
+ * The CLI as one CommonJS bundle started with V8's code cache (src/cli/load-bundle.ts says why):
+ *
+ *   dist/cli/shipgate.cjs        every module the CLI runs, bundled
+ *   dist/cli/shipgate.cjs.cache  its code cache, made here by a warm-up run (`plan` of the demo)
+ *   dist/cli/main.js             the bin: an ES module that starts the bundle with the cache
+ *
+ * Commands stay lazy inside the bundle (esbuild runs a module's body only when it is imported).
+ * The library entry (dist/index.js) and the type declarations stay as tsc writes them.
  * Native and optional modules are not bundled: better-sqlite3 (a native addon), pg (loaded only
  * for PostgreSQL), tsx (only for shipgate.config.ts), autocannon and hdr-histogram-js (only for
  * `load:` checks; autocannon finds its own files at run time).
  */
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import process from 'node:process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,24 +38,47 @@ const englishOnlyZod = {
 };
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// What earlier builds left: the chunked ES module bundle, and a cache made for another bundle.
 rmSync(join(root, 'dist', 'cli', 'chunks'), { recursive: true, force: true });
+rmSync(join(root, 'dist', 'cli', 'shipgate.cjs.cache'), { force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { main: 'src/cli/main.ts' },
+  entryPoints: { shipgate: 'src/cli/main.ts' },
   outdir: 'dist/cli',
-  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.cjs' },
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20.19',
+  // A script compiled through node:vm may not call import() (Node 20): literal imports become
+  // require(); the few that must stay real go through util/import-module.ts.
+  supported: { 'dynamic-import': false },
+  // The bundle's own URL, for the modules that find files beside themselves.
+  define: { 'import.meta.url': '__shipgateUrl' },
+  banner: { js: "var __shipgateUrl = require('node:url').pathToFileURL(__filename).href;" },
   external: ['better-sqlite3', 'pg', 'tsx', 'tsx/*', 'autocannon', 'hdr-histogram-js'],
   // Whitespace and syntax only: names stay readable in the stack trace of an internal error.
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
-  // Bundled CommonJS dependencies (yaml, commander) may call require(); give them one.
-  banner: { js: "import { createRequire as __shipgateRequire } from 'node:module'; const require = __shipgateRequire(import.meta.url);" },
+  charset: 'ascii',
   logLevel: 'warning',
   plugins: [englishOnlyZod],
+});
+
+writeFileSync(
+  join(root, 'dist', 'cli', 'main.js'),
+  `#!/usr/bin/env node
+// shipgate's CLI is shipgate.cjs beside this file, started with its code cache (scripts/bundle.mjs).
+import { startBundle } from './load-bundle.js';
+startBundle(new URL('./shipgate.cjs', import.meta.url), (specifier) => import(specifier));
+`,
+);
+
+// The warm-up: planning the demo compiles what most commands run first (configuration, checks, plan).
+execFileSync(process.execPath, ['scripts/warm-cli.mjs', 'plan', '-c', 'examples/demo/shipgate.yml'], {
+  cwd: root,
+  stdio: ['ignore', 'ignore', 'inherit'],
+  // A coverage hook or loader in NODE_OPTIONS would change V8's flags, and so the cache.
+  env: { ...process.env, NODE_OPTIONS: '' },
 });

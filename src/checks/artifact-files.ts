@@ -8,7 +8,6 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { glob } from 'tinyglobby';
 import type { ArtifactConfig } from '../config/types.js';
 import type { ArtifactRecord, Check } from '../model/types.js';
 import { formatBytes } from '../util/size-format.js';
@@ -31,6 +30,8 @@ async function matches(pattern: string, cwd: string): Promise<string[]> {
   // relative, so glob characters in the cwd path itself are never taken as a pattern.
   const anchored = /^\.\.(\/|$)/.test(pattern) ? resolve(cwd, pattern) : pattern;
   // A pattern naming a directory must not silently stand for "every file below it".
+  // Loaded here, not with the config schema every command reads (it costs more than `validate`).
+  const { glob } = await import('tinyglobby');
   const found = await glob(anchored, { cwd, absolute: true, onlyFiles: true, dot: true, followSymbolicLinks: true, expandDirectories: false });
   return found.sort();
 }

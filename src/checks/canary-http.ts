@@ -8,8 +8,13 @@
  * A request counts as a sample only when it is answered 2xx; any other status, a connection error
  * or a timeout counts as an error of its side, never as a latency.
  */
-import http from 'node:http';
-import https from 'node:https';
+import type * as Http from 'node:http';
+import type * as Https from 'node:https';
+
+/** node:http and node:https load when a canary samples, not with the config schema every command reads. */
+type HttpModule = typeof Http;
+type HttpsModule = typeof Https;
+const httpModules = (): Promise<[HttpModule, HttpsModule]> => Promise.all([import('node:http'), import('node:https')]);
 
 export interface HttpTarget {
   url: string;
@@ -59,11 +64,10 @@ export interface Sampled {
 /** Bodies are read to the end (so `latency` is the whole answer) and thrown away. */
 type Outcome = { kind: 'ok'; status: number; ms: number } | { kind: 'timeout' } | { kind: 'error'; message: string };
 
-function once(target: HttpTarget, agent: http.Agent, signal: HttpSignal, timeoutMs: number, abort: AbortSignal): Promise<Outcome> {
+function once(mod: Pick<HttpModule | HttpsModule, 'request'>, target: HttpTarget, agent: Http.Agent, signal: HttpSignal, timeoutMs: number, abort: AbortSignal): Promise<Outcome> {
   if (abort.aborted) return Promise.resolve({ kind: 'error', message: 'cancelled' });
   return new Promise((resolve) => {
     const u = new URL(target.url);
-    const mod = u.protocol === 'https:' ? https : http;
     const t0 = performance.now();
     let settled = false;
     const finish = (o: Outcome) => {
@@ -110,6 +114,7 @@ function record(side: SideSamples, o: Outcome): void {
 
 export async function sampleHttp(req: SampleRequest): Promise<Sampled> {
   // One connection per side, kept alive: the comparison is of the services, not of TCP handshakes.
+  const [http, https] = await httpModules();
   const agents = [new http.Agent({ keepAlive: true, maxSockets: 1 }), new http.Agent({ keepAlive: true, maxSockets: 1 })] as const;
   const httpsAgents = [new https.Agent({ keepAlive: true, maxSockets: 1 }), new https.Agent({ keepAlive: true, maxSockets: 1 })] as const;
   const agentFor = (i: 0 | 1, t: HttpTarget) => (t.url.startsWith('https:') ? httpsAgents[i] : agents[i]);
@@ -130,7 +135,7 @@ export async function sampleHttp(req: SampleRequest): Promise<Sampled> {
       const order: (0 | 1)[] = pair % 2 === 0 ? [0, 1] : [1, 0];
       for (const i of order) {
         if (req.abort.aborted) break;
-        const o = await once(targets[i], agentFor(i, targets[i]), req.signal, req.timeoutMs, req.abort);
+        const o = await once(new URL(targets[i].url).protocol === 'https:' ? https : http, targets[i], agentFor(i, targets[i]), req.signal, req.timeoutMs, req.abort);
         if (pair >= req.warmup) record(sides[i], o);
       }
     }

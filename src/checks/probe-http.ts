@@ -3,7 +3,6 @@
  * the answer was wrong. Redirects are not followed — a 302 is what the server said.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { performance } from 'node:perf_hooks';
 import type { ProbeConfig } from '../config/types.js';
 import type { Check } from '../model/types.js';
 import { formatDuration } from '../util/duration-format.js';

@@ -4,12 +4,10 @@
  * back (a decision or a typed error) to an exit code: 0 READY, 1 BLOCKED, 2 usage or configuration
  * error, 3 internal error, 130 interrupted.
  */
-import { readFileSync } from 'node:fs';
+import { ownPackage } from '../util/package-root.js';
 
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+/** A broken install that lost package.json still runs; only the version it prints is unknown. */
+const packageVersion = (): string => ownPackage()?.version ?? '0.0.0-unknown';
 
 /** After a second interrupt, the run gets this long to write its decision before shipgate exits regardless. */
 const HURRY_EXIT_MS = 5000;

@@ -3,12 +3,13 @@
  * thrown as one ConfigError; nothing downstream ever sees a half-valid config.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
+import { importModule } from '../util/import-module.js';
 import { schemaIssues } from './issues.js';
 import { fileLocator, formatPath, pathAt, yamlLocator, type Locator } from './locate.js';
 import { normalizeConfig } from './normalize.js';
@@ -154,10 +155,10 @@ async function parseModule(file: string): Promise<Parsed> {
   try {
     if (extname(file) === '.ts') {
       // TypeScript configs need a loader; tsx is used when the project has it installed.
-      const { tsImport } = (await import('tsx/esm/api')) as { tsImport: (f: string, p: string) => Promise<{ default?: unknown }> };
+      const { tsImport } = (await importModule('tsx/esm/api')) as { tsImport: (f: string, p: string) => Promise<{ default?: unknown }> };
       mod = await tsImport(pathToFileURL(file).href, import.meta.url);
     } else {
-      mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+      mod = (await importModule(pathToFileURL(file).href)) as { default?: unknown };
     }
   } catch (e) {
     return {
@@ -178,7 +179,7 @@ export function validateConfig(value: unknown, file: string, locator: Locator, h
     ]);
   }
   // Shape and cross-field rules in one pass: every mistake in the file is reported at once.
-  const result = configSchema.safeParse(value);
+  const result = configSchema.safeParse(value, { jitless: true });
   const issues = [...(result.success ? [] : schemaIssues(result.error.issues, value, configSchema, locator)), ...checkRules(value, locator)];
   if (issues.length || !result.success) throw new ConfigError(dedupe(issues));
   return normalizeConfig(result.data as UserConfig, file, hash, rootDir);
@@ -206,6 +207,10 @@ async function readBounded(file: string): Promise<{ bytes: Buffer; regular: bool
   // Standard input is read from the stream: when it is a socket (as a parent process's pipe often
   // is), opening /dev/stdin fails with ENXIO.
   if (file === STDIN_CONFIG) return { bytes: await readStdin(), regular: false };
+  // A regular file is read at once (the usual case: this is most of a `validate`); anything else
+  // (a pipe, a device, a FIFO that may never be written) is read asynchronously, so a signal can
+  // still end the wait.
+  if (statSync(file).isFile()) return readRegular(file);
   const fh = await open(file, 'r');
   try {
     const st = await fh.stat();
@@ -224,6 +229,22 @@ async function readBounded(file: string): Promise<{ bytes: Buffer; regular: bool
     return { bytes: Buffer.concat(chunks), regular, size };
   } finally {
     await fh.close();
+  }
+}
+
+function readRegular(file: string): { bytes: Buffer; regular: boolean; size: number } {
+  const fd = openSync(file, 'r');
+  try {
+    const st = fstatSync(fd);
+    // /dev/fd/3 or /proc/self/fd/0 may be a regular file, but its folder is no project's.
+    const regular = st.isFile() && !/^\/(dev|proc)\//.test(file);
+    // One byte more than the limit tells a file that is too large from one that fits exactly.
+    const buf = Buffer.allocUnsafe(Math.min(st.size, MAX_CONFIG_BYTES) + 1);
+    let total = 0;
+    for (let n = 1; n > 0 && total < buf.length; total += n) n = readSync(fd, buf, total, buf.length - total, null);
+    return { bytes: buf.subarray(0, total), regular, size: st.size };
+  } finally {
+    closeSync(fd);
   }
 }
 

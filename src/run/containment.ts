@@ -110,9 +110,9 @@ function makeRunRoot(token: string): { dir?: string; why?: string } {
 }
 
 function watchdogScript(): string | undefined {
-  // Built beside this file in dist/run/; from the CLI bundle (dist/cli/chunks/) it is two levels up;
+  // Built beside this file in dist/run/; from the CLI bundle (dist/cli/shipgate.cjs) one level up;
   // when running from the sources (tests), the built copy in dist/.
-  for (const rel of ['./watchdog.js', '../../run/watchdog.js', '../../dist/run/watchdog.js']) {
+  for (const rel of ['./watchdog.js', '../run/watchdog.js', '../../dist/run/watchdog.js']) {
     const path = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(path)) return path;
   }

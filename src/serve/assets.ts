@@ -3,31 +3,20 @@
  * package) and uPlot's, from node_modules. Read once at start and served from memory with a fixed
  * list of names: no request path ever reaches the file system here.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ShipgateError } from '../errors.js';
+import { ownPackage } from '../util/package-root.js';
 
 export interface Asset {
   body: Buffer;
   type: string;
 }
 
-/** The package root: the nearest folder above this module with shipgate's package.json (src/ and the bundled dist/ differ in depth). */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'shipgate') return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new ShipgateError('SERVE_ASSETS', 'cannot find the shipgate package folder (for the dashboard files)', { hint: 'reinstall shipgate' });
-    dir = up;
-  }
-}
-
 export function loadAssets(): Map<string, Asset> {
-  const root = packageRoot();
+  const root = ownPackage()?.root;
+  if (!root) throw new ShipgateError('SERVE_ASSETS', 'cannot find the shipgate package folder (for the dashboard files)', { hint: 'reinstall shipgate' });
   const require = createRequire(join(root, 'package.json'));
   const files: [string, string, string][] = [
     ['app.js', join(root, 'assets', 'serve', 'app.js'), 'text/javascript; charset=utf-8'],

@@ -4,24 +4,25 @@
  * attestation.intoto.json (and to --out). RUN is a run id, a unique prefix of one, or the path of a
  * run folder or of a decision.json.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { attest, ATTESTATION_FILE, AttestError, envelopeJson, signingKeyFrom, subjectFrom } from '../../attest/attest.js';
 import { loadConfig } from '../../config/load.js';
 import type { Decision } from '../../decide/types.js';
-import { UsageError } from '../../errors.js';
+import { ShipgateError, UsageError } from '../../errors.js';
 import { secretValues } from '../../run/redact.js';
+import { ownPackage } from '../../util/package-root.js';
 import { printable } from '../../util/printable.js';
 import { safeWriteFile } from '../../run/safe-write.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit.js';
 
-let cachedVersion: string | undefined;
 /** shipgate's own version (package.json), for attestations and User-Agents. */
 export function shipgateVersion(): string {
-  cachedVersion ??= (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  return cachedVersion;
+  const own = ownPackage();
+  if (!own) throw new ShipgateError('PACKAGE_MISSING', "cannot find shipgate's own package.json (for the version it records)", { hint: 'reinstall shipgate' });
+  return own.version;
 }
 
 export interface AttestFlags {

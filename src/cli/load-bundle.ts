@@ -1,0 +1,106 @@
+/**
+ * Starting the CLI bundle with V8's code cache.
+ *
+ * The CLI ships as one CommonJS bundle (dist/cli/shipgate.cjs, made by scripts/bundle.mjs) and a
+ * code cache beside it: the bytecode V8 made for it in a warm-up run at build time. Parsing and
+ * compiling about 1.7 MB of JavaScript was most of what `shipgate validate` cost over a bare
+ * `node -e 0`; deserialising the cache costs a fraction of that. Node 20 has no compile cache for
+ * ES modules (module.enableCompileCache came in 22), so the bundle is compiled through node:vm.
+ *
+ * The cache is an optimisation and never a source of truth:
+ *  - V8 checks it against its own version and flags, and its source check is only the length. So
+ *    the cache starts with the SHA-256 of the bundle it was made from; a bundle edited in place
+ *    (patch-package, a debugging session) is compiled afresh, even when its length is the same.
+ *  - A missing, short, foreign or corrupt cache is compiled afresh; V8 rejects what it cannot use.
+ *  - It is only read here, never written at run time (the install folder may be read-only and is
+ *    shared); scripts/bundle.mjs writes it, atomically.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
+import { IMPORT_HOOK } from '../util/import-module.js';
+
+/** What became of the cache: used, or why the bundle was compiled without it. */
+export type CacheStatus = 'used' | 'missing' | 'stale' | 'rejected';
+
+const DIGEST_BYTES = 32;
+/** The wrapper CommonJS gives a module; the bundle is written for it (esbuild's cjs format). */
+const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname) { ';
+const WRAP_TAIL = '\n});';
+
+export function cachePathOf(bundle: string): string {
+  return `${bundle}.cache`;
+}
+
+function digestOf(source: Buffer): Buffer {
+  return createHash('sha256').update(source).digest();
+}
+
+function readCache(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+interface Compiled {
+  script: Script;
+  status: CacheStatus;
+}
+
+/** The script V8 compiles for a bundle's bytes. */
+export function wrapSource(bytes: Buffer): string {
+  // esbuild writes ASCII only (non-ASCII is escaped), so latin1 is exact and cheaper than utf8.
+  return WRAP_HEAD + bytes.toString('latin1').replace(/^#!.*/, '') + WRAP_TAIL;
+}
+
+function compile(bundle: string): Compiled {
+  const bytes = readFileSync(bundle);
+  const source = wrapSource(bytes);
+  const cache = readCache(cachePathOf(bundle));
+  let status: CacheStatus = 'missing';
+  let cachedData: Buffer | undefined;
+  if (cache) {
+    if (cache.length > DIGEST_BYTES && cache.subarray(0, DIGEST_BYTES).equals(digestOf(bytes))) cachedData = cache.subarray(DIGEST_BYTES);
+    else status = 'stale';
+  }
+  const script = new Script(source, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
+  if (cachedData) status = script.cachedDataRejected ? 'rejected' : 'used';
+  return { script, status };
+}
+
+/** Whether `bundle`'s cache would be used by this Node, without running the bundle. */
+export function cacheStatus(bundle: string): CacheStatus {
+  return compile(bundle).status;
+}
+
+export interface StartOptions {
+  /** Build time only: once the process exits, write the cache of everything it compiled. */
+  writeCache?: boolean;
+}
+
+/**
+ * Run `bundle` as the main program. `importer` is the caller's own import(), for the few real ES
+ * module imports the bundle makes (see util/import-module.ts).
+ */
+export function startBundle(bundle: string | URL, importer: (specifier: string) => Promise<unknown>, opts: StartOptions = {}): CacheStatus {
+  const file = typeof bundle === 'string' ? bundle : fileURLToPath(bundle);
+  const { script, status } = compile(file);
+  (globalThis as Record<symbol, unknown>)[IMPORT_HOOK] = importer;
+  if (opts.writeCache) {
+    // At exit the cache holds every function the run compiled, not only the top level.
+    process.once('exit', () => {
+      const tmp = `${cachePathOf(file)}.${process.pid}.tmp`;
+      writeFileSync(tmp, Buffer.concat([digestOf(readFileSync(file)), script.createCachedData()]));
+      renameSync(tmp, cachePathOf(file));
+    });
+  }
+  const wrapper = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
+  const module = { exports: {}, filename: file, id: '.', loaded: false };
+  wrapper.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+  return status;
+}
