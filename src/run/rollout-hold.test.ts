@@ -5,7 +5,7 @@
  * hold's start. Runs the real rollout executor on a real SQLite store with real shift commands; the
  * analysis is the injected part (the CLI's is a partial `shipgate run`), here one slower than the hold.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -59,7 +59,7 @@ async function rollOut(results: DecisionResult[]) {
         return { result, blockers: result === 'READY' ? [] : ['error ratio 7% (limit 1%)'], runDir: join(dir, 'analysis') } as unknown as Decision;
       },
     });
-    return { result, starts };
+    return { result, starts, weights: readFileSync(join(dir, 'weights.txt'), 'utf8').trim().split('\n') };
   } finally {
     await store.close();
   }
@@ -67,8 +67,9 @@ async function rollOut(results: DecisionResult[]) {
 
 describe('a rollout stage whose analysis takes longer than its hold', () => {
   it('runs a closing analysis that begins after the first one ended, and moves on only then', async () => {
-    const { result, starts } = await rollOut(['READY']);
+    const { result, starts, weights } = await rollOut(['READY']);
     expect(result.status).toBe('done');
+    expect(weights).toEqual(['10', '100']);
     // One look at the start (it overran the hold), one after it: never the overrun one alone.
     expect(starts).toHaveLength(2);
     expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(ANALYSIS_MS);
@@ -77,9 +78,11 @@ describe('a rollout stage whose analysis takes longer than its hold', () => {
   });
 
   it('HOSTILE: rolls back when that closing analysis fails, although the overrunning one was READY', async () => {
-    const { result, starts } = await rollOut(['READY', 'BLOCKED']);
+    const { result, starts, weights } = await rollOut(['READY', 'BLOCKED']);
     expect(starts).toHaveLength(2);
     expect(result.status).toBe('rolled-back');
+    // The traffic went back to the current version and never on to 100%.
+    expect(weights).toEqual(['10', '0']);
     expect(result.reason).toContain('analysis 2 at 10%');
     expect(result.steps.some((s) => s.title.includes('100%'))).toBe(false);
   });
