@@ -14,7 +14,7 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import process from 'node:process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -55,7 +55,9 @@ await build({
   supported: { 'dynamic-import': false },
   // The bundle's own URL, for the modules that find files beside themselves.
   define: { 'import.meta.url': '__shipgateUrl' },
-  banner: { js: "var __shipgateUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // The directive comes first, or it is none: esbuild hoists module functions to the top level,
+  // and shipgate's code is strict as the ES modules it was written as.
+  banner: { js: "'use strict'; var __shipgateUrl = require('node:url').pathToFileURL(__filename).href;" },
   external: ['better-sqlite3', 'pg', 'tsx', 'tsx/*', 'autocannon', 'hdr-histogram-js'],
   // Whitespace and syntax only: names stay readable in the stack trace of an internal error.
   minifyWhitespace: true,
@@ -66,14 +68,19 @@ await build({
   plugins: [englishOnlyZod],
 });
 
+const bin = join(root, 'dist', 'cli', 'main.js');
 writeFileSync(
-  join(root, 'dist', 'cli', 'main.js'),
+  bin,
   `#!/usr/bin/env node
 // shipgate's CLI is shipgate.cjs beside this file, started with its code cache (scripts/bundle.mjs).
 import { startBundle } from './load-bundle.js';
 startBundle(new URL('./shipgate.cjs', import.meta.url), (specifier) => import(specifier));
 `,
 );
+// tsc wrote this file first: the mode given to a write applies only to a new file.
+chmodSync(bin, 0o755);
+// tsc's map of the entry it compiled there no longer describes the file.
+rmSync(join(root, 'dist', 'cli', 'main.js.map'), { force: true });
 
 // The warm-up: planning the demo compiles what most commands run first (configuration, checks, plan).
 execFileSync(process.execPath, ['scripts/warm-cli.mjs', 'plan', '-c', 'examples/demo/shipgate.yml'], {

@@ -94,7 +94,29 @@ describe('the CLI bundle loader', () => {
     expect(p.run()).toEqual({ out: '42 function', status: 'stale' });
   });
 
+  it('HOSTILE: a cache path that is a FIFO nobody writes is passed over, not waited on', () => {
+    const p = project();
+    writeFileSync(p.bundle, bundleText('add(41, 1)'));
+    execFileSync('mkfifo', [cachePathOf(p.bundle)]);
+    // execFileSync would wait for ever on a read that blocks; the run ends at once instead.
+    expect(p.run()).toEqual({ out: '42 function', status: 'missing' });
+  });
+
+  it('runs a bundle edited to hold UTF-8 text as UTF-8, as Node would load it', () => {
+    const p = project();
+    writeFileSync(p.bundle, bundleText(`'a\u2014b'.length + ':' + 'a—b'`));
+    expect(p.run()).toEqual({ out: '3:a—b function', status: 'missing' });
+  });
+
   it('ships a cache this Node uses for the built CLI', () => {
     expect(cacheStatus(join(REPO, 'dist', 'cli', 'shipgate.cjs'))).toBe('used');
+  });
+
+  it('keeps the built CLI strict, as the ES modules it was written as', () => {
+    // `interface` is a reserved word in strict code only: declaring it is a SyntaxError there.
+    const probe = (bytes: Buffer) => () => new Script(wrapSource(Buffer.concat([bytes, Buffer.from('\nvar interface = 1;\n')])));
+    expect(probe(readFileSync(join(REPO, 'dist', 'cli', 'shipgate.cjs')))).toThrow(SyntaxError);
+    // The probe itself is sound: a bundle without the directive compiles with it.
+    expect(probe(Buffer.from('#!/usr/bin/env node\nvar x = 1;\n'))).not.toThrow();
   });
 });

@@ -16,7 +16,8 @@
  *    shared); scripts/bundle.mjs writes it, atomically.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { isAscii } from 'node:buffer';
+import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,23 +40,32 @@ function digestOf(source: Buffer): Buffer {
   return createHash('sha256').update(source).digest();
 }
 
+/** The cache's bytes; nothing for anything but a readable regular file (a FIFO would block the read forever). */
 function readCache(path: string): Buffer | undefined {
+  let fd: number | undefined;
   try {
-    return readFileSync(path);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    return fstatSync(fd).isFile() ? readFileSync(fd) : undefined;
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
 interface Compiled {
   script: Script;
   status: CacheStatus;
+  /** The bytes compiled: what a cache written from this script must be checked against. */
+  bytes: Buffer;
 }
 
 /** The script V8 compiles for a bundle's bytes. */
 export function wrapSource(bytes: Buffer): string {
-  // esbuild writes ASCII only (non-ASCII is escaped), so latin1 is exact and cheaper than utf8.
-  return WRAP_HEAD + bytes.toString('latin1').replace(/^#!.*/, '') + WRAP_TAIL;
+  // esbuild writes ASCII only (non-ASCII is escaped), and latin1 is then exact and cheaper; a
+  // bundle edited by hand may hold UTF-8, which Node's own loader would read as such.
+  const text = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+  return WRAP_HEAD + text.replace(/^#!.*/, '') + WRAP_TAIL;
 }
 
 function compile(bundle: string): Compiled {
@@ -70,7 +80,7 @@ function compile(bundle: string): Compiled {
   }
   const script = new Script(source, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
   if (cachedData) status = script.cachedDataRejected ? 'rejected' : 'used';
-  return { script, status };
+  return { script, status, bytes };
 }
 
 /** Whether `bundle`'s cache would be used by this Node, without running the bundle. */
@@ -89,13 +99,14 @@ export interface StartOptions {
  */
 export function startBundle(bundle: string | URL, importer: (specifier: string) => Promise<unknown>, opts: StartOptions = {}): CacheStatus {
   const file = typeof bundle === 'string' ? bundle : fileURLToPath(bundle);
-  const { script, status } = compile(file);
+  const { script, status, bytes } = compile(file);
   (globalThis as Record<symbol, unknown>)[IMPORT_HOOK] = importer;
   if (opts.writeCache) {
     // At exit the cache holds every function the run compiled, not only the top level.
     process.once('exit', () => {
       const tmp = `${cachePathOf(file)}.${process.pid}.tmp`;
-      writeFileSync(tmp, Buffer.concat([digestOf(readFileSync(file)), script.createCachedData()]));
+      // The digest of the bytes that were compiled, not of the file now: it may have changed since.
+      writeFileSync(tmp, Buffer.concat([digestOf(bytes), script.createCachedData()]));
       renameSync(tmp, cachePathOf(file));
     });
   }

@@ -3,9 +3,11 @@
  * thrown as one ConfigError; nothing downstream ever sees a half-valid config.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { dirname, extname, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
@@ -206,11 +208,24 @@ function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
 async function readBounded(file: string): Promise<{ bytes: Buffer; regular: boolean; size?: number }> {
   // Standard input is read from the stream: when it is a socket (as a parent process's pipe often
   // is), opening /dev/stdin fails with ENXIO.
-  if (file === STDIN_CONFIG) return { bytes: await readStdin(), regular: false };
-  // A regular file is read at once (the usual case: this is most of a `validate`); anything else
-  // (a pipe, a device, a FIFO that may never be written) is read asynchronously, so a signal can
-  // still end the wait.
-  if (statSync(file).isFile()) return readRegular(file);
+  if (file === STDIN_CONFIG) return { bytes: await readStream(process.stdin, (s) => s.pause()), regular: false };
+  // Opened without blocking: opening a FIFO nobody writes would block, and a thread blocked in
+  // open() or read() keeps even process.exit() from ending shipgate (it waits for the thread).
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  let handed = false;
+  try {
+    const st = fstatSync(fd);
+    // A regular file is read at once (the usual case: this is most of a `validate`).
+    if (st.isFile()) return readRegular(fd, file, st.size);
+    // A FIFO is waited on by the event loop, so a signal ends shipgate while no writer comes.
+    if (st.isFIFO()) {
+      handed = true;
+      return { bytes: await readStream(new Socket({ fd, readable: true, writable: false }), (s) => s.destroy()), regular: false };
+    }
+  } finally {
+    if (!handed) closeSync(fd);
+  }
+  // Anything else (a device) is read in chunks, bounded.
   const fh = await open(file, 'r');
   try {
     const st = await fh.stat();
@@ -232,42 +247,44 @@ async function readBounded(file: string): Promise<{ bytes: Buffer; regular: bool
   }
 }
 
-function readRegular(file: string): { bytes: Buffer; regular: boolean; size: number } {
-  const fd = openSync(file, 'r');
-  try {
-    const st = fstatSync(fd);
-    // /dev/fd/3 or /proc/self/fd/0 may be a regular file, but its folder is no project's.
-    const regular = st.isFile() && !/^\/(dev|proc)\//.test(file);
-    // One byte more than the limit tells a file that is too large from one that fits exactly.
-    const buf = Buffer.allocUnsafe(Math.min(st.size, MAX_CONFIG_BYTES) + 1);
-    let total = 0;
-    for (let n = 1; n > 0 && total < buf.length; total += n) n = readSync(fd, buf, total, buf.length - total, null);
-    return { bytes: buf.subarray(0, total), regular, size: st.size };
-  } finally {
-    closeSync(fd);
+function readRegular(fd: number, file: string, size: number): { bytes: Buffer; regular: boolean; size: number } {
+  // /dev/fd/3 or /proc/self/fd/0 may be a regular file, but its folder is no project's.
+  const regular = !/^\/(dev|proc)\//.test(file);
+  // The size is a hint only: a file may grow while it is read, and a /proc file says 0. Read to
+  // the end, or one byte past the limit (which tells a file too large from one that fits exactly).
+  const chunks: Buffer[] = [];
+  let total = 0;
+  while (total <= MAX_CONFIG_BYTES) {
+    const buf = Buffer.allocUnsafe(Math.min(Math.max(size + 1, 64 * 1024), MAX_CONFIG_BYTES + 1 - total));
+    const n = readSync(fd, buf, 0, buf.length, null);
+    if (n === 0) break;
+    chunks.push(buf.subarray(0, n));
+    total += n;
   }
+  return { bytes: Buffer.concat(chunks), regular, size };
 }
 
-function readStdin(): Promise<Buffer> {
+/** A stream's bytes up to one past the limit; `release` is told once it is done with (pause stdin, close a FIFO). */
+function readStream<S extends Readable>(stream: S, release: (s: S) => void): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
-    const stdin = process.stdin;
-    const done = (): void => {
-      stdin.off('data', onData);
-      stdin.off('end', done);
-      stdin.off('error', reject);
-      stdin.pause();
-      resolve(Buffer.concat(chunks));
+    const finish = (error?: Error): void => {
+      stream.off('data', onData);
+      stream.off('end', finish);
+      stream.off('error', finish);
+      release(stream);
+      if (error) reject(error);
+      else resolve(Buffer.concat(chunks));
     };
     const onData = (c: Buffer): void => {
       chunks.push(c);
       total += c.length;
-      if (total > MAX_CONFIG_BYTES) done();
+      if (total > MAX_CONFIG_BYTES) finish();
     };
-    stdin.on('data', onData);
-    stdin.once('end', done);
-    stdin.once('error', reject);
+    stream.on('data', onData);
+    stream.once('end', finish);
+    stream.once('error', finish);
   });
 }
 

@@ -22,6 +22,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ShipgateError } from '../errors.js';
+import { ownPackage } from '../util/package-root.js';
 import { canDelegate, cgroupPids, createCgroup, ENTER_CGROUP_SCRIPT, isPopulated, killCgroup, ownCgroupDir } from './cgroup.js';
 import { findMarked, formatToken, MARKER_ENV, markerIdsOf, markerValue, newToken } from './marker.js';
 import { groupEmptyByKernel, HAS_PROC, isDead, listProcesses, listProcessesSync, readStat, signalQuietly, treeAndGroup, type ProcInfo } from './proc-table.js';
@@ -110,13 +111,11 @@ function makeRunRoot(token: string): { dir?: string; why?: string } {
 }
 
 function watchdogScript(): string | undefined {
-  // Built beside this file in dist/run/; from the CLI bundle (dist/cli/shipgate.cjs) one level up;
-  // when running from the sources (tests), the built copy in dist/.
-  for (const rel of ['./watchdog.js', '../run/watchdog.js', '../../dist/run/watchdog.js']) {
-    const path = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(path)) return path;
-  }
-  return undefined;
+  // Built beside this file in dist/run/ (the library); the CLI bundle and the sources (tests) use
+  // that built copy too, found in shipgate's own package, never in a folder around it.
+  const root = ownPackage()?.root;
+  const candidates = [fileURLToPath(new URL('./watchdog.js', import.meta.url)), ...(root ? [join(root, 'dist', 'run', 'watchdog.js')] : [])];
+  return candidates.find((path) => existsSync(path));
 }
 
 /**

@@ -442,5 +442,6 @@ async function ready(store: KyselyStore, run: () => Promise<void>): Promise<Stor
 }
 
 function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  // Node's "Require stack:" lists the install's own files, one a line: not the user's concern.
+  return (err instanceof Error ? err.message : String(err)).replace(/\nRequire stack:[\s\S]*$/, '');
 }

@@ -22,7 +22,7 @@ export function ownPackage(): OwnPackage | undefined {
     const pkg = join(dir, 'package.json');
     if (existsSync(pkg)) {
       const json = JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string; version?: string };
-      if (json.name === 'shipgate') return (found = { root: dir, version: String(json.version) });
+      if (json.name === 'shipgate') return typeof json.version === 'string' && json.version ? (found = { root: dir, version: json.version }) : undefined;
     }
     const up = dirname(dir);
     if (up === dir) return undefined;

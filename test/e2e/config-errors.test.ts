@@ -2,12 +2,35 @@
  * Configuration mistakes through the real CLI: each is reported with file:line:col, the field path
  * and a hint, exits 2, and runs nothing (every config has a gate that would leave a marker file).
  */
-import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, readdirSync, readlinkSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, cliEnv, makeProject, removeProject, runCli } from './helpers.js';
+import { CLI, cliEnv, makeProject, removeProject, runCli, startCli } from './helpers.js';
+
+/** Poll `ok` until it holds (the test's own timeout bounds the wait). */
+async function until(ok: () => boolean): Promise<void> {
+  while (!ok()) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** Until process `pid` holds `path` open: the CLI has reached its read of it. */
+async function openedBy(pid: number, path: string): Promise<void> {
+  const holds = (): boolean => {
+    try {
+      return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+        try {
+          return readlinkSync(`/proc/${pid}/fd/${fd}`) === path;
+        } catch {
+          return false;
+        }
+      });
+    } catch {
+      return false;
+    }
+  };
+  await until(holds);
+}
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -357,6 +380,47 @@ describe('usage errors (exit 2, nothing run)', () => {
     const res = await runCli(['validate', '-c', '/dev/zero'], { cwd: dir });
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('/dev/zero gave more than 4 MiB; a configuration is at most 4 MiB [CONFIG_TOO_LARGE]');
+    expect(res.stderr).not.toMatch(/internal error|\n\s+at /);
+  });
+
+  it('-c a FIFO: waits for its writer and judges what it wrote', async () => {
+    const dir = await project(yml);
+    const fifo = join(dir, 'config.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const cli = startCli(['validate', '-c', fifo], { cwd: dir });
+    await openedBy(cli.child.pid!, fifo);
+    // Opening for writing completes once the reader has it open: the CLI is waiting, not done.
+    await writeFile(fifo, 'gates:\n  a: { run: "true" }\n');
+    const res = await cli.done;
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain(`${fifo}: valid (1 gates`);
+  });
+
+  it('HOSTILE: -c a FIFO nobody writes never makes shipgate unkillable: signals end the wait', async () => {
+    // A read waited on in a worker thread kept even the third signal's process.exit() from ending it.
+    const dir = await project(yml);
+    const fifo = join(dir, 'config.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const cli = startCli(['validate', '-c', fifo], { cwd: dir, timeoutMs: 20_000 });
+    let stderr = '';
+    cli.child.stderr!.on('data', (c: string) => (stderr += c));
+    await openedBy(cli.child.pid!, fifo);
+    for (const said of ['SIGTERM received', 'stopping immediately', 'third signal']) {
+      cli.child.kill('SIGTERM');
+      await until(() => stderr.includes(said));
+    }
+    const res = await cli.done;
+    expect(res.signal).toBeNull();
+    expect(res.code).toBe(130);
+  });
+
+  it('a file whose size says 0 (/proc/self/status) is read to its end, not to its stated size', async () => {
+    const dir = await project(yml);
+    const res = await runCli(['validate', '-c', '/proc/self/status'], { cwd: dir });
+    expect(res.code).toBe(2);
+    // Every line of it is an unknown key: all of them were read.
+    const unknown = res.stderr.split('\n').filter((l) => /^\/proc\/self\/status:\d+:1: unknown key/.test(l));
+    expect(unknown.length).toBeGreaterThan(30);
     expect(res.stderr).not.toMatch(/internal error|\n\s+at /);
   });
 
