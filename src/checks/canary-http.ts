@@ -117,9 +117,10 @@ export async function sampleHttp(req: SampleRequest): Promise<Sampled> {
   const [http, https] = await httpModules();
   const agents = [new http.Agent({ keepAlive: true, maxSockets: 1 }), new http.Agent({ keepAlive: true, maxSockets: 1 })] as const;
   const httpsAgents = [new https.Agent({ keepAlive: true, maxSockets: 1 }), new https.Agent({ keepAlive: true, maxSockets: 1 })] as const;
-  const agentFor = (i: 0 | 1, t: HttpTarget) => (t.url.startsWith('https:') ? httpsAgents[i] : agents[i]);
   const sides = [emptySide(), emptySide()] as const;
   const targets = [req.baseline, req.canary] as const;
+  // Each side's module and agent, chosen once from its URL's scheme.
+  const transports = ([0, 1] as const).map((i) => (new URL(targets[i].url).protocol === 'https:' ? { mod: https, agent: httpsAgents[i] } : { mod: http, agent: agents[i] }));
   const t0 = performance.now();
   let stoppedBy: Sampled['stoppedBy'] = 'requests';
   try {
@@ -135,7 +136,7 @@ export async function sampleHttp(req: SampleRequest): Promise<Sampled> {
       const order: (0 | 1)[] = pair % 2 === 0 ? [0, 1] : [1, 0];
       for (const i of order) {
         if (req.abort.aborted) break;
-        const o = await once(new URL(targets[i].url).protocol === 'https:' ? https : http, targets[i], agentFor(i, targets[i]), req.signal, req.timeoutMs, req.abort);
+        const o = await once(transports[i]!.mod, targets[i], transports[i]!.agent, req.signal, req.timeoutMs, req.abort);
         if (pair >= req.warmup) record(sides[i], o);
       }
     }

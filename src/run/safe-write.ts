@@ -46,6 +46,11 @@ async function onKernelFs(abs: string): Promise<boolean> {
   }
 }
 
+/** A file is never written on a kernel file system (see onKernelFs). */
+async function refuseKernelFs(abs: string): Promise<void> {
+  if (await onKernelFs(abs)) throw new OutputError(`${abs} is on a kernel file system (/proc or /sys), not a place for a file`, 'give a path on a disk');
+}
+
 function describeKind(st: { isDirectory(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
   if (st.isDirectory()) return 'a directory';
   if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
@@ -81,7 +86,7 @@ async function target(path: string): Promise<string> {
 
 async function write(path: string, text: string): Promise<void> {
   const abs = resolve(path);
-  if (await onKernelFs(abs)) throw new OutputError(`${abs} is on a kernel file system (/proc or /sys), not a place for a file`, 'give a path on a disk');
+  await refuseKernelFs(abs);
   const dest = await target(abs);
   await mkdir(dirname(dest), { recursive: true });
   const tmp = `${dest}.${process.pid}.${Date.now()}.tmp`;
@@ -131,7 +136,7 @@ export async function safeWriteStream(path: string, chunks: AsyncIterable<string
     }
   }
   try {
-    if (await onKernelFs(abs)) throw new OutputError(`${abs} is on a kernel file system (/proc or /sys), not a place for a file`, 'give a path on a disk');
+    await refuseKernelFs(abs);
     const dest = await target(abs);
     await mkdir(dirname(dest), { recursive: true });
     tmp = `${dest}.${process.pid}.${Date.now()}.tmp`;

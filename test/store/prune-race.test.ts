@@ -42,6 +42,16 @@ async function pruneUntilWaiting(store: Store, watch: pg.Client, schema: string 
   }
 }
 
+/** The prune waited for the writer, removed no name, and the writer's rows are named and kept. */
+async function expectWaitedAndNamed(seen: { waited: boolean; names: Promise<number> }, store: Store, backend: Backend, where: OpenStoreOptions, project: string, runId: string): Promise<void> {
+  const names = await seen.names;
+  expect(seen.waited).toBe(true);
+  expect(names).toBe(0);
+  const kept = await backend.raw(where, 'select test_id from test_ids where project = $1', [project]);
+  expect(kept.map((r) => r.test_id)).toEqual(['t::fails']);
+  expect((await store.testRuns(project, 't::fails', 10)).map((r) => r.runId)).toEqual([runId]);
+}
+
 describe.each(backends)('prune racing a run: $name', (backend) => {
   it("a prune between a run's names and its rows does not leave the rows nameless", async () => {
     const where = backend.fresh();
@@ -99,13 +109,8 @@ describe('prune racing a run: postgres, while the run writes its rows', () => {
           seen = await pruneUntilWaiting(store, watch, where.schema, p);
         },
       });
-      const names = await seen!.names;
-      expect(seen!.waited).toBe(true);
       // It ran after the run committed: the old rows went, the name stayed (the new rows use it).
-      expect(names).toBe(0);
-      const kept = await backend.raw(where, 'select test_id from test_ids where project = $1', [p]);
-      expect(kept.map((r) => r.test_id)).toEqual(['t::fails']);
-      expect((await store.testRuns(p, 't::fails', 10)).map((r) => r.runId)).toEqual(['new']);
+      await expectWaitedAndNamed(seen!, store, backend, where, p, 'new');
     } finally {
       await watch.end();
       await db.destroy();
@@ -140,12 +145,7 @@ describe('prune racing a history import: postgres', () => {
         seen = await pruneUntilWaiting(store, watch, where.schema, p);
       }
       await store.importHistory(p, feed());
-      const names = await seen!.names;
-      expect(seen!.waited).toBe(true);
-      expect(names).toBe(0);
-      const kept = await backend.raw(where, 'select test_id from test_ids where project = $1', [p]);
-      expect(kept.map((r) => r.test_id)).toEqual(['t::fails']);
-      expect((await store.testRuns(p, 't::fails', 10)).map((r) => r.runId)).toEqual(['imported']);
+      await expectWaitedAndNamed(seen!, store, backend, where, p, 'imported');
     } finally {
       await watch.end();
       await source.close();
