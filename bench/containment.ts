@@ -1,7 +1,7 @@
 /**
  * What containment costs: shipgate against GNU make -j8 on the same gate graphs, in the same run,
  * alternating the two so that load on the machine hits both alike. Measures whole processes end to
- * end (`node dist/cli/main.js run …` against `make -j8`): wall time, and CPU time (user + system of
+ * end (`node dist/cli/main.cjs run …` against `make -j8`): wall time, and CPU time (user + system of
  * the process and every child it waited for, read with the shell's `times`).
  *
  *   npm run build && node --import tsx bench/containment.ts [--runs N] [--baseline DIR]
@@ -12,12 +12,12 @@
  * sets: a bare `node` spawning the same 200 shells 8 at a time. Then `validate`, `plan` and `history`
  * ÷ `node -e 0` (goal ≤ 2; lazy store drivers, another change), and the watchdog's own CPU per run:
  * it is detached and reaped by init, so no `times` figure above includes it.
- * `--baseline DIR` adds another build of shipgate (DIR/dist/cli/main.js, e.g. the commit before this
- * work) to every alternation.
+ * `--baseline DIR` adds another build of shipgate (DIR/dist/cli/main.cjs, or main.js for builds
+ * before it; e.g. the commit before this work) to every alternation.
  * The graph runs use --no-history: opening and writing the store is not what is measured here (one
  * run with history is printed for reference).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CLI, criticalPath, graphYaml, makeGraph, median, timeIt, type G } from './graph.js';
@@ -29,7 +29,11 @@ const arg = (name: string): string | undefined => {
   return i > 0 ? process.argv[i + 1] : undefined;
 };
 const RUNS = Number(arg('--runs') ?? 5);
-const BASELINE = arg('--baseline') && join(resolve(arg('--baseline')!), 'dist', 'cli', 'main.js');
+const baselineBin = (dir: string): string => {
+  const cjs = join(resolve(dir), 'dist', 'cli', 'main.cjs');
+  return existsSync(cjs) ? cjs : join(resolve(dir), 'dist', 'cli', 'main.js');
+};
+const BASELINE = arg('--baseline') && baselineBin(arg('--baseline')!);
 
 function makefile(gates: G[], command: (g: G) => string): string {
   const ids = gates.map((g) => g.id);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-export const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
+export const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'main.cjs');
 
 /** Deterministic pseudo-random numbers, so every run benchmarks the same graph. */
 function rng(seed: number): () => number {

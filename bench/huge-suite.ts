@@ -1,5 +1,5 @@
 /**
- * Judging a huge suite end to end: the whole `node dist/cli/main.js run` process on a gate whose
+ * Judging a huge suite end to end: the whole `node dist/cli/main.cjs run` process on a gate whose
  * JUnit report holds 100k, 500k and 1M cases (2 % failures), against fast-xml-parser's parse
  * alone of the same file, in the same run.
  *
@@ -48,7 +48,7 @@ const LABEL: Record<Mode, string> = {
 };
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist/cli/main.js');
+const cli = join(root, 'dist/cli/main.cjs');
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const exec = promisify(execFile);
 

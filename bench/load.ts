@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { measure } from './measure.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const CLI = join(ROOT, 'dist', 'cli', 'main.cjs');
 const AUTOCANNON = join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
 const SERVER = join(ROOT, 'test', 'fixtures', 'load', 'server.mjs');
 const arg = (name: string, dflt: number): number => {

@@ -28,7 +28,7 @@ const TESTS = Number(process.env.BENCH_TESTS ?? 10_000);
 const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 5));
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const BACKENDS = (process.env.BENCH_BACKENDS ?? 'sqlite,postgres').split(',');
-const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'main.cjs');
 const PROJECT = 'bench';
 const FLAKY_ID = (i: number) => `tests/module_${Math.floor(i / 200)}/test_file_${i % 200}.py::test_case_${i}`;
 

@@ -8,7 +8,6 @@ import { size } from '../config/fields.js';
 import { interpolatePath } from '../config/interpolate.js';
 import type { ArtifactConfig } from '../config/types.js';
 import { parseSize } from '../config/values.js';
-import { checkArtifacts } from './artifact-files.js';
 import { defineCheckKind, nonEmptyList } from './kind.js';
 
 export const artifactSchema = z.strictObject({
@@ -49,6 +48,8 @@ export const artifactsKind = defineCheckKind<UserArtifact[], ArtifactConfig[], '
   },
   interpolate: (artifacts, vars) => artifacts.map((a) => ({ ...a, path: interpolatePath(a.path, vars) })),
   async run(artifacts, ctx) {
+    // Hashing, globbing and file reading load when a gate checks artifacts, not with the schema.
+    const { checkArtifacts } = await import('./artifact-files.js');
     const res = await checkArtifacts(artifacts, ctx.cwd, { notBeforeMs: ctx.runStartedMs });
     return { checks: res.checks, ...(res.files.length ? { artifacts: res.files } : {}) };
   },

@@ -7,8 +7,6 @@
  *   soak: { service: api, interval: 500ms, warmup: 10s }
  *   expect: ["metric.soak.rss.slope < 1MB/min", "metric.soak.fds.slope < 10/min"]
  */
-import { readdir, readFile } from 'node:fs/promises';
-import pidtree from 'pidtree';
 import { linearRegression } from 'simple-statistics';
 import { z } from 'zod';
 import { duration } from '../config/fields.js';
@@ -45,6 +43,8 @@ export interface SoakSample {
 
 /** The tree's resident memory and open descriptors now (Linux /proc); undefined when the root is gone. */
 async function sampleTree(root: number): Promise<Omit<SoakSample, 't'> | undefined> {
+  // Loaded when a soak samples, not with the config schema every command reads.
+  const [{ default: pidtree }, { readdir, readFile }] = await Promise.all([import('pidtree'), import('node:fs/promises')]);
   let pids: number[];
   try {
     pids = [root, ...(await pidtree(root))];

@@ -9,9 +9,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cachePathOf, cacheStatus, wrapSource } from './load-bundle.js';
+import { CLI_V8_FLAGS, cachePathOf, cacheStatus, wrapSource } from './load-bundle.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
 const BUILT_LOADER = join(REPO, 'dist', 'cli', 'load-bundle.js');
@@ -63,6 +64,8 @@ describe('the CLI bundle loader', () => {
     writeFileSync(p.bundle, edited);
     // The attack is real: V8's own check is the length, so it takes the old bytecode for the new source.
     const payload = readFileSync(cachePathOf(p.bundle)).subarray(32);
+    // With the flags the cache was made with (V8 rejects a cache made with others).
+    setFlagsFromString(CLI_V8_FLAGS);
     const raw = new Script(wrapSource(Buffer.from(edited)), { filename: p.bundle, cachedData: payload });
     expect(raw.cachedDataRejected).toBe(false);
     // The loader compiles the bundle on disk instead.

@@ -69,12 +69,29 @@ async function main(argv: string[]): Promise<number> {
     code = exitCodeFor(e);
   } finally {
     await stopAll();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   if (controller.signal.aborted && code !== EXIT.USAGE) code = EXIT.INTERRUPTED;
   return code;
 }
 
-main(process.argv.slice(2)).then(
+/**
+ * Build time only: scripts/warm-cli.mjs runs several commands in one process, so that the code
+ * cache it writes at exit holds what each of them compiled. Only that script sets this, on
+ * globalThis; no flag or environment variable does.
+ */
+const WARM_UP = Symbol.for('shipgate.warmUp');
+
+async function mainAll(): Promise<number> {
+  const planned = (globalThis as Record<symbol, unknown>)[WARM_UP];
+  const argvs = Array.isArray(planned) ? (planned as string[][]) : [process.argv.slice(2)];
+  let code = 0;
+  for (const argv of argvs) code = await main(argv);
+  return code;
+}
+
+mainAll().then(
   (code) => process.exit(code),
   (e: unknown) => {
     process.stderr.write(`shipgate: internal error: ${(e as Error)?.stack ?? String(e)}\n`);

@@ -162,7 +162,7 @@ class Scanner {
     const afterNumber = this.pos;
     const spaced = this.skipSpace();
     // A rate is a unit over a time: `1MB/min`, `10/min`.
-    const unitMatch = /^(?:%|[A-Za-zµ]+(?:\/[a-z]+)?|\/[a-z]+)/.exec(this.src.slice(this.pos));
+    const unitMatch = /^(?:%|[A-Za-z\u00b5]+(?:\/[a-z]+)?|\/[a-z]+)/.exec(this.src.slice(this.pos));
     let unit = '';
     // After a space only a known unit belongs to the number; any other word is trailing text.
     if (unitMatch && (!spaced || dimensionOf(unitMatch[0]) !== undefined)) {

@@ -2,10 +2,7 @@
  * read → parse → validate → normalise. Every mistake is collected with its `file:line:col` and
  * thrown as one ConfigError; nothing downstream ever sees a half-valid config.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, constants, existsSync, fstatSync, openSync, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { Socket } from 'node:net';
 import { dirname, extname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -220,12 +217,15 @@ async function readBounded(file: string): Promise<{ bytes: Buffer; regular: bool
     // A FIFO is waited on by the event loop, so a signal ends shipgate while no writer comes.
     if (st.isFIFO()) {
       handed = true;
+      // (node:net loads here, not with every command.)
+      const { Socket } = process.getBuiltinModule('node:net');
       return { bytes: await readStream(new Socket({ fd, readable: true, writable: false }), (s) => s.destroy()), regular: false };
     }
   } finally {
     if (!handed) closeSync(fd);
   }
-  // Anything else (a device) is read in chunks, bounded.
+  // Anything else (a device) is read in chunks, bounded. (fs/promises loads here, not with every command.)
+  const { open } = await import('node:fs/promises');
   const fh = await open(file, 'r');
   try {
     const st = await fh.stat();
@@ -308,12 +308,25 @@ export async function loadConfig(opts: { cwd?: string; file?: string } = {}): Pr
       },
     ]);
   }
-  const hash = createHash('sha256').update(bytes).digest('hex');
   const isModule = /\.(mjs|js|ts)$/.test(file);
   const parsed = isModule ? await parseModule(file) : parseYaml(file, bytes.toString('utf8'));
   if (parsed.issues.length) throw new ConfigError(parsed.issues);
   // A configuration read from a pipe or device belongs to the folder shipgate runs in, not to /dev.
-  return validateConfig(parsed.value, file, parsed.locator, hash, read.regular ? undefined : resolve(cwd));
+  const config = validateConfig(parsed.value, file, parsed.locator, '', read.regular ? undefined : resolve(cwd));
+  return withLazyHash(config, bytes);
+}
+
+/**
+ * The config's digest, of the bytes read, computed when first asked for: only a run records it,
+ * and node:crypto is then loaded, not for every `validate`, `plan` or `history`.
+ */
+function withLazyHash(config: Config, bytes: Buffer): Config {
+  let hash: string | undefined;
+  Object.defineProperty(config, 'hash', {
+    enumerable: true,
+    get: () => (hash ??= process.getBuiltinModule('node:crypto').createHash('sha256').update(bytes).digest('hex')),
+  });
+  return config;
 }
 
 /** Typed identity for `shipgate.config.{ts,mjs}`: editors complete and check the object. */

@@ -24,7 +24,7 @@ export function layout(title: string, project: string, active: string, body: Htm
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · shipgate</title>
+<title>${title} &middot; shipgate</title>
 <link rel="stylesheet" href="/static/app.css">
 ${opts.charts ? html`<link rel="stylesheet" href="/static/uplot.css"><script src="/static/uplot.js" defer></script>` : ''}
 <script src="/static/app.js" defer></script>
@@ -79,7 +79,7 @@ ${
     ? html`<p class="empty">No runs match. Record one with <code>shipgate run</code>.</p>`
     : html`<table class="runs"><thead><tr><th>Run</th><th>Started (UTC)</th><th>Version</th><th>Commit</th><th>Branch</th><th>Decision</th><th>Note</th><th>Duration</th><th>Retries</th></tr></thead><tbody>${rows}</tbody></table>`
 }
-${v.next ? html`<p><a href="${href('/', { project: v.project, branch: v.filter.branch, decision: v.filter.decision, version: v.filter.version, before: v.next })}">Older runs →</a></p>` : ''}
+${v.next ? html`<p><a href="${href('/', { project: v.project, branch: v.filter.branch, decision: v.filter.decision, version: v.filter.version, before: v.next })}">Older runs &rarr;</a></p>` : ''}
 <p class="store">Store: ${v.store.kind}, ${formatBytes(v.store.bytes)}</p>`;
   return layout('Runs', v.project, '/', body);
 }
@@ -139,8 +139,8 @@ function fmt(n: number): string {
 export function flakyPage(v: FlakyView): string {
   const testLink = (id: string) => (id.startsWith('#') ? html`<span title="never failed: the store keeps no name">${id}</span>` : html`<a class="test-link" href="${href('/tests', { project: v.project, id })}">${id}</a>`);
   const body = html`<h1>Flaky tests</h1>
-<p class="muted">Over the last ${v.window} runs, ranked by impact: flip rate × runs affected.</p>
-${v.flaky.length ? html`<table class="flaky"><thead><tr><th>Test</th><th>Impact</th><th>Flip rate</th><th>Runs affected</th><th>History (oldest → newest)</th><th>Quarantine</th><th>Last seen</th></tr></thead><tbody>${v.flaky.map((f) => html`<tr><td>${testLink(f.testId)}</td><td>${f.impact.toFixed(2)}</td><td>${(f.flipRate * 100).toFixed(0)}% (${f.flips} flips / ${f.runs} runs)</td><td>${f.affected}</td><td class="strip">${f.strip.map((s) => html`<span class="mark m${s.mark}" title="${s.runId}">${s.mark}</span>`)}</td><td>${f.quarantine ? html`${f.quarantine.expired ? 'expired' : 'quarantined'}${f.quarantine.until ? ` until ${f.quarantine.until}` : ''} <span class="muted">${f.quarantine.reason}</span>` : '-'}</td><td>${time(f.lastSeen)}</td></tr>`)}</tbody></table>` : html`<p class="empty">No flaky tests in the last ${v.window} runs.</p>`}
+<p class="muted">Over the last ${v.window} runs, ranked by impact: flip rate &times; runs affected.</p>
+${v.flaky.length ? html`<table class="flaky"><thead><tr><th>Test</th><th>Impact</th><th>Flip rate</th><th>Runs affected</th><th>History (oldest &rarr; newest)</th><th>Quarantine</th><th>Last seen</th></tr></thead><tbody>${v.flaky.map((f) => html`<tr><td>${testLink(f.testId)}</td><td>${f.impact.toFixed(2)}</td><td>${(f.flipRate * 100).toFixed(0)}% (${f.flips} flips / ${f.runs} runs)</td><td>${f.affected}</td><td class="strip">${f.strip.map((s) => html`<span class="mark m${s.mark}" title="${s.runId}">${s.mark}</span>`)}</td><td>${f.quarantine ? html`${f.quarantine.expired ? 'expired' : 'quarantined'}${f.quarantine.until ? ` until ${f.quarantine.until}` : ''} <span class="muted">${f.quarantine.reason}</span>` : '-'}</td><td>${time(f.lastSeen)}</td></tr>`)}</tbody></table>` : html`<p class="empty">No flaky tests in the last ${v.window} runs.</p>`}
 <h2>Most failing</h2>
 ${v.mostFailing.length ? html`<table class="most-failing"><thead><tr><th>Test</th><th>Failures</th><th>Last failed</th></tr></thead><tbody>${v.mostFailing.map((t) => html`<tr><td>${testLink(t.testId)}</td><td>${t.failures} in the last ${t.runs} runs</td><td>${t.lastFailedRunId ? html`<a href="${href(`/runs/${encodeURIComponent(t.lastFailedRunId)}`, { project: v.project })}">${time(t.lastFailedAt)}</a>` : '-'}</td></tr>`)}</tbody></table>` : html`<p class="empty">No test failed in the last ${v.window} runs.</p>`}
 <h2>Slowest${v.slowest.runId ? html` in run <a href="${href(`/runs/${encodeURIComponent(v.slowest.runId)}`, { project: v.project })}">${v.slowest.runId}</a>` : ''}</h2>
@@ -160,7 +160,7 @@ ${v.runs.length ? html`<p class="strip">${[...v.runs].reverse().map((r) => html`
 
 export function deliveryPage(v: DeliveryView): string {
   const body = html`<h1>Delivery</h1>
-<p class="muted">Time to detect: commit time → first BLOCKED run that caught it. Time to recover: that run's end → the next READY run's end on the branch. Over the last ${v.window} runs; partial and dirty runs do not count.</p>
+<p class="muted">Time to detect: commit time &rarr; first BLOCKED run that caught it. Time to recover: that run's end &rarr; the next READY run's end on the branch. Over the last ${v.window} runs; partial and dirty runs do not count.</p>
 ${v.unknownCommitTimes ? html`<p class="warn">${v.unknownCommitTimes} blocking commit(s) are not in a git checkout here: their time to detect is unknown and left out of the means.</p>` : ''}
 ${v.weeks.length ? html`<table class="weeks"><thead><tr><th>Week of</th><th>Incidents</th><th>MTTD</th><th>MTTR</th><th>Still open</th></tr></thead><tbody>${v.weeks.map((w) => html`<tr><td>${w.week}</td><td>${w.incidents}</td><td>${dur(w.mttdMs)}</td><td>${dur(w.mttrMs)}</td><td>${w.open}</td></tr>`)}</tbody></table>` : html`<p class="empty">No BLOCKED run after a READY one yet: nothing to detect or recover from.</p>`}
 <h2>Incidents</h2>

@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import {
   CompiledQuery,
@@ -99,11 +100,35 @@ function enableWal(handle: BetterSqlite3.Database): void {
   }
 }
 
+/**
+ * better-sqlite3's native addon. Where its install (the prebuilt binary, or node-gyp) puts it, it
+ * is named directly. Unnamed, better-sqlite3 would ask the `bindings` package, which walks a stack
+ * trace and tries a dozen paths (about 4 ms of every command that opens the store), and which,
+ * bundled into the CLI, would look beside the bundle instead of in better-sqlite3's folder. So an
+ * addon anywhere else (a Debug build, another layout) is found by the same search, run from there.
+ */
+function addon(): string | object {
+  const dir = dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json'));
+  const file = join(dir, 'build', 'Release', 'better_sqlite3.node');
+  if (isFile(file)) return file;
+  const bindings = createRequire(join(dir, 'package.json'))('bindings') as (o: { bindings: string; module_root: string }) => object;
+  return bindings({ bindings: 'better_sqlite3.node', module_root: dir });
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 export function openSqlite(file: string): Kysely<Database> {
   let handle: BetterSqlite3.Database;
   try {
     mkdirSync(dirname(file), { recursive: true });
-    handle = new BetterSqlite3(file);
+    // A path or, from the search, the loaded addon: better-sqlite3 takes either (its types say path).
+    handle = new BetterSqlite3(file, { nativeBinding: addon() as string });
     handle.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     enableWal(handle);
     // NORMAL is durable against process crashes in WAL mode (only an OS crash may lose the last commit).

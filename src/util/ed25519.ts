@@ -5,7 +5,10 @@
  * -N ''`) or PKCS#8 PEM (`openssl genpkey -algorithm ed25519`, and `shipgate keygen`).
  * Signatures are plain ed25519 over the exact bytes given, encoded base64.
  */
-import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+
+/** node:crypto when a key is first used: checking a config without keys (every `validate`) never loads it. */
+const crypto = () => process.getBuiltinModule('node:crypto');
 
 export class KeyError extends Error {}
 
@@ -33,7 +36,7 @@ function publicKeyBytes(line: string): Buffer {
 
 /** A public key from an OpenSSH line (`ssh-ed25519 AAAA… comment`). Throws KeyError. */
 export function parsePublicKey(line: string): KeyObject {
-  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64url(publicKeyBytes(line)) }, format: 'jwk' });
+  return crypto().createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64url(publicKeyBytes(line)) }, format: 'jwk' });
 }
 
 /** The OpenSSH one-line form of an ed25519 public key. */
@@ -78,7 +81,7 @@ function openSshPrivateKey(pem: string): KeyObject {
   p = pub.next;
   const secret = sshString(priv, p).value; // 32-byte seed + 32-byte public key
   if (secret.length !== 64 || pub.value.length !== 32) throw new KeyError('the ed25519 key has the wrong length');
-  return createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: b64url(secret.subarray(0, 32)), x: b64url(pub.value) }, format: 'jwk' });
+  return crypto().createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: b64url(secret.subarray(0, 32)), x: b64url(pub.value) }, format: 'jwk' });
 }
 
 /** A private key from the text of a key file: OpenSSH (unencrypted) or PKCS#8 PEM. Throws KeyError. */
@@ -86,7 +89,7 @@ export function parsePrivateKey(text: string): KeyObject {
   if (text.includes('BEGIN OPENSSH PRIVATE KEY')) return openSshPrivateKey(text);
   let key: KeyObject;
   try {
-    key = createPrivateKey(text);
+    key = crypto().createPrivateKey(text);
   } catch (e) {
     throw new KeyError(`not a private key file (${(e as Error).message})`);
   }
@@ -95,7 +98,7 @@ export function parsePrivateKey(text: string): KeyObject {
 }
 
 export function signText(key: KeyObject, text: string): string {
-  return sign(null, Buffer.from(text, 'utf8'), key).toString('base64');
+  return crypto().sign(null, Buffer.from(text, 'utf8'), key).toString('base64');
 }
 
 /** True only for a well-formed signature of exactly `text` by `key`. */
@@ -103,7 +106,7 @@ export function verifyText(key: KeyObject, text: string, signature: string): boo
   const sig = Buffer.from(signature, 'base64');
   if (sig.length !== 64) return false;
   try {
-    return verify(null, Buffer.from(text, 'utf8'), key, sig);
+    return crypto().verify(null, Buffer.from(text, 'utf8'), key, sig);
   } catch {
     return false;
   }

@@ -1,5 +1,5 @@
 /**
- * Helpers for end-to-end tests of the real CLI: spawn `node dist/cli/main.js` as a child process,
+ * Helpers for end-to-end tests of the real CLI: spawn `node dist/cli/main.cjs` as a child process,
  * write throwaway projects into temp dirs, and observe files and processes the gates leave behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,7 +12,7 @@ import type { Decision } from '../../src/decide/types.js';
 import { ciDetectionVariables } from '../../src/run/ci.js';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
-export const CLI = join(REPO, 'dist', 'cli', 'main.js');
+export const CLI = join(REPO, 'dist', 'cli', 'main.cjs');
 export const FIXTURES = fileURLToPath(new URL('../fixtures/e2e/', import.meta.url));
 export const NODE = process.execPath;
 
@@ -33,7 +33,7 @@ export interface CliOptions {
   input?: string;
   /** Kill the CLI (SIGKILL) after this long; the test then fails on the exit code. Default 60s. */
   timeoutMs?: number;
-  /** Another build's `dist/cli/main.js` (default: this repository's). */
+  /** Another build's bin (default: this repository's `dist/cli/main.cjs`). */
   cli?: string;
 }
 

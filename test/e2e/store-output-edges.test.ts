@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { cp, lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, mkdtemp, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,17 +26,22 @@ async function project(extra: Record<string, string> = {}): Promise<string> {
 const noTrace = (r: CliResult) => expect(`${r.stderr}${r.stdout}`).not.toMatch(/\n\s+at .*:\d+:\d+/);
 
 describe('an install without its SQLite binding (or without pg)', () => {
-  /** A copy of this build whose node_modules lack better-sqlite3's compiled addon and the pg package. */
-  async function brokenInstall(): Promise<string> {
+  /**
+   * A copy of this build whose node_modules lack better-sqlite3's compiled addon and the pg package;
+   * with `debug`, the addon is kept but moved to build/Debug, where a debug build of it goes.
+   */
+  async function brokenInstall(addon: 'missing' | 'debug' = 'missing'): Promise<string> {
     const root = await mkdtemp(join(tmpdir(), 'shipgate-nobinding-'));
     dirs.push(root);
     await cp(join(REPO, 'dist'), join(root, 'dist'), { recursive: true });
     await cp(join(REPO, 'package.json'), join(root, 'package.json'));
     // Hard links: a copy of the dependencies in a moment, without touching the real ones.
     execFileSync('cp', ['-al', join(REPO, 'node_modules'), join(root, 'node_modules')]);
-    await rm(join(root, 'node_modules', 'better-sqlite3', 'build'), { recursive: true, force: true });
+    const build = join(root, 'node_modules', 'better-sqlite3', 'build');
+    if (addon === 'debug') await rename(join(build, 'Release'), join(build, 'Debug'));
+    else await rm(build, { recursive: true, force: true });
     await rm(join(root, 'node_modules', 'pg'), { recursive: true, force: true });
-    return join(root, 'dist', 'cli', 'main.js');
+    return join(root, 'dist', 'cli', 'main.cjs');
   }
 
   it('says to rebuild the binding (or run without history), and what needs no store still works: drivers load only when a store is opened', async () => {
@@ -69,6 +74,18 @@ describe('an install without its SQLite binding (or without pg)', () => {
     const offline = await run(['run', '1.0.0', '--no-history']);
     expect(offline.code, offline.stderr).toBe(0);
     expect(offline.stdout).toContain('RESULT: RELEASE READY');
+  });
+
+  it('finds an addon outside build/Release (a debug build) the way better-sqlite3 would, from its own folder', async () => {
+    const cli = await brokenInstall('debug');
+    const dir = await project();
+    const run = (args: string[]) => runCli(args, { cwd: dir, cli, env: { SHIPGATE_DATABASE_URL: undefined } });
+    const ran = await run(['run', '1.0.0']);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout).toContain('RESULT: RELEASE READY');
+    const history = await run(['history']);
+    expect(history.code, history.stderr).toBe(0);
+    expect(history.stdout).toContain('1.0.0');
   });
 });
 
