@@ -7,6 +7,10 @@
  * an ES module could do, a real import() of a user's shipgate.config.mjs or of tsx, is open to a
  * CommonJS file too: this file's own import() is handed to the bundle.
  */
+import { versionText } from '../util/package-root.js';
 import { startBundle } from './load-bundle.js';
 
-startBundle(new URL('./shipgate.cjs', import.meta.url), (specifier) => import(specifier));
+const args = process.argv.slice(2);
+// `--version` is answered from package.json alone, as main.ts would, without loading the CLI.
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) process.stdout.write(`${versionText()}\n`);
+else startBundle(new URL('./shipgate.cjs', import.meta.url), (specifier) => import(specifier));

@@ -4,10 +4,7 @@
  * back (a decision or a typed error) to an exit code: 0 READY, 1 BLOCKED, 2 usage or configuration
  * error, 3 internal error, 130 interrupted.
  */
-import { ownPackage } from '../util/package-root.js';
-
-/** A broken install that lost package.json still runs; only the version it prints is unknown. */
-const packageVersion = (): string => ownPackage()?.version ?? '0.0.0-unknown';
+import { versionText as packageVersion } from '../util/package-root.js';
 
 /** After a second interrupt, the run gets this long to write its decision before shipgate exits regardless. */
 const HURRY_EXIT_MS = 5000;

@@ -29,3 +29,8 @@ export function ownPackage(): OwnPackage | undefined {
     dir = up;
   }
 }
+
+/** The version `--version` prints: a broken install that lost package.json still runs, its version unknown. */
+export function versionText(): string {
+  return ownPackage()?.version ?? '0.0.0-unknown';
+}

@@ -5,7 +5,7 @@
  * error and a stable code (never a stack trace, never a hang), and the honest neighbour must work.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, realpathSync } from 'node:fs';
 import { cp, lstat, mkdir, mkdtemp, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,8 +35,10 @@ describe('an install without its SQLite binding (or without pg)', () => {
     dirs.push(root);
     await cp(join(REPO, 'dist'), join(root, 'dist'), { recursive: true });
     await cp(join(REPO, 'package.json'), join(root, 'package.json'));
-    // Hard links: a copy of the dependencies in a moment, without touching the real ones.
-    execFileSync('cp', ['-al', join(REPO, 'node_modules'), join(root, 'node_modules')]);
+    // Hard links: a copy of the dependencies in a moment, without touching the real ones. Of the
+    // real folder: a node_modules that is a symlink would be copied as the link, and the removals
+    // below would then reach through it into the dependencies every other test uses.
+    execFileSync('cp', ['-al', realpathSync(join(REPO, 'node_modules')), join(root, 'node_modules')]);
     const build = join(root, 'node_modules', 'better-sqlite3', 'build');
     if (addon === 'debug') await rename(join(build, 'Release'), join(build, 'Debug'));
     else await rm(build, { recursive: true, force: true });
