@@ -36,21 +36,24 @@ export async function gitInfo(cwd: string, env: NodeJS.ProcessEnv = process.env)
   return { sha: sha ?? null, branch: branch && branch !== 'HEAD' ? branch : (ciBranch ?? null), describe };
 }
 
+/** Where the default branch may be, in the order it is looked for after origin/HEAD. */
+const DEFAULT_BRANCH_REFS = ['refs/heads/main', 'refs/heads/master', 'refs/remotes/origin/main', 'refs/remotes/origin/master'];
+const ORIGIN = 'refs/remotes/origin/';
+
 /**
  * The branch baselines come from when the configuration names none: the repository's default
- * branch as the remote says (origin/HEAD), else `main` or `master`, whichever exists; `main` when
- * neither does (every baseline check then says no run was ever recorded there).
+ * branch as the remote says (origin/HEAD), else `main` or `master`, whichever exists (local
+ * branches first, then origin's); `main` when neither does (every baseline check then says no run
+ * was ever recorded there). One git process answers all of it: a run waits for this before its
+ * first gate, and five in a row (one per question) took 25 ms.
  */
 export async function defaultBranch(cwd: string): Promise<string> {
-  const remote = await git(cwd, ['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']);
-  if (remote?.startsWith('origin/')) return remote.slice('origin/'.length);
-  for (const name of ['main', 'master']) {
-    if (await git(cwd, ['rev-parse', '--verify', '--quiet', `refs/heads/${name}`])) return name;
-  }
-  for (const name of ['main', 'master']) {
-    if (await git(cwd, ['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${name}`])) return name;
-  }
-  return 'main';
+  const out = await git(cwd, ['for-each-ref', '--format=%(refname) %(symref)', `${ORIGIN}HEAD`, ...DEFAULT_BRANCH_REFS]);
+  const refs = new Map((out ?? '').split('\n').map((line) => [line.split(' ')[0]!, line.split(' ')[1] ?? ''] as const));
+  const remoteHead = refs.get(`${ORIGIN}HEAD`);
+  if (remoteHead?.startsWith(ORIGIN) && remoteHead.length > ORIGIN.length) return remoteHead.slice(ORIGIN.length);
+  const found = DEFAULT_BRANCH_REFS.find((ref) => refs.has(ref));
+  return found ? found.slice(found.lastIndexOf('/') + 1) : 'main';
 }
 
 /** shipgate's own folders (run logs, the SQLite store) are never part of what is released. */
