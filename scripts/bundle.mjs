@@ -10,8 +10,8 @@
  * The library entry (dist/index.js) and the type declarations stay as tsc writes them.
  * Optional modules are not bundled: pg (loaded only for PostgreSQL), tsx (only for
  * shipgate.config.ts), autocannon and hdr-histogram-js (only for `load:` checks; autocannon finds
- * its own files at run time). better-sqlite3's JavaScript is bundled, and its native addon is loaded
- * from its own folder (src/store/sqlite.ts).
+ * its own files at run time). better-sqlite3's JavaScript is, and used only beside the version of
+ * its native addon it came with (src/store/sqlite.ts).
  */
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -54,7 +55,11 @@ gates:
     expect(cfg.gates.e2e!.cwd).toBe(join(file, '..'));
     expect(cfg.gates.e2e!.checks.probes![0]).toMatchObject({ method: 'GET', status: [200], bodyContains: ['<div'] });
     expect(cfg.services.api!.ready).toEqual({ http: 'http://127.0.0.1:3000/health', command: undefined, timeoutMs: 5000, intervalMs: 250 });
-    expect(cfg.hash).toMatch(/^[0-9a-f]{64}$/);
+    // The digest of the bytes read (computed on first use), and a field a library caller may still set.
+    expect(cfg.hash).toBe(createHash('sha256').update(readFileSync(file)).digest('hex'));
+    expect({ ...cfg }.hash).toBe(cfg.hash);
+    cfg.hash = 'set-by-caller';
+    expect(cfg.hash).toBe('set-by-caller');
     // Logs are capped at 100 MB each unless defaults.log-max says otherwise; quarantines at 90 days.
     expect(cfg.defaults.logMaxBytes).toBe(100_000_000);
     expect(cfg.defaults.quarantineMaxMs).toBe(90 * 86_400_000);

@@ -324,7 +324,12 @@ function withLazyHash(config: Config, bytes: Buffer): Config {
   let hash: string | undefined;
   Object.defineProperty(config, 'hash', {
     enumerable: true,
+    configurable: true,
     get: () => (hash ??= process.getBuiltinModule('node:crypto').createHash('sha256').update(bytes).digest('hex')),
+    // Still a plain field for a library caller that sets its own.
+    set: (value: string) => {
+      hash = value;
+    },
   });
   return config;
 }

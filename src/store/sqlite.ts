@@ -1,7 +1,8 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import bundledPackage from 'better-sqlite3/package.json' with { type: 'json' };
 import {
   CompiledQuery,
   Kysely,
@@ -100,19 +101,42 @@ function enableWal(handle: BetterSqlite3.Database): void {
   }
 }
 
+interface Driver {
+  Database: typeof BetterSqlite3;
+  addon: object;
+}
+
 /**
- * better-sqlite3's native addon. Where its install (the prebuilt binary, or node-gyp) puts it, it
- * is named directly. Unnamed, better-sqlite3 would ask the `bindings` package, which walks a stack
- * trace and tries a dozen paths (about 4 ms of every command that opens the store), and which,
- * bundled into the CLI, would look beside the bundle instead of in better-sqlite3's folder. So an
- * addon anywhere else (a Debug build, another layout) is found by the same search, run from there.
+ * better-sqlite3, JavaScript and native addon, loaded here: a failure to load it is then never
+ * taken for a bad store file (whose hint sends the user to delete their history).
+ *
+ * The CLI bundle carries a copy of better-sqlite3's JavaScript (loading it from node_modules cost
+ * a few ms of every command that opens the store). The copy is used only when the installed
+ * package is the version it was made from; any other (an override, a newer release) is loaded from
+ * its own folder, to match the addon installed with it.
+ *
+ * The addon, where its install (the prebuilt binary, or node-gyp) puts it, build/Release, is loaded
+ * directly; better-sqlite3 would ask the `bindings` package, which walks a stack trace and tries a
+ * dozen paths. `bindings` looks in build/ and build/Debug first, so when either holds an addon, or
+ * Release holds none, its own search decides, run from better-sqlite3's folder.
  */
-function addon(): string | object {
-  const dir = dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json'));
-  const file = join(dir, 'build', 'Release', 'better_sqlite3.node');
-  if (isFile(file)) return file;
-  const bindings = createRequire(join(dir, 'package.json'))('bindings') as (o: { bindings: string; module_root: string }) => object;
-  return bindings({ bindings: 'better_sqlite3.node', module_root: dir });
+function loadDriver(): Driver {
+  try {
+    const require = createRequire(import.meta.url);
+    const pkg = require.resolve('better-sqlite3/package.json');
+    const dir = dirname(pkg);
+    const installed = (JSON.parse(readFileSync(pkg, 'utf8')) as { version?: unknown }).version;
+    const Database = installed === bundledPackage.version ? BetterSqlite3 : (require('better-sqlite3') as typeof BetterSqlite3);
+    const fromDir = createRequire(pkg);
+    const release = join(dir, 'build', 'Release', 'better_sqlite3.node');
+    const earlier = [join(dir, 'build', 'better_sqlite3.node'), join(dir, 'build', 'Debug', 'better_sqlite3.node')];
+    if (isFile(release) && !earlier.some(isFile)) return { Database, addon: fromDir(release) as object };
+    const bindings = fromDir('bindings') as (o: { bindings: string; module_root: string }) => object;
+    return { Database, addon: bindings({ bindings: 'better_sqlite3.node', module_root: dir }) };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new StoreError('STORE_OPEN', `cannot load the SQLite driver (better-sqlite3): ${message.split('\n')[0]}`, { hint: SQLITE_BINDING_HINT, cause: err });
+  }
 }
 
 function isFile(path: string): boolean {
@@ -125,10 +149,11 @@ function isFile(path: string): boolean {
 
 export function openSqlite(file: string): Kysely<Database> {
   let handle: BetterSqlite3.Database;
+  const driver = loadDriver();
   try {
     mkdirSync(dirname(file), { recursive: true });
-    // A path or, from the search, the loaded addon: better-sqlite3 takes either (its types say path).
-    handle = new BetterSqlite3(file, { nativeBinding: addon() as string });
+    // better-sqlite3 takes the loaded addon as well as a path (its types say path only).
+    handle = new driver.Database(file, { nativeBinding: driver.addon as unknown as string });
     handle.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     enableWal(handle);
     // NORMAL is durable against process crashes in WAL mode (only an OS crash may lose the last commit).

@@ -30,7 +30,9 @@ describe('an install without its SQLite binding (or without pg)', () => {
    * A copy of this build whose node_modules lack better-sqlite3's compiled addon and the pg package;
    * with `debug`, the addon is kept but moved to build/Debug, where a debug build of it goes.
    */
-  async function brokenInstall(addon: 'missing' | 'debug' = 'missing'): Promise<string> {
+  async function brokenInstall(
+    addon: 'missing' | 'debug' | 'no-package' | 'broken-release' | 'broken-release-good-debug' | 'marked' | 'marked-other-version' = 'missing',
+  ): Promise<string> {
     const root = await mkdtemp(join(tmpdir(), 'shipgate-nobinding-'));
     dirs.push(root);
     await cp(join(REPO, 'dist'), join(root, 'dist'), { recursive: true });
@@ -40,8 +42,26 @@ describe('an install without its SQLite binding (or without pg)', () => {
     // below would then reach through it into the dependencies every other test uses.
     execFileSync('cp', ['-al', realpathSync(join(REPO, 'node_modules')), join(root, 'node_modules')]);
     const build = join(root, 'node_modules', 'better-sqlite3', 'build');
+    const release = join(build, 'Release', 'better_sqlite3.node');
     if (addon === 'debug') await rename(join(build, 'Release'), join(build, 'Debug'));
-    else await rm(build, { recursive: true, force: true });
+    else if (addon === 'no-package') await rm(join(root, 'node_modules', 'better-sqlite3'), { recursive: true, force: true });
+    else if (addon === 'broken-release' || addon === 'broken-release-good-debug') {
+      if (addon === 'broken-release-good-debug') await cp(join(build, 'Release'), join(build, 'Debug'), { recursive: true });
+      // A hard link: replace it, never write through it into the real addon.
+      await rm(release);
+      await writeFile(release, 'not an ELF file');
+    } else if (addon === 'marked' || addon === 'marked-other-version') {
+      // better-sqlite3's own JavaScript says when it is the one loaded (files replaced, not written through).
+      const pkgDir = join(root, 'node_modules', 'better-sqlite3');
+      const index = await readFile(join(pkgDir, 'lib', 'index.js'), 'utf8');
+      await rm(join(pkgDir, 'lib', 'index.js'));
+      await writeFile(join(pkgDir, 'lib', 'index.js'), `process.stderr.write('installed better-sqlite3 JavaScript loaded\\n');\n${index}`);
+      if (addon === 'marked-other-version') {
+        const pkg = JSON.parse(await readFile(join(pkgDir, 'package.json'), 'utf8')) as { version: string };
+        await rm(join(pkgDir, 'package.json'));
+        await writeFile(join(pkgDir, 'package.json'), JSON.stringify({ ...pkg, version: '12.99.0' }));
+      }
+    } else await rm(build, { recursive: true, force: true });
     await rm(join(root, 'node_modules', 'pg'), { recursive: true, force: true });
     return join(root, 'dist', 'cli', 'main.cjs');
   }
@@ -76,6 +96,43 @@ describe('an install without its SQLite binding (or without pg)', () => {
     const offline = await run(['run', '1.0.0', '--no-history']);
     expect(offline.code, offline.stderr).toBe(0);
     expect(offline.stdout).toContain('RESULT: RELEASE READY');
+  });
+
+  it('HOSTILE: an addon that cannot load, or no better-sqlite3 at all, is a driver problem, never a damaged store file', async () => {
+    for (const mode of ['broken-release', 'no-package'] as const) {
+      const cli = await brokenInstall(mode);
+      const dir = await project();
+      const history = await runCli(['history'], { cwd: dir, cli, env: { SHIPGATE_DATABASE_URL: undefined } });
+      expect(history.code, mode).toBe(2);
+      expect(history.stderr, mode).toContain('cannot load the SQLite driver (better-sqlite3)');
+      expect(history.stderr, mode).toContain('npm rebuild better-sqlite3');
+      expect(history.stderr, mode).toContain('[STORE_OPEN]');
+      expect(history.stderr, mode).not.toContain('remove a damaged one');
+      expect(history.stderr, mode).not.toContain('Require stack');
+      noTrace(history);
+    }
+  });
+
+  it('uses the JavaScript bundled with the CLI only beside the better-sqlite3 version it came from', async () => {
+    for (const [mode, external] of [['marked', false], ['marked-other-version', true]] as const) {
+      const cli = await brokenInstall(mode);
+      const dir = await project();
+      const run = (args: string[]) => runCli(args, { cwd: dir, cli, env: { SHIPGATE_DATABASE_URL: undefined } });
+      const ran = await run(['run', '1.0.0']);
+      expect(ran.code, ran.stderr).toBe(0);
+      const history = await run(['history']);
+      expect(history.code, history.stderr).toBe(0);
+      expect(history.stdout).toContain('1.0.0');
+      expect(history.stderr.includes('installed better-sqlite3 JavaScript loaded'), mode).toBe(external);
+    }
+  });
+
+  it('takes a debug build over a broken Release one, as better-sqlite3 itself would', async () => {
+    const cli = await brokenInstall('broken-release-good-debug');
+    const dir = await project();
+    const ran = await runCli(['run', '1.0.0'], { cwd: dir, cli, env: { SHIPGATE_DATABASE_URL: undefined } });
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout).toContain('RESULT: RELEASE READY');
   });
 
   it('finds an addon outside build/Release (a debug build) the way better-sqlite3 would, from its own folder', async () => {
