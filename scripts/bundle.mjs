@@ -80,30 +80,37 @@ const usedStatisticsOnly = {
 // What earlier builds left: the chunked ES module bundle, and a cache made for another bundle.
 rmSync(join(root, 'dist', 'cli', 'chunks'), { recursive: true, force: true });
 rmSync(join(root, 'dist', 'cli', 'shipgate.cjs.cache'), { force: true });
-await build({
+
+/** What both outputs are: CommonJS files for this Node, ASCII, knowing their own URL. */
+const commonJs = {
   absWorkingDir: root,
-  entryPoints: { shipgate: 'src/cli/main.ts' },
   outdir: 'dist/cli',
   outExtension: { '.js': '.cjs' },
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20.19',
+  // The file's own URL, for the modules that find files beside themselves.
+  define: { 'import.meta.url': '__shipgateUrl' },
+  legalComments: 'none',
+  charset: 'ascii',
+  logLevel: 'warning',
+};
+const OWN_URL = "var __shipgateUrl = require('node:url').pathToFileURL(__filename).href;";
+
+await build({
+  ...commonJs,
+  entryPoints: { shipgate: 'src/cli/main.ts' },
   // A script compiled through node:vm may not call import() (Node 20): literal imports become
   // require(); the few that must stay real go through util/import-module.ts.
   supported: { 'dynamic-import': false },
-  // The bundle's own URL, for the modules that find files beside themselves.
-  define: { 'import.meta.url': '__shipgateUrl' },
   // The directive comes first, or it is none: esbuild hoists module functions to the top level,
   // and shipgate's code is strict as the ES modules it was written as.
-  banner: { js: "'use strict'; var __shipgateUrl = require('node:url').pathToFileURL(__filename).href;" },
+  banner: { js: `'use strict'; ${OWN_URL}` },
   external: ['pg', 'tsx', 'tsx/*', 'autocannon', 'hdr-histogram-js'],
   // Whitespace and syntax only: names stay readable in the stack trace of an internal error.
   minifyWhitespace: true,
   minifySyntax: true,
-  legalComments: 'none',
-  charset: 'ascii',
-  logLevel: 'warning',
   plugins: [englishOnlyZod, usedStatisticsOnly, commanderChildProcessOnUse],
 });
 
@@ -124,20 +131,10 @@ await build({
 // The bin: a small CommonJS file that starts the bundle with its cache (src/cli/bin.ts says why).
 const bin = join(root, 'dist', 'cli', 'main.cjs');
 await build({
-  absWorkingDir: root,
+  ...commonJs,
   entryPoints: { main: 'src/cli/bin.ts' },
-  outdir: 'dist/cli',
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20.19',
-  define: { 'import.meta.url': '__shipgateUrl' },
-  banner: { js: "#!/usr/bin/env node\n'use strict'; var __shipgateUrl = require('node:url').pathToFileURL(__filename).href;" },
+  banner: { js: `#!/usr/bin/env node\n'use strict'; ${OWN_URL}` },
   minifySyntax: true,
-  legalComments: 'none',
-  charset: 'ascii',
-  logLevel: 'warning',
 });
 chmodSync(bin, 0o755);
 // dist/cli/main.js, the bin of earlier releases, stays a way in for whoever calls it by path.
