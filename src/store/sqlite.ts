@@ -122,11 +122,11 @@ interface Driver {
  */
 function loadDriver(): Driver {
   try {
-    const require = createRequire(import.meta.url);
-    const pkg = require.resolve('better-sqlite3/package.json');
+    const fromHere = createRequire(import.meta.url);
+    const pkg = fromHere.resolve('better-sqlite3/package.json');
     const dir = dirname(pkg);
     const installed = (JSON.parse(readFileSync(pkg, 'utf8')) as { version?: unknown }).version;
-    const Database = installed === bundledPackage.version ? BetterSqlite3 : (require('better-sqlite3') as typeof BetterSqlite3);
+    const Database = installed === bundledPackage.version ? BetterSqlite3 : (fromHere('better-sqlite3') as typeof BetterSqlite3);
     const fromDir = createRequire(pkg);
     const release = join(dir, 'build', 'Release', 'better_sqlite3.node');
     const earlier = [join(dir, 'build', 'better_sqlite3.node'), join(dir, 'build', 'Debug', 'better_sqlite3.node')];
