@@ -4,7 +4,7 @@
  * back (a decision or a typed error) to an exit code: 0 READY, 1 BLOCKED, 2 usage or configuration
  * error, 3 internal error, 130 interrupted.
  */
-import { versionText as packageVersion } from '../util/package-root.js';
+import { versionText } from '../util/package-root.js';
 
 /** After a second interrupt, the run gets this long to write its decision before shipgate exits regardless. */
 const HURRY_EXIT_MS = 5000;
@@ -12,7 +12,7 @@ const HURRY_EXIT_MS = 5000;
 async function main(argv: string[]): Promise<number> {
   // Fast path: `--version` must not pay for loading the whole CLI.
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    process.stdout.write(`${packageVersion()}\n`);
+    process.stdout.write(`${versionText()}\n`);
     return 0;
   }
   const [{ buildProgram }, { describeError, exitCodeFor, EXIT }, { lifecycle }] = await Promise.all([
@@ -53,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
 
   let code: number = EXIT.READY;
   const ctx = { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr, signal: controller.signal };
-  const program = buildProgram(ctx, packageVersion(), (c) => (code = c));
+  const program = buildProgram(ctx, versionText(), (c) => (code = c));
   try {
     if (argv.length === 0) {
       program.outputHelp();

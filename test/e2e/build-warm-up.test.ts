@@ -5,14 +5,13 @@
  * build without the SQLite addon must still succeed. Each case runs the warm-up in a copy of this
  * build (its own dist/, so the repository's cache is never rewritten).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, realpathSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cacheStatus } from '../../src/cli/load-bundle.js';
-import { REPO, cliEnv, removeProject } from './helpers.js';
+import { cliEnv, installCopy, removeProject } from './helpers.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -21,11 +20,8 @@ afterAll(async () => {
 
 /** This build, its warm-up script and the demo it plans, with hard-linked dependencies. */
 async function buildCopy(addon: boolean): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'shipgate-warm-build-'));
+  const root = await installCopy('shipgate-warm-build-', ['dist', 'package.json', 'scripts/warm-cli.mjs', 'examples/demo']);
   dirs.push(root);
-  for (const part of ['dist', 'package.json', 'scripts/warm-cli.mjs', 'examples/demo']) await cp(join(REPO, part), join(root, part), { recursive: true });
-  // Of the real folder, so that the removal below never reaches the repository's own dependencies.
-  execFileSync('cp', ['-al', realpathSync(join(REPO, 'node_modules')), join(root, 'node_modules')]);
   if (!addon) await rm(join(root, 'node_modules', 'better-sqlite3', 'build'), { recursive: true, force: true });
   await rm(join(root, 'dist', 'cli', 'shipgate.cjs.cache'), { force: true });
   return root;

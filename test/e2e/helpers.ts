@@ -2,9 +2,9 @@
  * Helpers for end-to-end tests of the real CLI: spawn `node dist/cli/main.cjs` as a child process,
  * write throwaway projects into temp dirs, and observe files and processes the gates leave behind.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -198,4 +198,24 @@ export function shq(s: string): string {
 /** A date `days` from today (UTC), as YYYY-MM-DD: quarantines must end within 90 days. */
 export function daysFromNow(days: number): string {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * A copy of this build in a new temp folder: `parts` of the repository (dist/, package.json, …)
+ * copied, and node_modules hard-linked, so a test may break its copy of a dependency in a moment.
+ * Of the real folder: a node_modules that is a symlink would be copied as the link, and removals
+ * in the copy would reach through it into the dependencies every other test uses. Files in the copy
+ * are hard links: change one with `replaceFile`, never by writing to it.
+ */
+export async function installCopy(prefix: string, parts: string[]): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), prefix));
+  for (const part of parts) await cp(join(REPO, part), join(root, part), { recursive: true });
+  execFileSync('cp', ['-al', realpathSync(join(REPO, 'node_modules')), join(root, 'node_modules')]);
+  return root;
+}
+
+/** Give `path`, a hard link into the real dependencies, contents of its own. */
+export async function replaceFile(path: string, text: string): Promise<void> {
+  await rm(path);
+  await writeFile(path, text);
 }

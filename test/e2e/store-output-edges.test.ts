@@ -5,12 +5,11 @@
  * error and a stable code (never a stack trace, never a hang), and the honest neighbour must work.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, openSync, realpathSync } from 'node:fs';
-import { cp, lstat, mkdir, mkdtemp, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync } from 'node:fs';
+import { cp, lstat, mkdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, cliEnv, REPO, makeProject, removeProject, runCli, type CliResult } from './helpers.js';
+import { CLI, cliEnv, installCopy, makeProject, removeProject, replaceFile, runCli, type CliResult } from './helpers.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -27,39 +26,31 @@ const noTrace = (r: CliResult) => expect(`${r.stderr}${r.stdout}`).not.toMatch(/
 
 describe('an install without its SQLite binding (or without pg)', () => {
   /**
-   * A copy of this build whose node_modules lack better-sqlite3's compiled addon and the pg package;
-   * with `debug`, the addon is kept but moved to build/Debug, where a debug build of it goes.
+   * A copy of this build without the pg package, and better-sqlite3 broken as `addon` says: its
+   * compiled addon missing (default), moved to build/Debug, the whole package missing, a Release
+   * addon that is no ELF file (with or without a good Debug one), or its JavaScript marked to say
+   * when it loads (at the version the CLI bundled, or another).
    */
   async function brokenInstall(
     addon: 'missing' | 'debug' | 'no-package' | 'broken-release' | 'broken-release-good-debug' | 'marked' | 'marked-other-version' = 'missing',
   ): Promise<string> {
-    const root = await mkdtemp(join(tmpdir(), 'shipgate-nobinding-'));
+    const root = await installCopy('shipgate-nobinding-', ['dist', 'package.json']);
     dirs.push(root);
-    await cp(join(REPO, 'dist'), join(root, 'dist'), { recursive: true });
-    await cp(join(REPO, 'package.json'), join(root, 'package.json'));
-    // Hard links: a copy of the dependencies in a moment, without touching the real ones. Of the
-    // real folder: a node_modules that is a symlink would be copied as the link, and the removals
-    // below would then reach through it into the dependencies every other test uses.
-    execFileSync('cp', ['-al', realpathSync(join(REPO, 'node_modules')), join(root, 'node_modules')]);
     const build = join(root, 'node_modules', 'better-sqlite3', 'build');
     const release = join(build, 'Release', 'better_sqlite3.node');
     if (addon === 'debug') await rename(join(build, 'Release'), join(build, 'Debug'));
     else if (addon === 'no-package') await rm(join(root, 'node_modules', 'better-sqlite3'), { recursive: true, force: true });
     else if (addon === 'broken-release' || addon === 'broken-release-good-debug') {
       if (addon === 'broken-release-good-debug') await cp(join(build, 'Release'), join(build, 'Debug'), { recursive: true });
-      // A hard link: replace it, never write through it into the real addon.
-      await rm(release);
-      await writeFile(release, 'not an ELF file');
+      await replaceFile(release, 'not an ELF file');
     } else if (addon === 'marked' || addon === 'marked-other-version') {
-      // better-sqlite3's own JavaScript says when it is the one loaded (files replaced, not written through).
+      // better-sqlite3's own JavaScript says when it is the one loaded.
       const pkgDir = join(root, 'node_modules', 'better-sqlite3');
       const index = await readFile(join(pkgDir, 'lib', 'index.js'), 'utf8');
-      await rm(join(pkgDir, 'lib', 'index.js'));
-      await writeFile(join(pkgDir, 'lib', 'index.js'), `process.stderr.write('installed better-sqlite3 JavaScript loaded\\n');\n${index}`);
+      await replaceFile(join(pkgDir, 'lib', 'index.js'), `process.stderr.write('installed better-sqlite3 JavaScript loaded\\n');\n${index}`);
       if (addon === 'marked-other-version') {
         const pkg = JSON.parse(await readFile(join(pkgDir, 'package.json'), 'utf8')) as { version: string };
-        await rm(join(pkgDir, 'package.json'));
-        await writeFile(join(pkgDir, 'package.json'), JSON.stringify({ ...pkg, version: '12.99.0' }));
+        await replaceFile(join(pkgDir, 'package.json'), JSON.stringify({ ...pkg, version: '12.99.0' }));
       }
     } else await rm(build, { recursive: true, force: true });
     await rm(join(root, 'node_modules', 'pg'), { recursive: true, force: true });
