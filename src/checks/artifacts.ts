@@ -4,24 +4,29 @@
  * `artifact-files.ts`; every match is recorded with its sha256.
  */
 import { z } from 'zod';
+import { deferred } from '../config/deferred.js';
 import { size } from '../config/fields.js';
 import { interpolatePath } from '../config/interpolate.js';
 import type { ArtifactConfig } from '../config/types.js';
 import { parseSize } from '../config/values.js';
 import { defineCheckKind, nonEmptyList } from './kind.js';
 
-export const artifactSchema = z.strictObject({
-  path: z.string().min(1).meta({ description: 'File or glob, relative to the gate cwd; ${version} is interpolated' }),
-  'min-size': size.optional(),
-  'max-size': size.optional(),
-  sha256: z
-    .string()
-    .regex(/^[0-9a-fA-F]{64}$/, 'a sha256 is 64 hexadecimal characters')
-    .optional(),
-  fresh: z.boolean().optional().meta({
-    description: 'false: the file may come from before this run (default true: it must be written during the run)',
-  }),
-});
+export const artifactSchema = deferred(() =>
+  deferred(() =>
+    z.strictObject({
+      path: z.string().min(1).meta({ description: 'File or glob, relative to the gate cwd; ${version} is interpolated' }),
+      'min-size': size.optional(),
+      'max-size': size.optional(),
+      sha256: z
+        .string()
+        .regex(/^[0-9a-fA-F]{64}$/, 'a sha256 is 64 hexadecimal characters')
+        .optional(),
+      fresh: z.boolean().optional().meta({
+        description: 'false: the file may come from before this run (default true: it must be written during the run)',
+      }),
+    })
+  )
+);
 
 export type UserArtifact = z.input<typeof artifactSchema>;
 

@@ -18,6 +18,7 @@
  * metric.canary.baseline.errors.rate — judged by `expect`, baselines and drift like any other.
  */
 import { z } from 'zod';
+import { deferred } from '../config/deferred.js';
 import { duration, url } from '../config/fields.js';
 import { interpolateQuery, interpolateText, type Vars } from '../config/interpolate.js';
 import type { FieldPath } from '../config/locate.js';
@@ -30,7 +31,7 @@ import { sampleUnderLoad, type CanaryLoad } from './canary-load.js';
 import { samplePrometheus, type PromSource } from './canary-prometheus.js';
 import { formatP, judgeCanary, type CanaryJudgement, type CanaryLimits } from './canary-stats.js';
 import { defineCheckKind, type CheckContext, type RuleContext } from './kind.js';
-import { checkRate, loadSchema, normalizeShape } from './load.js';
+import { checkRate, loadObject, normalizeShape } from './load.js';
 import { parseWindow, SAFE_IN_QUERY } from './prometheus.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
@@ -39,46 +40,52 @@ const DEFAULTS = { requests: 200, warmup: 5, durationMs: 60_000, timeoutMs: 10_0
 const INCREASE_RE = /^(\d+(?:\.\d+)?)\s*(x|%)$/;
 const ERROR_RATE_RE = /^(<=?)\s*(\d+(?:\.\d+)?)\s*%$/;
 
-const targetSchema = z.union([
-  url,
+const targetSchema = deferred(() =>
+  z.union([
+    url,
+    z.strictObject({
+      url: url.meta({ description: 'Request URL' }),
+      method: z.enum(METHODS).optional(),
+      headers: z.record(z.string(), z.string()).optional(),
+      body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional().meta({ description: 'An object or array is sent as JSON' }),
+    }),
+  ])
+);
+
+const promSourceSchema = deferred(() =>
   z.strictObject({
-    url: url.meta({ description: 'Request URL' }),
-    method: z.enum(METHODS).optional(),
+    url: url.meta({ description: 'Base URL of the Prometheus HTTP API, e.g. http://127.0.0.1:9090' }),
+    baseline: z.string().min(1).meta({ description: 'PromQL for the baseline, one series: each point over the window is a sample' }),
+    canary: z.string().min(1).meta({ description: 'PromQL for the canary, one series' }),
+    window: z.string().optional().meta({ description: 'run (default), load (this gate\'s load phase), or a duration back from now (15m)' }),
+    step: duration.optional().meta({ description: 'Resolution of the range queries (default: about 250 points over the window, at least 1s)' }),
+    timeout: duration.optional().meta({ description: 'Each query: give up after this long (default 10s)' }),
     headers: z.record(z.string(), z.string()).optional(),
-    body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional().meta({ description: 'An object or array is sent as JSON' }),
-  }),
-]);
+    unit: z.string().optional().meta({ description: 'The unit the queries answer in: s, ms, B, %… (seconds become ms)' }),
+  })
+);
 
-const promSourceSchema = z.strictObject({
-  url: url.meta({ description: 'Base URL of the Prometheus HTTP API, e.g. http://127.0.0.1:9090' }),
-  baseline: z.string().min(1).meta({ description: 'PromQL for the baseline, one series: each point over the window is a sample' }),
-  canary: z.string().min(1).meta({ description: 'PromQL for the canary, one series' }),
-  window: z.string().optional().meta({ description: 'run (default), load (this gate\'s load phase), or a duration back from now (15m)' }),
-  step: duration.optional().meta({ description: 'Resolution of the range queries (default: about 250 points over the window, at least 1s)' }),
-  timeout: duration.optional().meta({ description: 'Each query: give up after this long (default 10s)' }),
-  headers: z.record(z.string(), z.string()).optional(),
-  unit: z.string().optional().meta({ description: 'The unit the queries answer in: s, ms, B, %… (seconds become ms)' }),
-});
-
-export const canarySchema = z.strictObject({
-  baseline: targetSchema.optional().meta({ description: 'The old version: a URL, or { url, method, headers, body }' }),
-  canary: targetSchema.optional().meta({ description: 'The new version, asked the same way' }),
-  metric: z.enum(['latency', 'ttfb']).optional().meta({ description: 'HTTP: what is compared per request: latency (the whole answer, default) or ttfb (until the headers)' }),
-  requests: z.number().int().min(1).max(MAX_REQUESTS).optional().meta({ description: 'HTTP: requests per side after the warm-up (default 200; with only `duration`, as many as fit, up to 10,000)' }),
-  duration: duration.optional().meta({ description: 'HTTP: stop sampling after this long, whatever was recorded (default 60s)' }),
-  warmup: z.number().int().min(0).max(1000).optional().meta({ description: 'HTTP: requests per side sent first and left out (default 5)' }),
-  timeout: duration.optional().meta({ description: 'HTTP: a request unanswered this long is an error (default 10s)' }),
-  prometheus: promSourceSchema.optional().meta({ description: 'Instead of HTTP sampling: two range queries, each point a sample' }),
-  load: loadSchema
-    .pick({ connections: true, rate: true, duration: true, warmup: true, timeout: true, inconclusive: true })
-    .optional()
-    .meta({ description: 'Instead of one request at a time: two load runs at the baseline and the canary (ABBA slices, `duration` for both together), each response a sample' }),
-  'max-increase': z.union([z.string(), z.number()]).optional().meta({ description: 'The largest accepted effect: 2x, 1.5x or 50% (default 1.2x, i.e. +20%)' }),
-  'error-rate': z.string().optional().meta({ description: 'HTTP: limit on the canary\'s error rate (non-2xx, errors, timeouts), e.g. "< 1%" (default)' }),
-  alpha: z.number().gt(0).max(0.5).optional().meta({ description: 'Significance level of the one-sided Mann-Whitney test (default 0.05)' }),
-  'min-samples': z.number().int().min(3).max(MAX_REQUESTS).optional().meta({ description: 'Fewer samples than this on either side fail (default 20)' }),
-  'on-marginal': z.enum(['fail', 'warn', 'pass']).optional().meta({ description: 'Significant but within the limit, or beyond it but not significant: warn (default), fail or pass' }),
-});
+export const canarySchema = deferred(() =>
+  z.strictObject({
+    baseline: targetSchema.optional().meta({ description: 'The old version: a URL, or { url, method, headers, body }' }),
+    canary: targetSchema.optional().meta({ description: 'The new version, asked the same way' }),
+    metric: z.enum(['latency', 'ttfb']).optional().meta({ description: 'HTTP: what is compared per request: latency (the whole answer, default) or ttfb (until the headers)' }),
+    requests: z.number().int().min(1).max(MAX_REQUESTS).optional().meta({ description: 'HTTP: requests per side after the warm-up (default 200; with only `duration`, as many as fit, up to 10,000)' }),
+    duration: duration.optional().meta({ description: 'HTTP: stop sampling after this long, whatever was recorded (default 60s)' }),
+    warmup: z.number().int().min(0).max(1000).optional().meta({ description: 'HTTP: requests per side sent first and left out (default 5)' }),
+    timeout: duration.optional().meta({ description: 'HTTP: a request unanswered this long is an error (default 10s)' }),
+    prometheus: promSourceSchema.optional().meta({ description: 'Instead of HTTP sampling: two range queries, each point a sample' }),
+    load: loadObject()
+      .pick({ connections: true, rate: true, duration: true, warmup: true, timeout: true, inconclusive: true })
+      .optional()
+      .meta({ description: 'Instead of one request at a time: two load runs at the baseline and the canary (ABBA slices, `duration` for both together), each response a sample' }),
+    'max-increase': z.union([z.string(), z.number()]).optional().meta({ description: 'The largest accepted effect: 2x, 1.5x or 50% (default 1.2x, i.e. +20%)' }),
+    'error-rate': z.string().optional().meta({ description: 'HTTP: limit on the canary\'s error rate (non-2xx, errors, timeouts), e.g. "< 1%" (default)' }),
+    alpha: z.number().gt(0).max(0.5).optional().meta({ description: 'Significance level of the one-sided Mann-Whitney test (default 0.05)' }),
+    'min-samples': z.number().int().min(3).max(MAX_REQUESTS).optional().meta({ description: 'Fewer samples than this on either side fail (default 20)' }),
+    'on-marginal': z.enum(['fail', 'warn', 'pass']).optional().meta({ description: 'Significant but within the limit, or beyond it but not significant: warn (default), fail or pass' }),
+  })
+);
 
 export type UserCanary = z.input<typeof canarySchema>;
 type UserTarget = z.input<typeof targetSchema>;

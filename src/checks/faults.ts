@@ -24,6 +24,7 @@
  * phase that never happened. The timeline is kept in the run folder.
  */
 import { z } from 'zod';
+import { deferred } from '../config/deferred.js';
 import { duration } from '../config/fields.js';
 import { suggest } from '../config/issues.js';
 import type { FieldPath } from '../config/locate.js';
@@ -44,17 +45,19 @@ const NEEDS_FOR: readonly FaultAction[] = ['stop', 'pause', 'latency', 'drop', '
 
 const port = z.number().int().min(1).max(65535);
 
-export const faultSchema = z.strictObject({
-  service: z.string().min(1).meta({ description: 'The service (of this gate) the fault is done to' }),
-  action: z.enum(FAULT_ACTIONS).meta({ description: 'stop | kill | pause | restart (its process tree); latency | drop | reset (through the proxy)' }),
-  after: duration.optional().meta({ description: 'When the fault begins, from the start of the gate\'s checks (default at once)' }),
-  for: duration.optional().meta({ description: 'How long it lasts (required for stop, pause, latency, drop, reset; kill without it restarts at once)' }),
-  delay: duration.optional().meta({ description: 'latency: added to every chunk, each way' }),
-  proxy: z
-    .strictObject({ listen: port.meta({ description: 'Loopback port the proxy listens on (point the app here)' }), to: port.meta({ description: 'Loopback port of the service' }) })
-    .optional()
-    .meta({ description: 'Network faults: where the TCP fault proxy listens and where it forwards' }),
-});
+export const faultSchema = deferred(() =>
+  z.strictObject({
+    service: z.string().min(1).meta({ description: 'The service (of this gate) the fault is done to' }),
+    action: z.enum(FAULT_ACTIONS).meta({ description: 'stop | kill | pause | restart (its process tree); latency | drop | reset (through the proxy)' }),
+    after: duration.optional().meta({ description: 'When the fault begins, from the start of the gate\'s checks (default at once)' }),
+    for: duration.optional().meta({ description: 'How long it lasts (required for stop, pause, latency, drop, reset; kill without it restarts at once)' }),
+    delay: duration.optional().meta({ description: 'latency: added to every chunk, each way' }),
+    proxy: z
+      .strictObject({ listen: port.meta({ description: 'Loopback port the proxy listens on (point the app here)' }), to: port.meta({ description: 'Loopback port of the service' }) })
+      .optional()
+      .meta({ description: 'Network faults: where the TCP fault proxy listens and where it forwards' }),
+  })
+);
 
 export type UserFault = z.input<typeof faultSchema>;
 

@@ -12,6 +12,7 @@
 import type autocannon from 'autocannon';
 import type * as Hdr from 'hdr-histogram-js';
 import { z } from 'zod';
+import { deferred, once } from '../config/deferred.js';
 import { duration, url } from '../config/fields.js';
 import { interpolateText } from '../config/interpolate.js';
 import { parseDuration } from '../config/values.js';
@@ -25,27 +26,34 @@ type Method = (typeof METHODS)[number];
 const RATE_RE = /^(\d+(?:\.\d+)?)\s*\/\s*s$/;
 const MAX_CONNECTIONS = 10_000;
 
-const requestSchema = z.strictObject({
-  url: url.meta({ description: 'Request URL (same origin as the others)' }),
-  method: z.enum(METHODS).optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional().meta({ description: 'An object or array is sent as JSON' }),
-  weight: z.number().int().min(1).max(1000).optional().meta({ description: 'Relative share of the traffic (default 1)' }),
-});
+const requestSchema = deferred(() =>
+  z.strictObject({
+    url: url.meta({ description: 'Request URL (same origin as the others)' }),
+    method: z.enum(METHODS).optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional().meta({ description: 'An object or array is sent as JSON' }),
+    weight: z.number().int().min(1).max(1000).optional().meta({ description: 'Relative share of the traffic (default 1)' }),
+  })
+);
 
-export const loadSchema = z.strictObject({
-  url: url.optional().meta({ description: 'The URL to load (or `requests:` for several weighted ones)' }),
-  method: z.enum(METHODS).optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
-  requests: z.array(requestSchema).min(1).optional().meta({ description: 'Several requests, chosen by weight' }),
-  connections: z.number().int().min(1).max(MAX_CONNECTIONS).optional().meta({ description: 'Concurrent connections (closed model; default 10)' }),
-  rate: z.string().optional().meta({ description: 'Open model: requests per second across all connections, e.g. 500/s' }),
-  duration: duration.optional().meta({ description: 'Measured phase (default 10s)' }),
-  warmup: duration.optional().meta({ description: 'Load first for this long, left out of the results (default none)' }),
-  timeout: duration.optional().meta({ description: 'A request unanswered this long counts as a timeout (default 10s)' }),
-  inconclusive: z.enum(['fail', 'warn', 'pass']).optional().meta({ description: 'When the generator could not do what it was asked (rate below 95% of the target, its own CPU saturated): fail (default), warn, pass' }),
-});
+/** The load schema itself, for a kind that takes part of it (canary's `load`). */
+export const loadObject = once(() =>
+  z.strictObject({
+    url: url.optional().meta({ description: 'The URL to load (or `requests:` for several weighted ones)' }),
+    method: z.enum(METHODS).optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
+    requests: z.array(requestSchema).min(1).optional().meta({ description: 'Several requests, chosen by weight' }),
+    connections: z.number().int().min(1).max(MAX_CONNECTIONS).optional().meta({ description: 'Concurrent connections (closed model; default 10)' }),
+    rate: z.string().optional().meta({ description: 'Open model: requests per second across all connections, e.g. 500/s' }),
+    duration: duration.optional().meta({ description: 'Measured phase (default 10s)' }),
+    warmup: duration.optional().meta({ description: 'Load first for this long, left out of the results (default none)' }),
+    timeout: duration.optional().meta({ description: 'A request unanswered this long counts as a timeout (default 10s)' }),
+    inconclusive: z.enum(['fail', 'warn', 'pass']).optional().meta({ description: 'When the generator could not do what it was asked (rate below 95% of the target, its own CPU saturated): fail (default), warn, pass' }),
+  })
+);
+
+export const loadSchema = deferred(loadObject);
 
 export type UserLoad = z.input<typeof loadSchema>;
 

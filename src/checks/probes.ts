@@ -4,6 +4,7 @@
  * The requests themselves are in `probe-http.ts`; rollback and publish steps use them too.
  */
 import { z } from 'zod';
+import { deferred, once } from '../config/deferred.js';
 import { duration, url } from '../config/fields.js';
 import { interpolateProbe } from '../config/interpolate.js';
 import type { FieldPath } from '../config/locate.js';
@@ -16,40 +17,40 @@ import { formatDuration } from '../util/duration-format.js';
 
 export const PROBE_METHODS = ['get', 'post', 'put', 'delete', 'head'] as const;
 
-const probeShape = {
-    get: url.optional(),
-    post: url.optional(),
-    put: url.optional(),
-    delete: url.optional(),
-    head: url.optional(),
-    headers: z.record(z.string(), z.string()).optional(),
-    body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional().meta({
-      description: 'Request body; an object or array is sent as JSON',
-    }),
-    status: z.union([z.number().int(), z.array(z.number().int()).min(1)]).optional().meta({
-      description: 'Expected status code(s); default any 2xx',
-    }),
-    'body-contains': z.union([z.string(), z.array(z.string())]).optional(),
-    'body-matches': z.union([z.string(), z.array(z.string())]).optional().meta({ description: 'Regular expression(s)' }),
-    json: z.record(z.string(), z.unknown()).optional().meta({
-      description: 'JSON path (data.items[0].id) → expected value',
-    }),
-    header: z.record(z.string(), z.string()).optional().meta({
-      description: 'Header name → expected value, or /regex/',
-    }),
-    'max-latency': duration.optional(),
-    consecutive: z.number().int().min(1).max(1000).optional().meta({
-      description: 'Pass only after this many successes in a row (steady state, not one lucky answer)',
-    }),
-    'min-duration': duration.optional().meta({ description: 'Pass only after succeeding for at least this long' }),
-    retry: z
-      .union([
-        duration,
-        z.strictObject({ deadline: duration, interval: duration.optional() }),
-      ])
-      .optional()
-      .meta({ description: 'Retry until it passes or this deadline passes' }),
-};
+const probeShape = once(() => ({
+  get: url.optional(),
+  post: url.optional(),
+  put: url.optional(),
+  delete: url.optional(),
+  head: url.optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional().meta({
+    description: 'Request body; an object or array is sent as JSON',
+  }),
+  status: z.union([z.number().int(), z.array(z.number().int()).min(1)]).optional().meta({
+    description: 'Expected status code(s); default any 2xx',
+  }),
+  'body-contains': z.union([z.string(), z.array(z.string())]).optional(),
+  'body-matches': z.union([z.string(), z.array(z.string())]).optional().meta({ description: 'Regular expression(s)' }),
+  json: z.record(z.string(), z.unknown()).optional().meta({
+    description: 'JSON path (data.items[0].id) → expected value',
+  }),
+  header: z.record(z.string(), z.string()).optional().meta({
+    description: 'Header name → expected value, or /regex/',
+  }),
+  'max-latency': duration.optional(),
+  consecutive: z.number().int().min(1).max(1000).optional().meta({
+    description: 'Pass only after this many successes in a row (steady state, not one lucky answer)',
+  }),
+  'min-duration': duration.optional().meta({ description: 'Pass only after succeeding for at least this long' }),
+  retry: z
+    .union([
+      duration,
+      z.strictObject({ deadline: duration, interval: duration.optional() }),
+    ])
+    .optional()
+    .meta({ description: 'Retry until it passes or this deadline passes' }),
+}));
 
 const oneMethod = [
   (p: Partial<Record<(typeof PROBE_METHODS)[number], unknown>>) => PROBE_METHODS.filter((m) => p[m] !== undefined).length === 1,
@@ -57,17 +58,21 @@ const oneMethod = [
 ] as const;
 
 /** A probe as rollback and publish steps write it. */
-export const probeSchema = z.strictObject(probeShape).refine(...oneMethod);
+export const probeSchema = deferred(() =>
+  z.strictObject(probeShape()).refine(...oneMethod)
+);
 
 /** A gate's probe: the same, optionally bound to a phase of the gate's chaos timeline (`faults:`). */
-export const gateProbeSchema = z
-  .strictObject({
-    ...probeShape,
-    during: z.literal('fault').optional().meta({ description: 'Run while the gate\'s faults are in effect (waits for them; fails if they never happen)' }),
-    after: z.literal('recovery').optional().meta({ description: 'Run once every faulted service is back (fails if that never happens)' }),
-    within: duration.optional().meta({ description: 'With `after: recovery`: poll until the probe passes, for at most this long (`metric.chaos.recovery`)' }),
-  })
-  .refine(...oneMethod);
+export const gateProbeSchema = deferred(() =>
+  z
+    .strictObject({
+      ...probeShape(),
+      during: z.literal('fault').optional().meta({ description: 'Run while the gate\'s faults are in effect (waits for them; fails if they never happen)' }),
+      after: z.literal('recovery').optional().meta({ description: 'Run once every faulted service is back (fails if that never happens)' }),
+      within: duration.optional().meta({ description: 'With `after: recovery`: poll until the probe passes, for at most this long (`metric.chaos.recovery`)' }),
+    })
+    .refine(...oneMethod)
+);
 
 export type UserProbe = z.input<typeof probeSchema>;
 export type UserGateProbe = z.input<typeof gateProbeSchema>;

@@ -12,6 +12,7 @@
  *       p95: { query: 'histogram_quantile(0.95, …)', range: true, reduce: max, unit: s, min-samples: 10 }
  */
 import { z } from 'zod';
+import { deferred } from '../config/deferred.js';
 import { duration, url } from '../config/fields.js';
 import { interpolateQuery, interpolateText } from '../config/interpolate.js';
 import { isKnownUnit } from '../config/units.js';
@@ -33,31 +34,35 @@ const onNoData = z.enum(['fail', 'warn', 'pass']).meta({ description: 'When the 
 const onWarning = z.enum(['fail', 'warn']).meta({ description: 'When Prometheus answers with warnings (a partial answer): fail (default) or warn' });
 const minSamples = z.number().int().min(1).max(100_000).meta({ description: 'Range queries: at least this many samples in the window, a traffic floor (default 1)' });
 
-const querySchema = z.union([
-  z.string().min(1),
+const querySchema = deferred(() =>
+  z.union([
+    z.string().min(1),
+    z.strictObject({
+      query: z.string().min(1).meta({ description: 'PromQL; ${version} and friends may be used (values are refused if they hold quotes, braces or spaces)' }),
+      range: z.boolean().optional().meta({ description: 'true: a range query over the window, reduced to one number (default false: an instant query at the window end)' }),
+      reduce: z.enum(['avg', 'min', 'max', 'last']).optional().meta({ description: 'How a range query becomes one number (default avg)' }),
+      'min-samples': minSamples.optional(),
+      unit: z.string().optional().meta({ description: 'The unit the query answers in: s, ms, B, %… (seconds become ms, so `< 200ms` reads right)' }),
+      'on-no-data': onNoData.optional(),
+      'on-warning': onWarning.optional(),
+    }),
+  ])
+);
+
+export const prometheusSchema = deferred(() =>
   z.strictObject({
-    query: z.string().min(1).meta({ description: 'PromQL; ${version} and friends may be used (values are refused if they hold quotes, braces or spaces)' }),
-    range: z.boolean().optional().meta({ description: 'true: a range query over the window, reduced to one number (default false: an instant query at the window end)' }),
-    reduce: z.enum(['avg', 'min', 'max', 'last']).optional().meta({ description: 'How a range query becomes one number (default avg)' }),
-    'min-samples': minSamples.optional(),
-    unit: z.string().optional().meta({ description: 'The unit the query answers in: s, ms, B, %… (seconds become ms, so `< 200ms` reads right)' }),
+    url: url.meta({ description: 'Base URL of the Prometheus HTTP API, e.g. http://127.0.0.1:9090' }),
+    queries: z.record(z.string(), querySchema).meta({ description: 'Name → PromQL: each yields metric.<name>' }),
+    window: z.string().optional().meta({ description: 'run (default: since this run started), load (the load phase of this gate), or a duration back from now (15m)' }),
+    step: duration.optional().meta({ description: 'Range queries: resolution (default: about 250 points over the window, at least 1s; raised to stay under 11,000 points)' }),
+    timeout: duration.optional().meta({ description: 'Each query: give up after this long (default 10s)' }),
+    settle: duration.optional().meta({ description: 'Wait this long before querying, so Prometheus has scraped the end of the window (e.g. 2× the scrape interval after a load)' }),
+    headers: z.record(z.string(), z.string()).optional().meta({ description: 'Request headers, e.g. Authorization: "Bearer ${env.PROM_TOKEN}"' }),
     'on-no-data': onNoData.optional(),
     'on-warning': onWarning.optional(),
-  }),
-]);
-
-export const prometheusSchema = z.strictObject({
-  url: url.meta({ description: 'Base URL of the Prometheus HTTP API, e.g. http://127.0.0.1:9090' }),
-  queries: z.record(z.string(), querySchema).meta({ description: 'Name → PromQL: each yields metric.<name>' }),
-  window: z.string().optional().meta({ description: 'run (default: since this run started), load (the load phase of this gate), or a duration back from now (15m)' }),
-  step: duration.optional().meta({ description: 'Range queries: resolution (default: about 250 points over the window, at least 1s; raised to stay under 11,000 points)' }),
-  timeout: duration.optional().meta({ description: 'Each query: give up after this long (default 10s)' }),
-  settle: duration.optional().meta({ description: 'Wait this long before querying, so Prometheus has scraped the end of the window (e.g. 2× the scrape interval after a load)' }),
-  headers: z.record(z.string(), z.string()).optional().meta({ description: 'Request headers, e.g. Authorization: "Bearer ${env.PROM_TOKEN}"' }),
-  'on-no-data': onNoData.optional(),
-  'on-warning': onWarning.optional(),
-  'min-samples': minSamples.optional(),
-});
+    'min-samples': minSamples.optional(),
+  })
+);
 
 export type UserPrometheus = z.input<typeof prometheusSchema>;
 

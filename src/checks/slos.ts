@@ -18,6 +18,7 @@
  * a gate may also carry `slos:` itself, e.g. to judge them after its deploy step.
  */
 import { z } from 'zod';
+import { deferred } from '../config/deferred.js';
 import { duration, percent, span, url } from '../config/fields.js';
 import type { FieldPath } from '../config/locate.js';
 import { interpolateQuery, interpolateText } from '../config/interpolate.js';
@@ -42,45 +43,53 @@ const STEP_POINTS = 1000;
 const MIN_STEP_MS = 10_000;
 const KEPT_BODY_CHARS = 16 * 1024;
 
-const burnPairSchema = z.strictObject({
-  long: span.meta({ description: 'The long window: the burn has lasted (e.g. 1h)' }),
-  short: span.meta({ description: 'The short window: the burn goes on now (e.g. 5m)' }),
-  max: z.number().positive().meta({ description: 'Fails when both windows burn faster than this many times the sustainable rate (e.g. 14.4)' }),
-});
-
-export const budgetPolicySchema = z
-  .strictObject({
-    'min-remaining': percent.optional().meta({ description: 'Block the release when less of the error budget is left (default 0%: only a spent budget blocks)' }),
-    'burn-rates': z.union([z.literal(false), z.array(burnPairSchema)]).optional().meta({
-      description: 'Multi-window burn-rate checks (default: 14.4× over 1h and 5m, 6× over 6h and 30m, 1× over 3d and 6h); false for none',
-    }),
-    'fix-label': z.string().regex(LABEL_RE, 'a label: letters, digits, . _ -').optional().meta({
-      description: 'A release run with `--label NAME` is let through a spent budget or a fast burn, with a warning (it is the fix)',
-    }),
+const burnPairSchema = deferred(() =>
+  z.strictObject({
+    long: span.meta({ description: 'The long window: the burn has lasted (e.g. 1h)' }),
+    short: span.meta({ description: 'The short window: the burn goes on now (e.g. 5m)' }),
+    max: z.number().positive().meta({ description: 'Fails when both windows burn faster than this many times the sustainable rate (e.g. 14.4)' }),
   })
-  .meta({ description: 'Error-budget policy' });
+);
 
-const sloSchema = z
-  .strictObject({
-    prometheus: url.meta({ description: 'Base URL of the Prometheus HTTP API' }),
-    good: z.string().min(1).optional().meta({ description: 'Ratio SLO: counter selector of good events, e.g. http_requests_total{code!~"5.."}' }),
-    bad: z.string().min(1).optional().meta({ description: 'Ratio SLO: counter selector of bad events (instead of good; a selector that matches nothing reads as no bad events)' }),
-    total: z.string().min(1).optional().meta({ description: 'Ratio SLO: counter selector of all events, e.g. http_requests_total' }),
-    query: z.string().min(1).optional().meta({ description: 'Threshold SLO: PromQL answering one number over time, e.g. a p95 latency' }),
-    max: z.union([z.string(), z.number()]).optional().meta({ description: 'Threshold SLO: the limit, e.g. 200ms (the query answers in `unit`)' }),
-    unit: z.string().optional().meta({ description: 'Threshold SLO: the unit the query answers in (default s for a time limit)' }),
-    objective: percent.optional().meta({ description: 'The share of good events (ratio) or of points within max (threshold), e.g. 99.9% (threshold default 99%)' }),
-    window: span.optional().meta({ description: 'The SLO window (default 30d)' }),
-    step: duration.optional().meta({ description: 'Threshold SLO: evaluation step (default window/1000, at least 10s)' }),
-    'min-events': z.number().int().min(1).optional().meta({ description: 'Ratio SLO: fewer events than this over the window is no data (default 1)' }),
-    'on-no-data': z.enum(['fail', 'warn', 'pass']).optional().meta({ description: 'When a window has no data: fail (default), warn, or pass (still reported)' }),
-    timeout: duration.optional(),
-    headers: z.record(z.string(), z.string()).optional(),
-    budget: budgetPolicySchema.optional(),
-  })
-  .meta({ description: 'One SLO: good/bad and total counters, or a query and its max' });
+export const budgetPolicySchema = deferred(() =>
+  z
+    .strictObject({
+      'min-remaining': percent.optional().meta({ description: 'Block the release when less of the error budget is left (default 0%: only a spent budget blocks)' }),
+      'burn-rates': z.union([z.literal(false), z.array(burnPairSchema)]).optional().meta({
+        description: 'Multi-window burn-rate checks (default: 14.4× over 1h and 5m, 6× over 6h and 30m, 1× over 3d and 6h); false for none',
+      }),
+      'fix-label': z.string().regex(LABEL_RE, 'a label: letters, digits, . _ -').optional().meta({
+        description: 'A release run with `--label NAME` is let through a spent budget or a fast burn, with a warning (it is the fix)',
+      }),
+    })
+    .meta({ description: 'Error-budget policy' })
+);
 
-export const slosSchema = z.record(z.string().regex(LABEL_RE, 'ids use letters, digits, . _ -'), sloSchema).meta({ description: 'Service level objectives and their error budgets, judged from Prometheus' });
+const sloSchema = deferred(() =>
+  z
+    .strictObject({
+      prometheus: url.meta({ description: 'Base URL of the Prometheus HTTP API' }),
+      good: z.string().min(1).optional().meta({ description: 'Ratio SLO: counter selector of good events, e.g. http_requests_total{code!~"5.."}' }),
+      bad: z.string().min(1).optional().meta({ description: 'Ratio SLO: counter selector of bad events (instead of good; a selector that matches nothing reads as no bad events)' }),
+      total: z.string().min(1).optional().meta({ description: 'Ratio SLO: counter selector of all events, e.g. http_requests_total' }),
+      query: z.string().min(1).optional().meta({ description: 'Threshold SLO: PromQL answering one number over time, e.g. a p95 latency' }),
+      max: z.union([z.string(), z.number()]).optional().meta({ description: 'Threshold SLO: the limit, e.g. 200ms (the query answers in `unit`)' }),
+      unit: z.string().optional().meta({ description: 'Threshold SLO: the unit the query answers in (default s for a time limit)' }),
+      objective: percent.optional().meta({ description: 'The share of good events (ratio) or of points within max (threshold), e.g. 99.9% (threshold default 99%)' }),
+      window: span.optional().meta({ description: 'The SLO window (default 30d)' }),
+      step: duration.optional().meta({ description: 'Threshold SLO: evaluation step (default window/1000, at least 10s)' }),
+      'min-events': z.number().int().min(1).optional().meta({ description: 'Ratio SLO: fewer events than this over the window is no data (default 1)' }),
+      'on-no-data': z.enum(['fail', 'warn', 'pass']).optional().meta({ description: 'When a window has no data: fail (default), warn, or pass (still reported)' }),
+      timeout: duration.optional(),
+      headers: z.record(z.string(), z.string()).optional(),
+      budget: budgetPolicySchema.optional(),
+    })
+    .meta({ description: 'One SLO: good/bad and total counters, or a query and its max' })
+);
+
+export const slosSchema = deferred(() =>
+  z.record(z.string().regex(LABEL_RE, 'ids use letters, digits, . _ -'), sloSchema).meta({ description: 'Service level objectives and their error budgets, judged from Prometheus' })
+);
 
 export type UserSlos = z.input<typeof slosSchema>;
 export type UserBudgetPolicy = z.input<typeof budgetPolicySchema>;

@@ -9,6 +9,7 @@
  */
 import { linearRegression } from 'simple-statistics';
 import { z } from 'zod';
+import { deferred } from '../config/deferred.js';
 import { duration } from '../config/fields.js';
 import { parseDuration } from '../config/values.js';
 import type { Metric } from '../model/evidence.js';
@@ -19,11 +20,13 @@ import { defineCheckKind } from './kind.js';
 /** Fewer samples than this after the warm-up cannot tell a slope from noise. */
 export const MIN_SAMPLES = 6;
 
-export const soakSchema = z.strictObject({
-  service: z.string().min(1).meta({ description: 'The service (of this gate) whose process tree is sampled' }),
-  interval: duration.optional().meta({ description: 'Time between samples (default 1s)' }),
-  warmup: duration.optional().meta({ description: 'Samples in the first part of the load are left out (default none)' }),
-});
+export const soakSchema = deferred(() =>
+  z.strictObject({
+    service: z.string().min(1).meta({ description: 'The service (of this gate) whose process tree is sampled' }),
+    interval: duration.optional().meta({ description: 'Time between samples (default 1s)' }),
+    warmup: duration.optional().meta({ description: 'Samples in the first part of the load are left out (default none)' }),
+  })
+);
 
 export type UserSoak = z.input<typeof soakSchema>;
 

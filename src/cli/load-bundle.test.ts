@@ -12,7 +12,9 @@ import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI_V8_FLAGS, cachePathOf, cacheStatus, wrapSource } from './load-bundle.js';
+import { CLI_V8_FLAGS, cachePathOf, cacheStatus, fingerprintOf, wrapSource } from './load-bundle.js';
+
+const HEADER = fingerprintOf(Buffer.alloc(0)).length;
 
 const REPO = join(import.meta.dirname, '..', '..');
 const BUILT_LOADER = join(REPO, 'dist', 'cli', 'load-bundle.js');
@@ -50,7 +52,7 @@ describe('the CLI bundle loader', () => {
     expect(() => readFileSync(cachePathOf(p.bundle))).toThrow(/ENOENT/);
     expect(p.run('write')).toEqual({ out: '42 function', status: 'missing' });
     const cache = readFileSync(cachePathOf(p.bundle));
-    expect(cache.subarray(0, 32).equals(createHash('sha256').update(readFileSync(p.bundle)).digest())).toBe(true);
+    expect(cache.subarray(0, HEADER).equals(fingerprintOf(readFileSync(p.bundle)))).toBe(true);
     expect(cache.length).toBeGreaterThan(100);
     expect(p.run()).toEqual({ out: '42 function', status: 'used' });
   });
@@ -63,7 +65,7 @@ describe('the CLI bundle loader', () => {
     expect(edited.length).toBe(bundleText('add(41, 1)').length);
     writeFileSync(p.bundle, edited);
     // The attack is real: V8's own check is the length, so it takes the old bytecode for the new source.
-    const payload = readFileSync(cachePathOf(p.bundle)).subarray(32);
+    const payload = readFileSync(cachePathOf(p.bundle)).subarray(HEADER);
     // With the flags the cache was made with (V8 rejects a cache made with others).
     setFlagsFromString(CLI_V8_FLAGS);
     const raw = new Script(wrapSource(Buffer.from(edited)), { filename: p.bundle, cachedData: payload });
@@ -72,18 +74,24 @@ describe('the CLI bundle loader', () => {
     expect(p.run()).toEqual({ out: '43 function', status: 'stale' });
   });
 
-  it('compiles afresh when the cache is corrupt, cut short, only a digest, or another bundle’s', () => {
+  it('compiles afresh when the cache is corrupt, cut short, only a header, of an older layout, or another bundle’s', () => {
     const p = project();
     writeFileSync(p.bundle, bundleText('add(41, 1)'));
     p.run('write');
     const good = readFileSync(cachePathOf(p.bundle));
-    const digest = good.subarray(0, 32);
-    const garbage = Buffer.from(Array.from({ length: good.length - 32 }, (_, i) => (i * 7919) & 0xff));
+    const header = good.subarray(0, HEADER);
+    const payload = good.subarray(HEADER);
+    const garbage = Buffer.from(Array.from({ length: payload.length }, (_, i) => (i * 7919) & 0xff));
     const cases: [string, Buffer, string][] = [
-      ['corrupt payload', Buffer.concat([digest, garbage]), 'rejected'],
-      ['cut short', good.subarray(0, 32 + 40), 'rejected'],
-      ['digest only', digest, 'stale'],
+      ['corrupt payload', Buffer.concat([header, garbage]), 'rejected'],
+      ['cut short', good.subarray(0, HEADER + 40), 'rejected'],
+      ['header only', header, 'stale'],
       ['empty', Buffer.alloc(0), 'stale'],
+      // The layout of earlier builds: the bundle's SHA-256, then V8's data.
+      ['older layout', Buffer.concat([createHash('sha256').update(readFileSync(p.bundle)).digest(), payload]), 'stale'],
+      // The right length and tag with another CRC, and the right CRC under another length.
+      ['wrong CRC', Buffer.concat([header.subarray(0, HEADER - 4), Buffer.from([header[HEADER - 4]! ^ 1, ...header.subarray(HEADER - 3)]), payload]), 'stale'],
+      ['wrong length', Buffer.concat([header.subarray(0, 4), Buffer.from([header[4]! ^ 1]), header.subarray(5), payload]), 'stale'],
     ];
     for (const [name, bytes, status] of cases) {
       writeFileSync(cachePathOf(p.bundle), bytes);

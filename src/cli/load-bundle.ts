@@ -9,13 +9,16 @@
  *
  * The cache is an optimisation and never a source of truth:
  *  - V8 checks it against its own version and flags, and its source check is only the length. So
- *    the cache starts with the SHA-256 of the bundle it was made from; a bundle edited in place
- *    (patch-package, a debugging session) is compiled afresh, even when its length is the same.
+ *    the cache starts with a fingerprint of the bundle it was made from (its length and CRC-32); a
+ *    bundle edited in place (patch-package, a debugging session) is compiled afresh, even when its
+ *    length is the same. CRC-32 and not a cryptographic digest: it tells any edit of a few bytes
+ *    (every burst of up to 32 bits) and almost surely any other, and it is no defence against
+ *    anyone who can write the install folder, who could rewrite the cache as well. node:crypto
+ *    took 11 ms of every command to load and hash; zlib's crc32 takes 5.
  *  - A missing, short, foreign or corrupt cache is compiled afresh; V8 rejects what it cannot use.
  *  - It is only read here, never written at run time (the install folder may be read-only and is
  *    shared); scripts/bundle.mjs writes it, atomically.
  */
-import { createHash } from 'node:crypto';
 import { isAscii } from 'node:buffer';
 import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -23,12 +26,15 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
+import { crc32 } from 'node:zlib';
 import { IMPORT_HOOK } from '../util/import-module.js';
 
 /** What became of the cache: used, or why the bundle was compiled without it. */
 export type CacheStatus = 'used' | 'missing' | 'stale' | 'rejected';
 
-const DIGEST_BYTES = 32;
+/** The cache's header: a tag for this layout, then the bundle's length and CRC-32 (both uint32 LE). */
+const HEADER_TAG = Buffer.from('sgc1');
+const HEADER_BYTES = HEADER_TAG.length + 8;
 /** The wrapper CommonJS gives a module; the bundle is written for it (esbuild's cjs format). */
 const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname) { ';
 const WRAP_TAIL = '\n});';
@@ -37,8 +43,13 @@ export function cachePathOf(bundle: string): string {
   return `${bundle}.cache`;
 }
 
-function digestOf(source: Buffer): Buffer {
-  return createHash('sha256').update(source).digest();
+/** The header a cache made from `source` starts with. */
+export function fingerprintOf(source: Buffer): Buffer {
+  const header = Buffer.alloc(HEADER_BYTES);
+  HEADER_TAG.copy(header);
+  header.writeUInt32LE(source.length >>> 0, HEADER_TAG.length);
+  header.writeUInt32LE(crc32(source), HEADER_TAG.length + 4);
+  return header;
 }
 
 /** The cache's bytes; nothing for anything but a readable regular file (a FIFO would block the read forever). */
@@ -90,7 +101,7 @@ function compile(bundle: string): Compiled {
   let status: CacheStatus = 'missing';
   let cachedData: Buffer | undefined;
   if (cache) {
-    if (cache.length > DIGEST_BYTES && cache.subarray(0, DIGEST_BYTES).equals(digestOf(bytes))) cachedData = cache.subarray(DIGEST_BYTES);
+    if (cache.length > HEADER_BYTES && cache.subarray(0, HEADER_BYTES).equals(fingerprintOf(bytes))) cachedData = cache.subarray(HEADER_BYTES);
     else status = 'stale';
   }
   const script = new Script(source, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
@@ -120,8 +131,8 @@ export function startBundle(bundle: string | URL, importer: (specifier: string) 
     // At exit the cache holds every function the run compiled, not only the top level.
     process.once('exit', () => {
       const tmp = `${cachePathOf(file)}.${process.pid}.tmp`;
-      // The digest of the bytes that were compiled, not of the file now: it may have changed since.
-      writeFileSync(tmp, Buffer.concat([digestOf(bytes), script.createCachedData()]));
+      // The fingerprint of the bytes that were compiled, not of the file now: it may have changed since.
+      writeFileSync(tmp, Buffer.concat([fingerprintOf(bytes), script.createCachedData()]));
       renameSync(tmp, cachePathOf(file));
     });
   }

@@ -22,9 +22,12 @@ export function allowedKeys(schema: Schema, path: FieldPath): string[] {
   const unwrap = (x: Schema | undefined): Schema | undefined => {
     let cur = x;
     for (let i = 0; cur && i < 10; i++) {
-      const def = cur._zod.def as { type: string; innerType?: Schema; in?: Schema; options?: Schema[] };
+      const def = cur._zod.def as { type: string; innerType?: Schema; in?: Schema; out?: Schema; options?: Schema[]; getter?: () => Schema };
       if (def.innerType) cur = def.innerType;
+      // A deferred schema (deferred.ts): a pipe from an identity transform into a lazy one.
+      else if (def.type === 'pipe' && def.in?._zod.def.type === 'transform' && def.out) cur = def.out;
       else if (def.type === 'pipe' && def.in) cur = def.in;
+      else if (def.type === 'lazy' && def.getter) cur = def.getter();
       else if (def.type === 'union' && def.options) cur = def.options.find((o) => unwrap(o)?._zod.def.type === 'object') ?? def.options[0];
       else break;
     }

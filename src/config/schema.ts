@@ -4,6 +4,7 @@
  * Values stay as written (durations and sizes as strings); `normalize.ts` converts them.
  */
 import { z } from 'zod';
+import { deferred } from './deferred.js';
 import { EVIDENCE_FORMATS } from '../model/evidence.js';
 import { validateUntil } from './values.js';
 import { CHECK_KINDS, type CheckShape } from '../checks/registry.js';
@@ -14,66 +15,78 @@ import { ID_RE, duration, envMap, percent, severity, size, span, url } from './f
 export { PROBE_METHODS, probeSchema } from '../checks/probes.js';
 export { artifactSchema } from '../checks/artifacts.js';
 
-export const readySchema = z
-  .strictObject({
-    http: url.optional().meta({ description: 'Ready when this URL answers 2xx' }),
-    command: z.string().min(1).optional().meta({ description: 'Ready when this shell command exits 0' }),
-    timeout: duration.optional().meta({ description: 'Give up after this long (default 30s)' }),
-    interval: duration.optional().meta({ description: 'Time between checks (default 250ms)' }),
-  })
-  .refine((r) => (r.http === undefined) !== (r.command === undefined), {
-    message: 'give exactly one of `http` or `command`',
-    params: { code: 'CONFIG_VALUE' },
-  });
+export const readySchema = deferred(() =>
+  z
+    .strictObject({
+      http: url.optional().meta({ description: 'Ready when this URL answers 2xx' }),
+      command: z.string().min(1).optional().meta({ description: 'Ready when this shell command exits 0' }),
+      timeout: duration.optional().meta({ description: 'Give up after this long (default 30s)' }),
+      interval: duration.optional().meta({ description: 'Time between checks (default 250ms)' }),
+    })
+    .refine((r) => (r.http === undefined) !== (r.command === undefined), {
+      message: 'give exactly one of `http` or `command`',
+      params: { code: 'CONFIG_VALUE' },
+    })
+);
 
 const portNumber = z.number().int().min(1).max(65535);
 
-export const serviceSchema = z.strictObject({
-  run: z.string().min(1).meta({ description: 'Shell command that starts the service (stays in the foreground)' }),
-  port: z.union([portNumber, z.array(portNumber).min(1)]).optional().meta({
-    description: 'Port(s) the service listens on: free before it starts, and owned by its own processes once ready',
-  }),
-  cwd: z.string().optional(),
-  env: envMap.optional(),
-  ready: readySchema.optional(),
-});
-
-export const reportSchema = z.union([
-  z.string().min(1),
+export const serviceSchema = deferred(() =>
   z.strictObject({
-    path: z.string().min(1),
-    format: z.enum(EVIDENCE_FORMATS as [string, ...string[]]).optional(),
-    'max-age': duration.optional().meta({ description: 'In a gate without a command: how old the file may be (default the gate\'s max-age, 1h)' }),
-  }),
-]);
+    run: z.string().min(1).meta({ description: 'Shell command that starts the service (stays in the foreground)' }),
+    port: z.union([portNumber, z.array(portNumber).min(1)]).optional().meta({
+      description: 'Port(s) the service listens on: free before it starts, and owned by its own processes once ready',
+    }),
+    cwd: z.string().optional(),
+    env: envMap.optional(),
+    ready: readySchema.optional(),
+  })
+);
 
-export const exitCodesSchema = z.strictObject({
-  'tests-failed': z.array(z.number().int().min(1).max(255)).min(1).meta({
-    description: "Exit codes the test runner uses for \"some tests failed\" (default [1]); only these can be explained by quarantined or tolerated failures",
-  }),
-});
+export const reportSchema = deferred(() =>
+  z.union([
+    z.string().min(1),
+    z.strictObject({
+      path: z.string().min(1),
+      format: z.enum(EVIDENCE_FORMATS as [string, ...string[]]).optional(),
+      'max-age': duration.optional().meta({ description: 'In a gate without a command: how old the file may be (default the gate\'s max-age, 1h)' }),
+    }),
+  ])
+);
+
+export const exitCodesSchema = deferred(() =>
+  z.strictObject({
+    'tests-failed': z.array(z.number().int().min(1).max(255)).min(1).meta({
+      description: "Exit codes the test runner uses for \"some tests failed\" (default [1]); only these can be explained by quarantined or tolerated failures",
+    }),
+  })
+);
 
 const commandSteps = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).meta({
   description: 'Shell command, or a list of steps run in order (each step\'s exit code is its own)',
 });
 
-export const retrySchema = z.union([
-  z.number().int().min(1).max(20),
-  z.strictObject({
-    attempts: z.number().int().min(1).max(20).meta({ description: 'Total attempts, 1 = no retry' }),
-    delay: duration.optional(),
-  }),
-]);
+export const retrySchema = deferred(() =>
+  z.union([
+    z.number().int().min(1).max(20),
+    z.strictObject({
+      attempts: z.number().int().min(1).max(20).meta({ description: 'Total attempts, 1 = no retry' }),
+      delay: duration.optional(),
+    }),
+  ])
+);
 
-export const manualSchema = z.strictObject({
-  checklist: z.array(z.string().min(1)).optional(),
-  evidence: z.enum(['required', 'optional']).optional(),
-  approvers: z.array(z.string().min(1)).min(1).optional().meta({ description: 'Who may approve; the approver must differ from whoever ran the gate' }),
-  expires: span.optional().meta({ description: 'An approval counts for this long (default 30d)' }),
-  keys: z.record(z.string().min(1), z.string().min(1)).optional().meta({
-    description: 'Approver → OpenSSH ed25519 public key ("ssh-ed25519 AAAA…"): only approvals signed with `shipgate approve --sign` count',
-  }),
-});
+export const manualSchema = deferred(() =>
+  z.strictObject({
+    checklist: z.array(z.string().min(1)).optional(),
+    evidence: z.enum(['required', 'optional']).optional(),
+    approvers: z.array(z.string().min(1)).min(1).optional().meta({ description: 'Who may approve; the approver must differ from whoever ran the gate' }),
+    expires: span.optional().meta({ description: 'An approval counts for this long (default 30d)' }),
+    keys: z.record(z.string().min(1), z.string().min(1)).optional().meta({
+      description: 'Approver → OpenSSH ed25519 public key ("ssh-ed25519 AAAA…"): only approvals signed with `shipgate approve --sign` count',
+    }),
+  })
+);
 
 function checkKindShape(): CheckShape {
   return Object.fromEntries(CHECK_KINDS.map((k) => [k.key, (k.schema as z.ZodType).optional()])) as CheckShape;
@@ -104,82 +117,94 @@ export const gateSchema = z.strictObject({
   manual: manualSchema.optional(),
 });
 
-export const requirementSchema = z.strictObject({
-  title: z.string().optional(),
-  tests: z.array(z.string().min(1)).min(1).meta({ description: 'Test id patterns; * matches any run of characters' }),
-  severity: severity.optional(),
-});
+export const requirementSchema = deferred(() =>
+  z.strictObject({
+    title: z.string().optional(),
+    tests: z.array(z.string().min(1)).min(1).meta({ description: 'Test id patterns; * matches any run of characters' }),
+    severity: severity.optional(),
+  })
+);
 
-export const quarantineSchema = z.strictObject({
-  tests: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-  reason: z.string().min(1),
-  until: z
-    .string()
-    .refine((s) => validateUntil(s) === undefined, {
-      message: 'not a date: write YYYY-MM-DD (through that day, UTC) or a full ISO timestamp with a zone',
-      params: { code: 'CONFIG_VALUE' },
-    })
-    .meta({ description: 'The day the quarantine ends (at most defaults.quarantine-max away, 90 days by default)' }),
-});
+export const quarantineSchema = deferred(() =>
+  z.strictObject({
+    tests: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    reason: z.string().min(1),
+    until: z
+      .string()
+      .refine((s) => validateUntil(s) === undefined, {
+        message: 'not a date: write YYYY-MM-DD (through that day, UTC) or a full ISO timestamp with a zone',
+        params: { code: 'CONFIG_VALUE' },
+      })
+      .meta({ description: 'The day the quarantine ends (at most defaults.quarantine-max away, 90 days by default)' }),
+  })
+);
 
 const pctValue = (p: string | number | undefined): number | undefined => (p === undefined ? undefined : typeof p === 'number' ? p : Number(p.replace('%', '')));
 
-export const baselineSchema = z.strictObject({
-  branch: z.string().optional().meta({ description: "Branch whose READY runs make the baseline (default: the repository's default branch: origin/HEAD, else main or master)" }),
-  runs: z.number().int().min(1).max(100).optional().meta({ description: 'Median of this many READY runs (default 5)' }),
-  'min-runs': z.number().int().min(1).max(100).optional(),
-  warn: percent.optional(),
-  fail: percent.optional(),
-  require: z.boolean().optional().meta({ description: 'true: a baseline check that has no baseline blocks instead of warning' }),
-  metrics: z
-    .record(
-      z.string(),
-      z.strictObject({ direction: z.enum(['lower', 'higher']).optional(), warn: percent.optional(), fail: percent.optional() }),
-    )
-    .optional(),
-})
-  .refine((b) => (b['min-runs'] ?? 3) <= (b.runs ?? 5), {
-    message: '`min-runs` is larger than `runs`: the baseline could never have enough runs, so drift would never be judged',
-    params: { code: 'CONFIG_VALUE' },
+export const baselineSchema = deferred(() =>
+  z.strictObject({
+    branch: z.string().optional().meta({ description: "Branch whose READY runs make the baseline (default: the repository's default branch: origin/HEAD, else main or master)" }),
+    runs: z.number().int().min(1).max(100).optional().meta({ description: 'Median of this many READY runs (default 5)' }),
+    'min-runs': z.number().int().min(1).max(100).optional(),
+    warn: percent.optional(),
+    fail: percent.optional(),
+    require: z.boolean().optional().meta({ description: 'true: a baseline check that has no baseline blocks instead of warning' }),
+    metrics: z
+      .record(
+        z.string(),
+        z.strictObject({ direction: z.enum(['lower', 'higher']).optional(), warn: percent.optional(), fail: percent.optional() }),
+      )
+      .optional(),
   })
-  .refine((b) => [b, ...Object.values(b.metrics ?? {})].every((m) => (pctValue(m.warn) ?? 10) <= (pctValue(m.fail) ?? 20)), {
-    message: '`warn` is above `fail`: a regression would fail before it could warn, or never fail',
-    params: { code: 'CONFIG_VALUE' },
-  });
+    .refine((b) => (b['min-runs'] ?? 3) <= (b.runs ?? 5), {
+      message: '`min-runs` is larger than `runs`: the baseline could never have enough runs, so drift would never be judged',
+      params: { code: 'CONFIG_VALUE' },
+    })
+    .refine((b) => [b, ...Object.values(b.metrics ?? {})].every((m) => (pctValue(m.warn) ?? 10) <= (pctValue(m.fail) ?? 20)), {
+      message: '`warn` is above `fail`: a regression would fail before it could warn, or never fail',
+      params: { code: 'CONFIG_VALUE' },
+    })
+);
 
-export const rollbackStepSchema = z
-  .strictObject({
-    title: z.string().optional(),
-    run: z.string().min(1).optional(),
-    probe: probeSchema.optional(),
+export const rollbackStepSchema = deferred(() =>
+  z
+    .strictObject({
+      title: z.string().optional(),
+      run: z.string().min(1).optional(),
+      probe: probeSchema.optional(),
+      cwd: z.string().optional(),
+      env: envMap.optional(),
+      timeout: duration.optional(),
+    })
+    .refine((s) => (s.run === undefined) !== (s.probe === undefined), {
+      message: 'a rollback step has either `run` or `probe`',
+      params: { code: 'CONFIG_VALUE' },
+    })
+);
+
+const rolloutStageSchema = deferred(() =>
+  z.strictObject({
+    id: z.string().regex(ID_RE, 'ids use letters, digits, . _ -').optional().meta({ description: 'The stage id (default rollout-<weight>): what `shipgate approve` names for a manual stage' }),
+    weight: percent.meta({ description: "The new version's share of traffic in this stage, e.g. 10%" }),
+    run: z.string().min(1).optional().meta({ description: 'The traffic-shift command of this stage (default: rollout.run); gets SHIPGATE_WEIGHT' }),
+    hold: duration.optional().meta({ description: 'Stay at this weight this long, running the analysis every `interval`, before moving on' }),
+    interval: duration.optional().meta({ description: 'How often the analysis runs during the hold (default: hold / 3, at least 1s)' }),
+    analysis: z.array(z.string().min(1)).optional().meta({ description: 'Gate ids run as the analysis (usually `optional: true` gates): all must be READY, or the rollout rolls back' }),
+    approve: z.literal('manual').optional().meta({ description: 'manual: after this stage, wait for `shipgate approve <stage id>`; `shipgate rollout` then resumes' }),
+    manual: manualSchema.optional().meta({ description: 'With approve: manual — approvers, checklist, evidence, expires, keys, as for a manual gate' }),
+  })
+);
+
+export const rolloutSchema = deferred(() =>
+  z.strictObject({
+    run: z.string().min(1).optional().meta({ description: 'The traffic-shift command, run at each stage with SHIPGATE_WEIGHT (10 for 10%), SHIPGATE_STAGE and ${version}' }),
     cwd: z.string().optional(),
     env: envMap.optional(),
-    timeout: duration.optional(),
+    timeout: duration.optional().meta({ description: 'Each traffic-shift and rollback command: give up after this long (default defaults.timeout)' }),
+    stages: z.array(rolloutStageSchema).min(1),
+    rollback: z.array(rollbackStepSchema).optional().meta({ description: 'Steps run when an analysis fails (default: the traffic-shift command with SHIPGATE_WEIGHT=0)' }),
   })
-  .refine((s) => (s.run === undefined) !== (s.probe === undefined), {
-    message: 'a rollback step has either `run` or `probe`',
-    params: { code: 'CONFIG_VALUE' },
-  });
-
-const rolloutStageSchema = z.strictObject({
-  id: z.string().regex(ID_RE, 'ids use letters, digits, . _ -').optional().meta({ description: 'The stage id (default rollout-<weight>): what `shipgate approve` names for a manual stage' }),
-  weight: percent.meta({ description: "The new version's share of traffic in this stage, e.g. 10%" }),
-  run: z.string().min(1).optional().meta({ description: 'The traffic-shift command of this stage (default: rollout.run); gets SHIPGATE_WEIGHT' }),
-  hold: duration.optional().meta({ description: 'Stay at this weight this long, running the analysis every `interval`, before moving on' }),
-  interval: duration.optional().meta({ description: 'How often the analysis runs during the hold (default: hold / 3, at least 1s)' }),
-  analysis: z.array(z.string().min(1)).optional().meta({ description: 'Gate ids run as the analysis (usually `optional: true` gates): all must be READY, or the rollout rolls back' }),
-  approve: z.literal('manual').optional().meta({ description: 'manual: after this stage, wait for `shipgate approve <stage id>`; `shipgate rollout` then resumes' }),
-  manual: manualSchema.optional().meta({ description: 'With approve: manual — approvers, checklist, evidence, expires, keys, as for a manual gate' }),
-});
-
-export const rolloutSchema = z.strictObject({
-  run: z.string().min(1).optional().meta({ description: 'The traffic-shift command, run at each stage with SHIPGATE_WEIGHT (10 for 10%), SHIPGATE_STAGE and ${version}' }),
-  cwd: z.string().optional(),
-  env: envMap.optional(),
-  timeout: duration.optional().meta({ description: 'Each traffic-shift and rollback command: give up after this long (default defaults.timeout)' }),
-  stages: z.array(rolloutStageSchema).min(1),
-  rollback: z.array(rollbackStepSchema).optional().meta({ description: 'Steps run when an analysis fails (default: the traffic-shift command with SHIPGATE_WEIGHT=0)' }),
-});
+);
 
 /** Notification values may use `${env.NAME}` (secrets stay in the environment) and nothing else. */
 const notifyText = z
@@ -191,22 +216,24 @@ const notifyText = z
   });
 const notifyOn = z.array(z.enum(['ready', 'blocked', 'always'])).min(1).meta({ description: 'When to send: ready, blocked, always (default always)' });
 
-export const notifySchema = z.strictObject({
-  slack: z.strictObject({ webhook: notifyText.meta({ description: 'Incoming-webhook URL, e.g. "${env.SLACK_WEBHOOK_URL}" (a secret: never printed)' }), on: notifyOn.optional() }).optional(),
-  webhook: z
-    .strictObject({
-      url: notifyText.meta({ description: 'Receives the decision summary as JSON (POST)' }),
-      headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name'), notifyText).optional(),
-      secret: notifyText.optional().meta({ description: 'HMAC-SHA256 key: the body is signed in the X-Shipgate-Signature-256 header' }),
-      on: notifyOn.optional(),
-    })
-    .optional(),
-  'github-comment': z
-    .union([z.boolean(), z.strictObject({ on: notifyOn.optional() })])
-    .optional()
-    .meta({ description: 'A pull-request comment, updated in place ($GITHUB_TOKEN, $GITHUB_API_URL, $GITHUB_REPOSITORY)' }),
-  timeout: duration.optional().meta({ description: 'All notifications together finish within this (default 10s, at most 60s)' }),
-});
+export const notifySchema = deferred(() =>
+  z.strictObject({
+    slack: z.strictObject({ webhook: notifyText.meta({ description: 'Incoming-webhook URL, e.g. "${env.SLACK_WEBHOOK_URL}" (a secret: never printed)' }), on: notifyOn.optional() }).optional(),
+    webhook: z
+      .strictObject({
+        url: notifyText.meta({ description: 'Receives the decision summary as JSON (POST)' }),
+        headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name'), notifyText).optional(),
+        secret: notifyText.optional().meta({ description: 'HMAC-SHA256 key: the body is signed in the X-Shipgate-Signature-256 header' }),
+        on: notifyOn.optional(),
+      })
+      .optional(),
+    'github-comment': z
+      .union([z.boolean(), z.strictObject({ on: notifyOn.optional() })])
+      .optional()
+      .meta({ description: 'A pull-request comment, updated in place ($GITHUB_TOKEN, $GITHUB_API_URL, $GITHUB_REPOSITORY)' }),
+    timeout: duration.optional().meta({ description: 'All notifications together finish within this (default 10s, at most 60s)' }),
+  })
+);
 
 export const configSchema = z
   .strictObject({

@@ -11,7 +11,6 @@
  * - when the gate names `keys`, only an approval whose signature verifies against the approver's
  *   key counts: a row written into the store by hand counts for nothing.
  */
-import { createHash } from 'node:crypto';
 import type { ManualConfig } from '../config/types.js';
 import type { Check } from '../model/types.js';
 
@@ -54,7 +53,8 @@ export function manualDefinition(manual: ManualConfig): string {
     evidence: manual.evidence,
     approvers: manual.approvers ? [...manual.approvers].sort() : null,
   });
-  return createHash('sha256').update(canonical).digest('hex');
+  // node:crypto on first use: `history` loads this module and never judges a manual gate.
+  return process.getBuiltinModule('node:crypto').createHash('sha256').update(canonical).digest('hex');
 }
 
 /** The exact text an approver signs: every field that binds the approval, unambiguously encoded. */

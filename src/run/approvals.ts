@@ -3,7 +3,6 @@
  * this version and commit, each evidence file hashed again (a file changed since it was named
  * voids the approval), and each signature checked against the approver's configured key.
  */
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { GateConfig } from '../config/types.js';
 import { approvalText, judgeManual, type ApprovalFacts, type ManualJudgement } from '../policy/manual.js';
@@ -11,7 +10,8 @@ import type { Approval, Store } from '../store/store.js';
 import { parsePublicKey, verifyText } from '../util/ed25519.js';
 
 async function sha256File(path: string): Promise<string> {
-  const h = createHash('sha256');
+  // node:crypto when an approval names a file: `history`, which loads this module, never does.
+  const h = process.getBuiltinModule('node:crypto').createHash('sha256');
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
   return h.digest('hex');
 }

@@ -22,18 +22,21 @@ function gitRaw(cwd: string, args: string[], maxBuffer = 64 * 1024 * 1024): Prom
 export interface GitInfo {
   sha: string | null;
   branch: string | null;
-  describe: string | undefined;
+  /** `git describe --tags --always`, asked only when the version is not given (see defaultVersion). */
+  describe?: Promise<string | undefined>;
 }
 
-export async function gitInfo(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<GitInfo> {
-  const [sha, branch, describe] = await Promise.all([
-    git(cwd, ['rev-parse', 'HEAD']),
-    git(cwd, ['rev-parse', '--abbrev-ref', 'HEAD']),
-    git(cwd, ['describe', '--tags', '--always']),
-  ]);
+/**
+ * The commit and branch, from one git process (the two answers of `rev-parse HEAD --abbrev-ref
+ * HEAD`; an unborn branch or no repository fails both alike). A run waits for git before its
+ * first gate, and every git process costs a fork of this one.
+ */
+export async function gitInfo(cwd: string, env: NodeJS.ProcessEnv = process.env, opts: { describe?: boolean } = {}): Promise<GitInfo> {
+  const describe = opts.describe === false ? undefined : git(cwd, ['describe', '--tags', '--always']);
+  const [sha, branch] = (await git(cwd, ['rev-parse', 'HEAD', '--abbrev-ref', 'HEAD']))?.split('\n') ?? [];
   // CI checkouts are often detached; the CI system names the branch.
   const ciBranch = env.SHIPGATE_BRANCH ?? env.GITHUB_HEAD_REF ?? env.GITHUB_REF_NAME ?? env.CI_COMMIT_REF_NAME ?? env.BRANCH_NAME;
-  return { sha: sha ?? null, branch: branch && branch !== 'HEAD' ? branch : (ciBranch ?? null), describe };
+  return { sha: sha || null, branch: branch && branch !== 'HEAD' ? branch : (ciBranch ?? null), describe };
 }
 
 /** Where the default branch may be, in the order it is looked for after origin/HEAD. */
@@ -56,8 +59,8 @@ export async function defaultBranch(cwd: string): Promise<string> {
   return found ? found.slice(found.lastIndexOf('/') + 1) : 'main';
 }
 
-/** shipgate's own folders (run logs, the SQLite store) are never part of what is released. */
-const OWN = [':(exclude,glob)**/.shipgate/**', ':(exclude,glob)**/.shipgate'];
+/** shipgate's own folders (run logs, the SQLite store) are never part of what is released; the whole repository is, from wherever the config is. */
+const PATHSPEC = [':(top)', ':(top,exclude,glob)**/.shipgate/**', ':(top,exclude,glob)**/.shipgate'];
 
 async function sha256OfFile(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -71,9 +74,8 @@ async function sha256OfFile(path: string): Promise<string> {
  * tree. `null` outside a git repository (or without git).
  */
 export async function treeState(cwd: string): Promise<TreeState | null> {
-  const top = await git(cwd, ['rev-parse', '--show-toplevel']);
-  if (!top) return null;
-  const status = await gitRaw(top, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.', ...OWN]);
+  // Paths in porcelain output are relative to the top of the repository, wherever git runs.
+  const status = await gitRaw(cwd, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...PATHSPEC]);
   if (status === undefined) return null;
   // Entries are NUL-separated; a rename/copy entry is followed by its source path.
   const parts = status.toString('utf8').split('\0').filter(Boolean);
@@ -85,9 +87,12 @@ export async function treeState(cwd: string): Promise<TreeState | null> {
     if (code[0] === 'R' || code[0] === 'C') i++;
   }
   if (files.length === 0) return { dirty: false, files: 0, fingerprint: null };
+  // A dirty tree (rare where releases are made) costs two more processes; a clean one, none.
+  const top = await git(cwd, ['rev-parse', '--show-toplevel']);
+  if (!top) return null;
   const h = createHash('sha256');
   // Tracked and staged changes, as one binary diff against the commit (an unborn branch has none).
-  const diff = await gitRaw(top, ['diff', 'HEAD', '--binary', '--no-color', '--no-ext-diff', '--', '.', ...OWN]);
+  const diff = await gitRaw(top, ['diff', 'HEAD', '--binary', '--no-color', '--no-ext-diff', '--', ...PATHSPEC]);
   if (diff) h.update(diff);
   for (const f of files.filter((x) => x.code === '??').sort((a, b) => (a.path < b.path ? -1 : 1))) {
     h.update(`\0untracked\0${f.path}\0`);
@@ -102,7 +107,8 @@ export async function treeState(cwd: string): Promise<TreeState | null> {
 
 /** VERSION default: `git describe --tags --always`, else package.json's version, else `0.0.0-unversioned`. */
 export async function defaultVersion(cwd: string, info: GitInfo): Promise<string> {
-  if (info.describe) return info.describe;
+  const described = await (info.describe ?? git(cwd, ['describe', '--tags', '--always']));
+  if (described) return described;
   try {
     const pkg = JSON.parse(await readFile(join(cwd, 'package.json'), 'utf8')) as { version?: unknown };
     if (typeof pkg.version === 'string' && pkg.version) return pkg.version;

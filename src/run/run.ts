@@ -222,7 +222,7 @@ export async function run(opts: RunOptions = {}): Promise<Decision> {
   const plan: Plan = selectGates(config, { ci, with: opts.with, skip: opts.skip, only: opts.only });
 
   const [git, tree, branchForBaselines] = await Promise.all([
-    gitInfo(config.rootDir, env),
+    gitInfo(config.rootDir, env, { describe: opts.version === undefined }),
     // Taken before any gate runs: what was tested is the tree as it was when the run began.
     treeState(config.rootDir),
     config.baseline.branch === undefined ? defaultBranch(config.rootDir) : Promise.resolve(config.baseline.branch),

@@ -70,7 +70,7 @@ export async function approveCommand(
     if (g.manual.evidence === 'required' && !flags.evidence) {
       throw new UsageError(`gate "${gate}" requires evidence: pass --evidence URL-or-FILE`);
     }
-    const info = await gitInfo(config.rootDir, ctx.env);
+    const info = await gitInfo(config.rootDir, ctx.env, { describe: flags.version === undefined });
     const version = flags.version ?? (await defaultVersion(config.rootDir, info));
     // Approvals match runs by full sha, and only of commits this repository has: a short sha or a
     // ref is resolved, and a commit git does not know is refused (an approval for code nobody can

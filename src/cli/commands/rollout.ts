@@ -46,7 +46,7 @@ function closing(r: RolloutResult): string {
 export async function rolloutCommand(versionArg: string | undefined, flags: RolloutFlags, ctx: CliContext): Promise<number> {
   return withStore(flags, ctx, async (config, store) => {
     if (!config.rollout) throw new UsageError('no `rollout:` in the configuration', 'add rollout: { run: ./shift.sh, stages: [{ weight: 10%, analysis: [GATE] }, { weight: 100% }] }');
-    const info = await gitInfo(config.rootDir, ctx.env);
+    const info = await gitInfo(config.rootDir, ctx.env, { describe: versionArg === undefined });
     const version = checkVersion(versionArg ?? (await defaultVersion(config.rootDir, info)));
     const by = flags.by ?? (await actorName(ctx.env, config.rootDir));
     const secretNames = parseSecretNames(flags.secret);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { StoreError } from '../../errors.js';
 import type { Database, QuarantineTable } from '../db.js';
@@ -15,7 +14,8 @@ export async function addQuarantine(
   if (tests.length === 0) throw new StoreError('STORE_WRITE', 'a quarantine entry needs at least one test id or pattern');
   if (!q.reason.trim()) throw new StoreError('STORE_WRITE', 'a quarantine entry needs a reason', { hint: 'say why the tests are quarantined' });
   if (q.until !== undefined) isoTime(q.until, 'quarantine end');
-  const id = `q${randomBytes(4).toString('hex')}`;
+  // node:crypto when an entry is added: `history`, which opens the store, never loads it.
+  const id = `q${process.getBuiltinModule('node:crypto').randomBytes(4).toString('hex')}`;
   await db
     .insertInto('quarantine')
     .values({
