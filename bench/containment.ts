@@ -47,11 +47,11 @@ interface Contender {
   env?: Record<string, string>;
 }
 
-/** Medians of each contender over RUNS rounds, after one warm-up each; the order rotates every round. */
-function compete(dir: string, contenders: Contender[]): Map<string, { wall: number; cpu: number }> {
+/** Medians of each contender over `rounds` rounds, after one warm-up each; the order rotates every round. */
+function compete(dir: string, contenders: Contender[], rounds = RUNS): Map<string, { wall: number; cpu: number }> {
   const samples = new Map<string, Sample[]>(contenders.map((c) => [c.name, []]));
   for (const c of contenders) measure(dir, c.argv, { env: c.env });
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < rounds; i++) {
     for (let k = 0; k < contenders.length; k++) {
       const c = contenders[(i + k) % contenders.length]!;
       samples.get(c.name)!.push(measure(dir, c.argv, { env: c.env }));
@@ -84,9 +84,9 @@ function contenders(marker: boolean): Contender[] {
 
 const ms = (x: number): string => `${x.toFixed(0)} ms`;
 
-function report(title: string, gates: number, r: Map<string, { wall: number; cpu: number }>, goal?: number): void {
+function report(title: string, gates: number, r: Map<string, { wall: number; cpu: number }>, goal?: number, rounds = RUNS): void {
   const mk = r.get('make -j8')!;
-  console.log(`${title} (${RUNS} runs each, medians)`);
+  console.log(`${title} (${rounds} runs each, medians)`);
   for (const [name, v] of r) {
     if (name === 'make -j8') continue;
     const ratio = v.wall / mk.wall;
@@ -137,19 +137,13 @@ console.log(`  floor: a bare node spawning the 200 shells takes wall ${ms(f.wall
 // 4. Commands that start no process: no containment, no watchdog. Alternating with node -e 0.
 {
   const cmds = ['validate', 'plan', 'history'];
-  const startup: Contender[] = [
+  const startup = compete(sleepDir, [
     { name: 'node -e 0', argv: [process.execPath, '-e', '0'] },
     ...cmds.map((cmd) => ({ name: cmd, argv: [process.execPath, CLI, cmd, '-c', join(sleepDir, 'shipgate.yml')] })),
-  ];
-  const rounds = new Map<string, number[]>(startup.map((c) => [c.name, []]));
-  for (const c of startup) measure(sleepDir, c.argv);
-  for (let i = 0; i < 11; i++) for (let k = 0; k < startup.length; k++) {
-    const c = startup[(i + k) % startup.length]!;
-    rounds.get(c.name)!.push(measure(sleepDir, c.argv).wallMs);
-  }
-  const node = median(rounds.get('node -e 0')!);
+  ], 11);
+  const node = startup.get('node -e 0')!.wall;
   for (const cmd of cmds) {
-    const t = median(rounds.get(cmd)!);
+    const t = startup.get(cmd)!.wall;
     console.log(`${cmd}: ${ms(t)}, node -e 0 ${ms(node)} → ${(t / node).toFixed(2)}× (goal ≤ 2)`);
   }
 }
@@ -162,17 +156,8 @@ console.log(`watchdog: ${ms(median(wd))} CPU per shipgate run (once, detached, o
 // 6. With --wide: 2,000 `true` gates (40 layers of 50), where what a run does per gate beyond the
 // spawn shows (the scheduler once rescanned every pending gate after each end). Two runs each.
 if (process.argv.includes('--wide')) {
-  const wide = makeGraph(40, 50);
-  const wideDir = project(wide, () => 'true');
-  const list = contenders(false);
-  const r = new Map<string, Sample[]>(list.map((c) => [c.name, []]));
-  for (let i = 0; i < 2; i++) for (const c of i % 2 ? [...list].reverse() : list) r.get(c.name)!.push(measure(wideDir, c.argv, { env: c.env }));
-  const mk = median(r.get('make -j8')!.map((x) => x.wallMs));
-  console.log('2,000 layered `true` gates (40 layers of 50), 2 runs each, medians');
-  for (const [name, xs] of r) {
-    const wall = median(xs.map((x) => x.wallMs));
-    console.log(`  ${name.padEnd(18)} wall ${ms(wall).padStart(8)}${name === 'make -j8' ? '' : ` → ${(wall / mk).toFixed(2)}× make`}; cpu ${ms(median(xs.map((x) => x.cpuMs))).padStart(8)}`);
-  }
+  const wideDir = project(makeGraph(40, 50), () => 'true');
+  report('2,000 layered `true` gates (40 layers of 50)', 2000, compete(wideDir, contenders(false), 2), undefined, 2);
   rmSync(wideDir, { recursive: true, force: true });
 }
 

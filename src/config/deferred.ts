@@ -28,5 +28,6 @@ export function once<T>(build: () => T): () => T {
 }
 
 export function deferred<T extends z.ZodType>(build: () => T): z.ZodType<z.output<T>, z.input<T>> {
+  // z.lazy keeps what its getter made, but callers of the getter itself (did-you-mean hints) do not.
   return z.transform((v: unknown) => v).pipe(z.lazy(once(build))) as unknown as z.ZodType<z.output<T>, z.input<T>>;
 }

@@ -12,6 +12,7 @@
  *   key counts: a row written into the store by hand counts for nothing.
  */
 import type { ManualConfig } from '../config/types.js';
+import { crypto } from '../util/crypto-on-use.js';
 import type { Check } from '../model/types.js';
 
 export interface ApprovalRecord {
@@ -53,8 +54,7 @@ export function manualDefinition(manual: ManualConfig): string {
     evidence: manual.evidence,
     approvers: manual.approvers ? [...manual.approvers].sort() : null,
   });
-  // node:crypto on first use: `history` loads this module and never judges a manual gate.
-  return process.getBuiltinModule('node:crypto').createHash('sha256').update(canonical).digest('hex');
+  return crypto().createHash('sha256').update(canonical).digest('hex');
 }
 
 /** The exact text an approver signs: every field that binds the approval, unambiguously encoded. */

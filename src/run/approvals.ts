@@ -7,11 +7,11 @@ import { createReadStream } from 'node:fs';
 import type { GateConfig } from '../config/types.js';
 import { approvalText, judgeManual, type ApprovalFacts, type ManualJudgement } from '../policy/manual.js';
 import type { Approval, Store } from '../store/store.js';
+import { crypto } from '../util/crypto-on-use.js';
 import { parsePublicKey, verifyText } from '../util/ed25519.js';
 
 async function sha256File(path: string): Promise<string> {
-  // node:crypto when an approval names a file: `history`, which loads this module, never does.
-  const h = process.getBuiltinModule('node:crypto').createHash('sha256');
+  const h = crypto().createHash('sha256');
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
   return h.digest('hex');
 }

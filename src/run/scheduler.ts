@@ -119,7 +119,7 @@ export async function schedule<R>(tasks: readonly Task<R>[], opts: ScheduleOptio
     unsettled = false;
   };
 
-  /** The tasks that may start now, in the order given (the ones marked not run meanwhile left out). */
+  /** The tasks that may start now, in the order given; those started or marked not run since leave the queue here. */
   const ready = (): Task<R>[] => {
     for (let k = readyQueue.length - 1; k >= 0; k--) if (!pending.has(tasks[readyQueue[k]!]!.id)) readyQueue.splice(k, 1);
     return readyQueue.map((i) => tasks[i]!);
@@ -135,7 +135,6 @@ export async function schedule<R>(tasks: readonly Task<R>[], opts: ScheduleOptio
         for (const task of ready()) {
           if (running.size >= limit) break;
           pending.delete(task.id);
-          readyQueue.splice(readyQueue.indexOf(index.get(task.id)!), 1);
           startOrder.push(task.id);
           opts.onStart?.(task.id);
           const p = task

@@ -6,9 +6,8 @@
  * Signatures are plain ed25519 over the exact bytes given, encoded base64.
  */
 import type { KeyObject } from 'node:crypto';
-
-/** node:crypto when a key is first used: checking a config without keys (every `validate`) never loads it. */
-const crypto = () => process.getBuiltinModule('node:crypto');
+// node:crypto when a key is first used: checking a config without keys (every `validate`) never loads it.
+import { crypto } from './crypto-on-use.js';
 
 export class KeyError extends Error {}
 

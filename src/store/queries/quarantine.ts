@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { StoreError } from '../../errors.js';
+import { crypto } from '../../util/crypto-on-use.js';
 import type { Database, QuarantineTable } from '../db.js';
 import type { StoredQuarantine } from '../store.js';
 import { isoTime, parseJson } from './util.js';
@@ -14,8 +15,7 @@ export async function addQuarantine(
   if (tests.length === 0) throw new StoreError('STORE_WRITE', 'a quarantine entry needs at least one test id or pattern');
   if (!q.reason.trim()) throw new StoreError('STORE_WRITE', 'a quarantine entry needs a reason', { hint: 'say why the tests are quarantined' });
   if (q.until !== undefined) isoTime(q.until, 'quarantine end');
-  // node:crypto when an entry is added: `history`, which opens the store, never loads it.
-  const id = `q${process.getBuiltinModule('node:crypto').randomBytes(4).toString('hex')}`;
+  const id = `q${crypto().randomBytes(4).toString('hex')}`;
   await db
     .insertInto('quarantine')
     .values({
