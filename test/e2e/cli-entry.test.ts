@@ -77,3 +77,32 @@ describe('the config digest a run records', () => {
     expect(decision.configHash).toBe(judged);
   });
 });
+
+describe('what start-up does not load', () => {
+  /** The built-in modules the CLI loaded, as the process saw them when it exited. */
+  async function loadedBy(args: string[], cwd: string): Promise<{ code: number; modules: string[] }> {
+    const report = join(cwd, 'loaded.json');
+    const hook = join(cwd, 'report-loaded.cjs');
+    await writeFile(hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify(process.moduleLoadList)));\n`);
+    let code = 0;
+    try {
+      execFileSync(process.execPath, ['--require', hook, CLI, ...args], { cwd, env: cliEnv(), stdio: 'ignore' });
+    } catch (e) {
+      code = (e as { status: number }).status;
+    }
+    const list = JSON.parse(readFileSync(report, 'utf8')) as string[];
+    return { code, modules: list.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length)) };
+  }
+
+  it('validate, plan and history load neither node:crypto nor node:child_process; a run, which needs both, does', async () => {
+    const dir = await project(YML);
+    const run = await loadedBy(['run', '1.0.0', '--local'], dir);
+    expect(run.code).toBe(0);
+    expect(run.modules).toEqual(expect.arrayContaining(['crypto', 'child_process']));
+    for (const cmd of ['validate', 'plan', 'history']) {
+      const { code, modules } = await loadedBy([cmd], dir);
+      expect({ cmd, code }).toEqual({ cmd, code: 0 });
+      expect({ cmd, crypto: modules.includes('crypto'), childProcess: modules.includes('child_process') }).toEqual({ cmd, crypto: false, childProcess: false });
+    }
+  });
+});
