@@ -38,6 +38,7 @@ const SERIAL = [
   'src/run/services.test.ts',
   'src/run/service-faults.test.ts',
   'src/run/watchdog.test.ts',
+  'src/run/spawner.test.ts',
 ];
 
 // A misspelt or moved entry would be left out of both projects and silently never run.

@@ -183,6 +183,18 @@ describe('cgroup containment', () => {
     expect(await ask(port)).not.toContain(mark);
   });
 
+  it('runs the next commands normally after a cell whose cgroup had to be killed (a killed cgroup is never handed on)', async () => {
+    // No grace: the leftover is killed with cgroup.kill, after which the kernel would SIGKILL
+    // anything cloned into that cgroup; the cells after it must get other cgroups.
+    const left = await runCommand({ command: 'sleep 30 & echo left', cwd: dir, env, logFile: join(dir, 'killed-cell.log'), graceMs: 0 });
+    expect(left.exitCode).toBe(0);
+    for (let i = 0; i < 3; i++) {
+      const r = await runCommand({ command: `echo after-${i}`, cwd: dir, env, logFile: join(dir, 'after-killed.log') });
+      expect(r).toMatchObject({ exitCode: 0, signal: null });
+    }
+    expect(readFileSync(join(dir, 'after-killed.log'), 'utf8')).toContain('after-2\n');
+  });
+
   it('runs commands in cgroups of their own, beside nothing of shipgate', async () => {
     const out = join(dir, 'cg.txt');
     const r = await runCommand({ command: `cat /proc/self/cgroup > ${q(out)}`, cwd: dir, env, logFile: join(dir, 'cg.log') });

@@ -23,9 +23,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ShipgateError } from '../errors.js';
 import { ownPackage } from '../util/package-root.js';
-import { canDelegate, cgroupPids, createCgroup, ENTER_CGROUP_SCRIPT, isPopulated, killCgroup, ownCgroupDir } from './cgroup.js';
+import { canDelegate, cgroupPids, createCgroup, ENTER_CGROUP_SCRIPT, isPopulated, killCgroup, ownCgroupDir, removeCgroup } from './cgroup.js';
 import { findMarked, formatToken, MARKER_ENV, markerIdsOf, markerValue, newToken } from './marker.js';
 import { groupEmptyByKernel, HAS_PROC, isDead, listProcesses, listProcessesSync, readStat, signalQuietly, treeAndGroup, type ProcInfo } from './proc-table.js';
+import { Spawner, spawnerPath, type HelperChild } from './spawner.js';
 import { killMarkedSync, RUN_CGROUP_PREFIX, sweepStaleCgroups } from './sweep.js';
 
 export type ContainmentMode = 'cgroup' | 'marker' | 'group';
@@ -39,6 +40,13 @@ export interface Cell {
   readonly env: Record<string, string>;
   /** How to start `command` (a /bin/sh -c script) inside the cell. */
   argv(command: string): { file: string; args: string[] };
+  /**
+   * Start `file args` cloned straight into the cell's cgroup by the run's spawner (spawner.ts), or
+   * undefined where there is none (then the caller uses argv() and Node's spawn). The kernel tracks
+   * such a command from birth, so its pid — which the spawner, not this process, reaps — is never
+   * signalled: the cgroup is.
+   */
+  startInside(file: string, args: readonly string[], opts: { cwd: string; env: Record<string, string> }): HelperChild | undefined;
   /** The started shell's pid; it is spawned detached, so it leads its own group and session. */
   attach(pid: number): void;
   /**
@@ -72,6 +80,9 @@ interface Scope {
    */
   free: string[];
   watchdog?: ChildProcess;
+  /** cgroup mode with a built helper: starts the commands, and becomes the watchdog when shipgate ends. */
+  spawner?: Spawner;
+  closed?: boolean;
 }
 
 let scope: Scope | undefined;
@@ -129,9 +140,18 @@ function startWatchdog(s: Scope): void {
   if (!script) return;
   const args = [script, '--token', s.token];
   if (s.runRoot) args.push('--cgroup', s.runRoot);
+  // NODE_OPTIONS may load a coverage hook or a loader meant for shipgate; the watchdog needs none.
+  const env = { ...process.env, NODE_OPTIONS: '' };
+  const helper = s.mode === 'cgroup' && !s.spawner ? spawnerPath() : undefined;
+  if (helper) {
+    // The spawner waits in the watchdog's place and becomes it when shipgate ends: one small
+    // process instead of a second Node during the run. Should it fail, a Node watchdog after all.
+    s.spawner = new Spawner(helper, { argv: [process.execPath, ...args], env }, () => {
+      if (!s.closed && !s.watchdog) startWatchdog(s);
+    });
+    return;
+  }
   try {
-    // NODE_OPTIONS may load a coverage hook or a loader meant for shipgate; the watchdog needs none.
-    const env = { ...process.env, NODE_OPTIONS: '' };
     const child = spawn(process.execPath, args, { cwd: '/', env, detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
     child.on('error', () => {
       // Could not start it: containment still works while shipgate lives.
@@ -176,7 +196,7 @@ export function containmentMode(): ContainmentMode {
 
 /** The run token and run-root cgroup of this process, once set up (for tests and diagnostics). */
 export function containmentScope(): { mode: ContainmentMode; token: string; runRoot?: string; watchdogPid?: number } | undefined {
-  return scope && { mode: scope.mode, token: scope.token, runRoot: scope.runRoot, watchdogPid: scope.watchdog?.pid };
+  return scope && { mode: scope.mode, token: scope.token, runRoot: scope.runRoot, watchdogPid: scope.watchdog?.pid ?? scope.spawner?.pid };
 }
 
 /* ---------- cells ---------- */
@@ -195,6 +215,9 @@ abstract class BaseCell implements Cell {
   }
   argv(command: string): { file: string; args: string[] } {
     return { file: '/bin/sh', args: ['-c', command] };
+  }
+  startInside(_file: string, _args: readonly string[], _opts: { cwd: string; env: Record<string, string> }): HelperChild | undefined {
+    return undefined;
   }
   attach(pid: number): void {
     this.pid = pid;
@@ -229,8 +252,15 @@ abstract class BaseCell implements Cell {
 
 class CgroupCell extends BaseCell {
   readonly mode = 'cgroup';
-  /** Seen empty with its shell gone: nothing can enter it again (only our prologue writes to it). */
+  /** Seen empty with its shell gone: nothing can enter it again (only our prologue or the spawner puts anyone in). */
   private empty = false;
+  /** Cloned into the cgroup by the spawner: no shell pid of ours to follow. */
+  private born = false;
+  /**
+   * cgroup.kill was written: the kernel (seen on 6.18) SIGKILLs every process later cloned into
+   * that cgroup with CLONE_INTO_CGROUP, so it is never handed to another cell.
+   */
+  private killed = false;
   constructor(
     s: Scope,
     id: string,
@@ -238,6 +268,16 @@ class CgroupCell extends BaseCell {
     private readonly dir: string,
   ) {
     super(s, id, inherited);
+  }
+  override startInside(file: string, args: readonly string[], opts: { cwd: string; env: Record<string, string> }): HelperChild | undefined {
+    const spawner = this.s.spawner;
+    if (!spawner?.usable) return undefined;
+    const kid = spawner.spawn(this.dir, file, args, opts);
+    this.born = true;
+    return kid;
+  }
+  override shellOurs(): boolean {
+    return !this.born && super.shellOurs();
   }
   override argv(command: string): { file: string; args: string[] } {
     return { file: '/bin/sh', args: ['-c', ENTER_CGROUP_SCRIPT, join(this.dir, 'cgroup.procs'), command] };
@@ -253,6 +293,7 @@ class CgroupCell extends BaseCell {
   }
   killSync(): void {
     if (this.shellOurs()) signalQuietly(this.pid, 'SIGKILL');
+    this.killed = true;
     killCgroup(this.dir);
   }
   override owns(pid: number): boolean {
@@ -261,9 +302,11 @@ class CgroupCell extends BaseCell {
   }
   override release(): void {
     super.release();
-    // An empty cgroup is kept for the next cell; one that still holds something (a process stuck
-    // in the kernel) is left for the watchdog, which removes the whole run root at the end.
-    if (this.empty || !isPopulated(this.dir)) this.s.free.push(this.dir);
+    // An empty cgroup is kept for the next cell, unless it was killed (then removed: the next cell
+    // gets a new one); one that still holds something (a process stuck in the kernel) is left for
+    // the watchdog, which removes the whole run root at the end.
+    if (this.killed) removeCgroup(this.dir);
+    else if (this.empty || !isPopulated(this.dir)) this.s.free.push(this.dir);
     this.empty = false;
   }
 }
@@ -422,7 +465,7 @@ export function killEverythingSync(): void {
     signalQuietly(cell.pid, 'SIGKILL');
   }
   if (s.runRoot) killCgroup(s.runRoot);
-  if (HAS_PROC) killMarkedSync(s.token, new Set([process.pid, ...(s.watchdog?.pid ? [s.watchdog.pid] : [])]));
+  if (HAS_PROC) killMarkedSync(s.token, new Set([process.pid, ...[s.watchdog?.pid, s.spawner?.pid].filter((p) => p !== undefined)]));
 }
 
 /** Processes carrying any cell id of this process's run (for tests and diagnostics). */
@@ -441,6 +484,8 @@ export function closeContainment(): void {
   const s = scope;
   if (!s) return;
   killEverythingSync();
+  s.closed = true;
   s.watchdog?.stdin?.destroy();
+  s.spawner?.close();
   scope = undefined;
 }

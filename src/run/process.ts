@@ -9,12 +9,11 @@
  * mechanism needs it. A second interrupt switches every stop to zero grace ("hurry").
  * Output goes to an append-only log file, never into memory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, fstatSync, mkdirSync, openSync, statSync, writeSync, type WriteStream } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, fstatSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Transform } from 'node:stream';
 import { ShipgateError } from '../errors.js';
 import { registerProcessControl } from './lifecycle.js';
 import { killEverythingSync, openCell, type Cell } from './containment.js';
@@ -22,7 +21,8 @@ import { MARKER_ENV } from './marker.js';
 import { groupGone, isGone, listProcesses, signalQuietly, treeAndGroup } from './proc-table.js';
 import { sleep } from '../util/sleep.js';
 import { formatBytes } from '../util/size-format.js';
-import { Redactor, secretValues } from './redact.js';
+import { Masker, secretValues } from './redact.js';
+import type { Started } from './spawner.js';
 
 export interface CommandOptions {
   /** A shell command, run with /bin/sh -c. */
@@ -170,11 +170,11 @@ export async function stopTree(pid: number, graceMs: number): Promise<void> {
 
 /* ---------- registry of live process groups (so the CLI can stop everything on SIGINT) ---------- */
 
-const live = new Map<number, ManagedProcess>();
+const live = new Set<ManagedProcess>();
 
 /** Stop every process group started by this module that is still around. */
 export async function stopAll(graceMs: number = DEFAULT_GRACE_MS): Promise<void> {
-  await Promise.all([...live.values()].map((p) => p.stop(hurried ? 0 : graceMs)));
+  await Promise.all([...live].map((p) => p.stop(hurried ? 0 : graceMs)));
 }
 
 /** Number of process groups started here that are not yet fully gone. */
@@ -266,53 +266,91 @@ class LogCap {
   }
 }
 
-function pipeOutput(child: ChildProcess, log: WriteStream, secrets: readonly string[], cap: LogCap, onOutput?: (chunk: string) => void): Promise<void> {
+/**
+ * A command's log: its output, masked (secrets, and credentials in any URL) before anything is
+ * written or shown, cut at the cap, written synchronously. A synchronous write of a piece of output
+ * to a local file costs microseconds, far less than the stream machinery it replaced; and while it
+ * waits on a slow disk nothing more is read, so the command, not shipgate's memory, waits.
+ */
+class LogSink {
+  private broken = false;
+  constructor(
+    private readonly fd: number,
+    private readonly cap: LogCap,
+    private readonly onOutput?: (chunk: string) => void,
+  ) {}
+
+  write(text: string): void {
+    if (text === '') return;
+    if (this.onOutput) {
+      try {
+        this.onOutput(text);
+      } catch {
+        // A failing listener must not break the run; the log still has everything.
+      }
+    }
+    this.put(this.cap.take(text));
+  }
+
+  /** Write the last words and close the file; anything written later is dropped (its fd may be reused). */
+  close(text: string): void {
+    this.put(text);
+    this.broken = true;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // Closing a log we could not write to either: the result still reports the exit.
+    }
+  }
+
+  private put(text: string): void {
+    if (text === '' || this.broken) return;
+    try {
+      writeSync(this.fd, text);
+    } catch {
+      // Disk full or similar after start: keep the command running; the result still reports its exit.
+      this.broken = true;
+    }
+  }
+}
+
+/** Read every output stream of `child` into `sink` (each masked on its own); resolves when all have ended. */
+function pipeOutput(child: Started, sink: LogSink, secrets: readonly string[]): Promise<void> {
   const streams = [child.stdout, child.stderr].filter((s) => s !== null);
   return Promise.all(
     streams.map(
       (raw) =>
         new Promise<void>((resolve) => {
+          const masker = new Masker(secrets);
+          let done = false;
+          const end = (): void => {
+            if (done) return;
+            done = true;
+            sink.write(masker.end());
+            resolve();
+          };
           raw.setEncoding('utf8');
-          // Secrets, and credentials in any URL, are masked before anything is written or shown.
-          const s = raw.pipe(new Redactor(secrets));
-          if (onOutput) {
-            s.on('data', (chunk: string) => {
-              try {
-                onOutput(chunk);
-              } catch {
-                // A failing listener must not break the run; the log still has everything.
-              }
-            });
-          }
-          // pipe() applies backpressure: a slow disk pauses the child rather than filling memory.
-          s.pipe(
-            new Transform({
-              decodeStrings: false,
-              encoding: 'utf8',
-              transform(chunk: string, _enc, done) {
-                done(null, cap.take(chunk.toString()));
-              },
-            }),
-          ).pipe(log, { end: false });
-          s.once('close', () => resolve());
-          s.once('error', () => resolve());
-          raw.once('error', () => resolve());
+          raw.on('data', (chunk: string) => sink.write(masker.push(chunk)));
+          raw.once('end', end);
+          raw.once('close', end);
+          raw.once('error', end);
         }),
     ),
   ).then(() => undefined);
 }
 
-function launch(opts: CommandOptions): ManagedProcess {
+/**
+ * `viaSpawner`: a command run to completion may start through shipgate-spawner (spawner.ts) when its
+ * cell is a cgroup; a service keeps Node's spawn (its pid is shown and followed for its whole life).
+ */
+function launch(opts: CommandOptions, viaSpawner = false): ManagedProcess {
   checkCwd(opts.cwd);
   const startedAt = new Date().toISOString();
   const fd = openLog(opts.logFile, opts.command, opts.cwd, startedAt);
   const logMax = opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES;
   // The cap is for the whole file: retries and later steps append to the same log.
   const cap = new LogCap(logMax - fstatSync(fd).size, logMax);
-  const log = createWriteStream('', { fd, autoClose: true });
-  log.on('error', () => {
-    // Disk full or similar after start: keep the process running; the result still reports its exit.
-  });
+  const sink = new LogSink(fd, cap, opts.onOutput);
   const t0 = performance.now();
   const grace = opts.graceMs ?? DEFAULT_GRACE_MS;
   const flags = { timedOut: false, cancelled: false };
@@ -321,38 +359,51 @@ function launch(opts: CommandOptions): ManagedProcess {
   try {
     cell = openCell(opts.env[MARKER_ENV]);
   } catch (e) {
-    log.end();
+    sink.close('');
     throw e;
   }
-  let child: ChildProcess;
+  let child: Started;
+  // Resolves once the command runs or could not start (at once for Node's spawn). Until then a
+  // stop waits: an empty cgroup the spawner is about to clone into is not yet an empty cell.
+  let running: Promise<void> = Promise.resolve();
+  let helper = false;
   try {
-    const { file, args } = cell.argv(opts.command);
-    child = spawn(file, args, {
-      cwd: opts.cwd,
-      env: { ...opts.env, ...cell.env },
-      // Its own process group and session: signals to the group reach the whole ordinary tree.
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const env = { ...opts.env, ...cell.env };
+    const kid = viaSpawner ? cell.startInside('/bin/sh', ['-c', opts.command], { cwd: opts.cwd, env }) : undefined;
+    if (kid) {
+      helper = true;
+      running = kid.settled;
+      child = kid;
+    } else {
+      const { file, args } = cell.argv(opts.command);
+      child = spawn(file, args, {
+        cwd: opts.cwd,
+        env,
+        // Its own process group and session: signals to the group reach the whole ordinary tree.
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    }
   } catch (e) {
-    log.end();
+    sink.close('');
     cell.release();
     throw new ShipgateError('RUN_SPAWN_FAILED', `cannot start /bin/sh for ${opts.command}: ${(e as Error).message}`, {
       cause: e,
     });
   }
 
-  let alive = child.pid !== undefined;
-  const pid = child.pid ?? -1;
-  if (pid > 0) cell.attach(pid);
+  // Started: Node gave a pid, or the spawner was asked (its pid comes later; the cgroup holds it).
+  const started = helper || child.pid !== undefined;
+  let alive = started;
+  if (!helper && child.pid !== undefined) cell.attach(child.pid);
   let stopping: Promise<void> | undefined;
-  const stopNow = (graceMs: number): Promise<void> => (stopping ??= stopCell(cell, hurried ? 0 : graceMs));
+  const stopNow = (graceMs: number): Promise<void> => (stopping ??= running.then(() => stopCell(cell, hurried ? 0 : graceMs)));
   const stop = (graceMs: number = grace): Promise<void> => {
-    if (pid < 0) return Promise.resolve();
+    if (!started) return Promise.resolve();
     return stopNow(graceMs).then(() => exited.then(() => undefined));
   };
 
-  const piped = pipeOutput(child, log, opts.secrets ?? secretValues(opts.env), cap, opts.onOutput);
+  const piped = pipeOutput(child, sink, opts.secrets ?? secretValues(opts.env));
   let timer: NodeJS.Timeout | undefined;
   const onAbort = (): void => {
     flags.cancelled = true;
@@ -372,7 +423,7 @@ function launch(opts: CommandOptions): ManagedProcess {
       // server from one gate must not answer the next gate's probes.
       // Reaped: from here on the shell's pid is never signalled again (it may be reused).
       cell.reaped();
-      if (pid > 0) await stopNow(grace);
+      if (started) await stopNow(grace);
       else cell.release();
       const drained = new AbortController();
       await Promise.race([piped, sleep(PIPE_DRAIN_MS, drained.signal)]);
@@ -382,15 +433,15 @@ function launch(opts: CommandOptions): ManagedProcess {
       const footer = error
         ? `# could not start: ${error}\n`
         : `# exited ${sig ? `by ${sig}` : `with code ${code}`}${flags.timedOut ? ' (timed out)' : ''}${flags.cancelled ? ' (cancelled)' : ''} after ${durationMs} ms\n`;
-      await new Promise<void>((r) => log.end(cap.summary() + footer, () => r()));
-      live.delete(pid);
+      sink.close(cap.summary() + footer);
+      live.delete(managed);
       resolve({ exitCode: code, signal: sig, timedOut: flags.timedOut, cancelled: flags.cancelled, durationMs, startedAt, ...(error ? { error } : {}) });
     };
     child.once('exit', (code, sig) => void finish(code, sig));
     child.once('error', (e) => void finish(null, null, e.message));
   });
 
-  if (opts.timeoutMs !== undefined && pid > 0) {
+  if (opts.timeoutMs !== undefined && started) {
     timer = setTimeout(() => {
       flags.timedOut = true;
       void stop();
@@ -402,7 +453,9 @@ function launch(opts: CommandOptions): ManagedProcess {
   }
 
   const managed: ManagedProcess = {
-    pid,
+    get pid() {
+      return child.pid ?? -1;
+    },
     exited,
     isAlive: () => alive,
     stop,
@@ -410,7 +463,7 @@ function launch(opts: CommandOptions): ManagedProcess {
     // Never after the stop began: the cell may be gone, and its pids someone else's.
     signal: (sig) => (alive && !stopping ? cell.signal(sig) : Promise.resolve()),
   };
-  if (pid > 0) live.set(pid, managed);
+  if (started) live.add(managed);
   return managed;
 }
 
@@ -422,7 +475,7 @@ export async function runCommand(opts: CommandOptions): Promise<CommandResult> {
   if (opts.signal?.aborted) {
     return { exitCode: null, signal: null, timedOut: false, cancelled: true, durationMs: 0, startedAt: new Date().toISOString() };
   }
-  return launch(opts).exited;
+  return launch(opts, true).exited;
 }
 
 /** Start a long-running process (a service). Throws a ShipgateError when it cannot be set up. */

@@ -111,32 +111,54 @@ export function redactDeep<T>(value: T, secrets: readonly string[]): T {
 }
 
 /**
- * A stream that masks secrets even when one is split across two chunks: it holds back the last
- * `longest - 1` characters until the next chunk (or the end) shows whether they start a secret.
- * URL credentials are masked line by line (a URL does not span lines).
+ * Masks secrets in text that arrives in pieces, even when one is split across two pieces: it holds
+ * back the last `longest - 1` characters until the next piece (or the end) shows whether they start
+ * a secret. URL credentials are masked line by line (a URL does not span lines). Plain and
+ * synchronous, for the log of every command (process.ts); Redactor is the same as a stream.
  */
-export class Redactor extends Transform {
+export class Masker {
   private carry = '';
   private readonly hold: number;
 
   constructor(private readonly secrets: readonly string[]) {
-    super({ decodeStrings: false, encoding: 'utf8' });
     this.hold = Math.max(0, ...secrets.map((s) => s.length)) - 1;
   }
 
-  override _transform(chunk: string | Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+  /** The masked text that can be let out now. */
+  push(chunk: string): string {
     // Mask the whole, then hold back the unfinished last line (a URL's credentials may still be
     // arriving) and the tail a secret could start in; the held text is masked again with the next chunk.
-    const text = redactText(this.carry + chunk.toString(), this.secrets);
+    const text = redactText(this.carry + chunk, this.secrets);
     const nl = text.lastIndexOf('\n');
     let keep = Math.max(Math.min(this.hold, text.length), nl === -1 ? text.length : text.length - nl - 1);
     // A line that grows without end is let through once it is long, masked as far as it goes.
     if (keep > 64 * 1024) keep = Math.min(this.hold, text.length);
     this.carry = text.slice(text.length - keep);
-    done(null, text.slice(0, text.length - keep));
+    return text.slice(0, text.length - keep);
+  }
+
+  /** Whatever was held back, masked: the text is complete. */
+  end(): string {
+    const rest = redactText(this.carry, this.secrets);
+    this.carry = '';
+    return rest;
+  }
+}
+
+/** Masker as a stream. */
+export class Redactor extends Transform {
+  private readonly masker: Masker;
+
+  constructor(secrets: readonly string[]) {
+    super({ decodeStrings: false, encoding: 'utf8' });
+    this.masker = new Masker(secrets);
+  }
+
+  override _transform(chunk: string | Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    done(null, this.masker.push(chunk.toString()));
   }
 
   override _flush(done: TransformCallback): void {
-    done(null, redactText(this.carry, this.secrets));
+    done(null, this.masker.end());
   }
 }

@@ -68,12 +68,16 @@ export function cgroupOf(pid: number): string | undefined {
   return line?.slice(3);
 }
 
-/** Children of `pid` whose process title says they are shipgate's watchdog. */
+/**
+ * Children of `pid` that are shipgate's watchdog: by process title, or the spawner that becomes it
+ * when shipgate ends (spawner.c `--then`).
+ */
 export function watchdogsOf(pid: number): number[] {
   return pids().filter((p) => {
     const stat = read(`/proc/${p}/stat`)?.toString('utf8') ?? '';
     const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    return ppid === pid && (read(`/proc/${p}/cmdline`)?.toString('utf8') ?? '').startsWith('shipgate-watchdog');
+    const argv = (read(`/proc/${p}/cmdline`)?.toString('utf8') ?? '').split('\0');
+    return ppid === pid && (argv[0]!.startsWith('shipgate-watchdog') || (argv[0]!.endsWith('/shipgate-spawner') && argv[1] === '--then'));
   });
 }
 
