@@ -1,8 +1,8 @@
 /**
  * What containment costs: shipgate against GNU make -j8 on the same gate graphs, in the same run,
  * alternating the two so that load on the machine hits both alike. Measures whole processes end to
- * end (`node dist/cli/main.cjs run …` against `make -j8`): wall time, and CPU time (user + system of
- * the process and every child it waited for, read with the shell's `times`).
+ * end (`node dist/cli/main.cjs run …` against `make -j8`): wall time, and CPU time (everything the
+ * process caused, read from a cgroup of its own where the machine allows: bench/measure.ts).
  *
  *   npm run build && node --import tsx bench/containment.ts [--runs N] [--baseline DIR] [--wide]
  *
@@ -10,8 +10,8 @@
  * containment from the rest, it also prints the fixed cost (a one-gate run against a one-target
  * make), the cost per extra gate, the same graph under the marker fallback, and the floor Node itself
  * sets: a bare `node` spawning the same 200 shells 8 at a time. Then `validate`, `plan` and `history`
- * ÷ `node -e 0` (goal ≤ 2; lazy store drivers, another change), and the watchdog's own CPU per run:
- * it is detached and reaped by init, so no `times` figure above includes it.
+ * ÷ `node -e 0` (goal ≤ 2; lazy store drivers, another change), and the watchdog's own CPU per run
+ * (included above only where CPU is read from a cgroup: it runs detached, after shipgate exits).
  * `--baseline DIR` adds another build of shipgate (DIR/dist/cli/main.cjs, or main.js for builds
  * before it; e.g. the commit before this work) to every alternation.
  * The graph runs use --no-history: opening and writing the store is not what is measured here (one
@@ -21,7 +21,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CLI, criticalPath, graphYaml, makeGraph, median, type G } from './graph.js';
-import { measure, type Sample } from './measure.js';
+import { CPU_BY_CGROUP, measure, type Sample } from './measure.js';
 
 const WATCHDOG = join(import.meta.dirname, '..', 'dist', 'run', 'watchdog.js');
 const arg = (name: string): string | undefined => {
@@ -96,6 +96,12 @@ function report(title: string, gates: number, r: Map<string, { wall: number; cpu
   }
   console.log(`  ${'make -j8'.padEnd(18)} wall ${ms(mk.wall).padStart(8)}; cpu ${ms(mk.cpu).padStart(8)}`);
 }
+
+console.log(
+  CPU_BY_CGROUP
+    ? 'cpu: everything each run caused (a cgroup per run): spawner, gates and watchdog included'
+    : "cpu: the process and the children it waited for (no cgroup here): shipgate's spawner, its gates and the watchdog are missing",
+);
 
 // 1. The fixed cost: one gate, one target.
 const one = project([{ id: 'only', sleep: 0, needs: [] }], () => 'true');

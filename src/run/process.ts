@@ -10,8 +10,8 @@
  * Output goes to an append-only log file, never into memory.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, fstatSync, mkdirSync, open as openCallback, openSync, statSync, writeSync } from 'node:fs';
+import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ShipgateError } from '../errors.js';
@@ -192,17 +192,47 @@ export function killAllNow(): void {
 
 /* ---------- launching ---------- */
 
-function openLog(logFile: string, command: string, cwd: string, startedAt: string): number {
+interface OpenedLog {
+  fd: number;
+  startedAt: string;
+}
+
+function logUnwritable(logFile: string, e: unknown): ShipgateError {
+  return new ShipgateError('RUN_LOG_UNWRITABLE', `cannot write the log file ${logFile}: ${(e as Error).message}`, {
+    hint: 'check that the run folder is writable',
+    cause: e,
+  });
+}
+
+const logHeader = (command: string, cwd: string, startedAt: string): string => `\n$ ${command}\n# started ${startedAt} in ${cwd}\n`;
+
+function openLog(logFile: string, command: string, cwd: string): OpenedLog {
+  const startedAt = new Date().toISOString();
   try {
     mkdirSync(dirname(logFile), { recursive: true });
     const fd = openSync(logFile, 'a');
-    writeSync(fd, `\n$ ${command}\n# started ${startedAt} in ${cwd}\n`);
-    return fd;
+    writeSync(fd, logHeader(command, cwd, startedAt));
+    return { fd, startedAt };
   } catch (e) {
-    throw new ShipgateError('RUN_LOG_UNWRITABLE', `cannot write the log file ${logFile}: ${(e as Error).message}`, {
-      hint: 'check that the run folder is writable',
-      cause: e,
-    });
+    throw logUnwritable(logFile, e);
+  }
+}
+
+/**
+ * The same, with the directory and the file made on libuv's threads: creating a file can take the
+ * disk's time (half a millisecond each, seen here), which the main thread spends on other gates.
+ */
+async function openLogAsync(logFile: string, command: string, cwd: string): Promise<OpenedLog> {
+  let fd: number | undefined;
+  try {
+    await mkdir(dirname(logFile), { recursive: true });
+    fd = await new Promise<number>((resolve, reject) => openCallback(logFile, 'a', (err, n) => (err ? reject(err) : resolve(n))));
+    const startedAt = new Date().toISOString();
+    writeSync(fd, logHeader(command, cwd, startedAt));
+    return { fd, startedAt };
+  } catch (e) {
+    if (fd !== undefined) closeSync(fd);
+    throw logUnwritable(logFile, e);
   }
 }
 
@@ -343,10 +373,9 @@ function pipeOutput(child: Started, sink: LogSink, secrets: readonly string[]): 
  * `viaSpawner`: a command run to completion may start through shipgate-spawner (spawner.ts) when its
  * cell is a cgroup; a service keeps Node's spawn (its pid is shown and followed for its whole life).
  */
-function launch(opts: CommandOptions, viaSpawner = false): ManagedProcess {
-  checkCwd(opts.cwd);
-  const startedAt = new Date().toISOString();
-  const fd = openLog(opts.logFile, opts.command, opts.cwd, startedAt);
+function launch(opts: CommandOptions, viaSpawner = false, opened?: OpenedLog): ManagedProcess {
+  if (!opened) checkCwd(opts.cwd);
+  const { fd, startedAt } = opened ?? openLog(opts.logFile, opts.command, opts.cwd);
   const logMax = opts.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES;
   // The cap is for the whole file: retries and later steps append to the same log.
   const cap = new LogCap(logMax - fstatSync(fd).size, logMax);
@@ -425,9 +454,10 @@ function launch(opts: CommandOptions, viaSpawner = false): ManagedProcess {
       cell.reaped();
       if (started) await stopNow(grace);
       else cell.release();
-      const drained = new AbortController();
-      await Promise.race([piped, sleep(PIPE_DRAIN_MS, drained.signal)]);
-      drained.abort();
+      // A timer, not an aborted sleep: aborting makes a DOMException with a stack, for every command.
+      let drainTimer: NodeJS.Timeout | undefined;
+      await Promise.race([piped, new Promise<void>((r) => (drainTimer = setTimeout(r, PIPE_DRAIN_MS)))]);
+      clearTimeout(drainTimer);
       child.stdout?.destroy();
       child.stderr?.destroy();
       const footer = error
@@ -475,7 +505,9 @@ export async function runCommand(opts: CommandOptions): Promise<CommandResult> {
   if (opts.signal?.aborted) {
     return { exitCode: null, signal: null, timedOut: false, cancelled: true, durationMs: 0, startedAt: new Date().toISOString() };
   }
-  return launch(opts, true).exited;
+  checkCwd(opts.cwd);
+  const opened = await openLogAsync(opts.logFile, opts.command, opts.cwd);
+  return launch(opts, true, opened).exited;
 }
 
 /** Start a long-running process (a service). Throws a ShipgateError when it cannot be set up. */

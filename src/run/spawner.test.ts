@@ -7,14 +7,14 @@
  * `SHIPGATE_SPAWNER=node` starting commands with Node's spawn instead.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closeContainment, containmentScope } from './containment.js';
 import { runCommand } from './process.js';
 import { isDead, readStat } from './proc-table.js';
-import { decodeWaitStatus, spawnerPath } from './spawner.js';
+import { decodeWaitStatus, Spawner, spawnerPath } from './spawner.js';
 
 const env = { ...process.env } as Record<string, string>;
 delete env.SHIPGATE_CONTAINMENT_ID;
@@ -57,6 +57,44 @@ describe('decodeWaitStatus', () => {
     expect(decodeWaitStatus(255 << 8)).toEqual([255, null]);
     expect(decodeWaitStatus(9)).toEqual([null, 'SIGKILL']);
     expect(decodeWaitStatus(15 | 0x80)).toEqual([null, 'SIGTERM']); // core dumped
+  });
+});
+
+describe('a helper that cannot run', () => {
+  it('is known unusable at once when it cannot be executed, before any command is sent to it', async () => {
+    let why = '';
+    const told = new Promise<void>((resolve) => {
+      const s = new Spawner(join(dir, 'missing-spawner'), undefined, (w) => {
+        why = w;
+        resolve();
+      });
+      expect(s.usable).toBe(false);
+    });
+    await told;
+    expect(why).toMatch(/could not run \(spawn .*missing-spawner ENOENT\)/);
+  });
+
+  it('is given up as soon as it ends when it runs but is no helper (the command it was sent fails, never passes)', async () => {
+    // execvp runs a file with no magic number through /bin/sh: it "starts", and ends at once.
+    const notBinary = join(dir, 'not-a-binary');
+    await writeFile(notBinary, 'echo this is no helper >&2; exit 3\n', { mode: 0o755 });
+    let why = '';
+    let resolveTold!: () => void;
+    const told = new Promise<void>((resolve) => (resolveTold = resolve));
+    const s = new Spawner(notBinary, undefined, (w) => {
+      why = w;
+      resolveTold();
+    });
+    expect(s.usable).toBe(true);
+    const kid = s.spawn(dir, '/bin/sh', ['-c', 'exit 0'], { cwd: dir, env: {} });
+    const outcome = new Promise<string>((resolve) => {
+      kid.on('exit', (code) => resolve(`exit ${code}`));
+      kid.on('error', (e: Error) => resolve(e.message));
+    });
+    await told;
+    expect(s.usable).toBe(false);
+    expect(why).toMatch(/ended with code 3 \(this is no helper\)/);
+    expect(await outcome).toMatch(/^shipgate-spawner ended with code 3 .* so its exit status is unknown$/);
   });
 });
 

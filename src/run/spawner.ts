@@ -88,9 +88,11 @@ export class Spawner {
     // Its own session, so a terminal's Ctrl-C goes to shipgate, which decides what stops.
     this.proc = spawn(path, then ? ['--then', ...then.argv] : [], { cwd: '/', env: then?.env ?? {}, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     let said = '';
+    let told = false;
     const broke = (why: string): void => {
-      if (this.broken) return;
       this.broken = true;
+      if (told) return;
+      told = true;
       this.failAll(why);
       onBroken?.(why);
     };
@@ -102,6 +104,9 @@ export class Spawner {
     this.proc.on('error', (e) => broke(`could not run (${e.message})`));
     // Not at 'exit': frames it wrote before it ended may still be unread until its socket closes.
     this.proc.on('close', (code, sig) => broke(`ended ${sig ? `by ${sig}` : `with code ${code}`}${said.trim() ? ` (${said.trim()})` : ''}`));
+    // libuv reports a failed exec (no such file, a binary for another machine) at once, without a
+    // pid: then no command is ever sent to it, and Node's spawn starts them all.
+    if (this.proc.pid === undefined) this.broken = true;
     this.proc.unref();
     for (const s of [this.proc.stdin, this.proc.stdout, this.proc.stderr]) (s as { unref?: () => void } | null)?.unref?.();
   }
