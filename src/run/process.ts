@@ -224,9 +224,14 @@ function openLog(logFile: string, command: string, cwd: string): OpenedLog {
  */
 async function openLogAsync(logFile: string, command: string, cwd: string): Promise<OpenedLog> {
   let fd: number | undefined;
+  const openIt = (): Promise<number> => new Promise<number>((resolve, reject) => openCallback(logFile, 'a', (err, n) => (err ? reject(err) : resolve(n))));
   try {
-    await mkdir(dirname(logFile), { recursive: true });
-    fd = await new Promise<number>((resolve, reject) => openCallback(logFile, 'a', (err, n) => (err ? reject(err) : resolve(n))));
+    // The run folder is there for every log but the first: make it only when the open says it is not.
+    fd = await openIt().catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+      await mkdir(dirname(logFile), { recursive: true });
+      return openIt();
+    });
     const startedAt = new Date().toISOString();
     writeSync(fd, logHeader(command, cwd, startedAt));
     return { fd, startedAt };
