@@ -39,6 +39,7 @@ const SERIAL = [
   'src/run/service-faults.test.ts',
   'src/run/watchdog.test.ts',
   'src/run/spawner.test.ts',
+  'test/e2e/spawner.test.ts',
 ];
 
 // A misspelt or moved entry would be left out of both projects and silently never run.

@@ -52,6 +52,8 @@ export interface StepRecord {
    * own, so a test runner's "tests failed" code can be attributed to the reports it wrote.
    */
   single: boolean;
+  /** Why there is no exit status (the shell could not start, or whatever reported it died). */
+  error?: string;
 }
 
 /** What the run stage observed for one gate. */

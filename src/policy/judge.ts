@@ -168,7 +168,11 @@ function failureReason(v: GateVerdict, blocking: Check[]): string | undefined {
   }
   for (const c of blocking) {
     if (isTestCheck(c)) continue;
-    if (isExitCheck(c)) causes.push(c.actual.startsWith('killed') ? `command ${c.actual}` : `${c.check.replace(' code', '')} ${c.actual}${signalNote(c.actual)}`);
+    if (isExitCheck(c)) {
+      const where = c.check.replace(' exit code', '');
+      if (c.actual.startsWith('no exit status')) causes.push(`${where}: ${c.actual}`);
+      else causes.push(c.actual.startsWith('killed') ? `command ${c.actual}` : `${c.check.replace(' code', '')} ${c.actual}${signalNote(c.actual)}`);
+    }
     else if (c.check.startsWith('report ')) causes.push(`${c.check}: ${c.actual}`);
     // A baseline check explains itself (the baseline, how it was made, or why there is none).
     else if (c.message && / baseline\b/.test(c.check)) causes.push(`${c.check}: ${c.message}`);

@@ -465,6 +465,8 @@ export function killEverythingSync(): void {
     signalQuietly(cell.pid, 'SIGKILL');
   }
   if (s.runRoot) killCgroup(s.runRoot);
+  // Every cell cgroup below the run root was killed with it: none may be handed on (see CgroupCell.killed).
+  s.free.length = 0;
   if (HAS_PROC) killMarkedSync(s.token, new Set([process.pid, ...[s.watchdog?.pid, s.spawner?.pid].filter((p) => p !== undefined)]));
 }
 

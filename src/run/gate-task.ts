@@ -65,7 +65,7 @@ function stepChecks(steps: StepRecord[], total: number, timeoutMs: number): Chec
     return {
       check: exitCheckName(st.index, total),
       expected: '0',
-      actual: st.exitCode === null ? `killed by ${st.signal ?? 'signal'}` : String(st.exitCode),
+      actual: st.error ? `no exit status: ${st.error}` : st.exitCode === null ? `killed by ${st.signal ?? 'signal'}` : String(st.exitCode),
       ok: st.exitCode === 0,
       ...(total > 1 ? { message: st.command } : {}),
     };
@@ -81,7 +81,7 @@ function attemptFailure(steps: StepRecord[], total: number): string {
   const bad = steps.find((st) => st.timedOut || st.exitCode !== 0);
   if (!bad) return 'failing tests';
   const where = total > 1 ? `step ${bad.index}: ` : '';
-  return `${where}${bad.timedOut ? 'timed out' : bad.exitCode === null ? `killed by ${bad.signal ?? 'signal'}` : `exit code ${bad.exitCode}`}`;
+  return `${where}${bad.timedOut ? 'timed out' : bad.error ? `no exit status: ${bad.error}` : bad.exitCode === null ? `killed by ${bad.signal ?? 'signal'}` : `exit code ${bad.exitCode}`}`;
 }
 
 /**
@@ -270,6 +270,7 @@ export async function runGate(gate: GateConfig, ranWithout: string[], ctx: GateT
             startedAtMs: started,
             endedAtMs: Date.now(),
             single: isSingleCommand(gate.run[i]!),
+            ...(res.error ? { error: res.error } : {}),
           });
           timedOut = res.timedOut;
           // A runner's "tests failed" code may yet be explained by quarantined or tolerated
