@@ -104,8 +104,9 @@ export class Spawner {
     this.proc.on('error', (e) => broke(`could not run (${e.message})`));
     // Not at 'exit': frames it wrote before it ended may still be unread until its socket closes.
     this.proc.on('close', (code, sig) => broke(`ended ${sig ? `by ${sig}` : `with code ${code}`}${said.trim() ? ` (${said.trim()})` : ''}`));
-    // libuv reports a failed exec (no such file, a binary for another machine) at once, without a
-    // pid: then no command is ever sent to it, and Node's spawn starts them all.
+    // libuv reports a failed exec (no such file, not executable) at once, without a pid: then no
+    // command is ever sent to it, and Node's spawn starts them all. (A file that is no program runs
+    // through /bin/sh and ends at once: the commands sent to it fail, and it is given up.)
     if (this.proc.pid === undefined) this.broken = true;
     this.proc.unref();
     for (const s of [this.proc.stdin, this.proc.stdout, this.proc.stderr]) (s as { unref?: () => void } | null)?.unref?.();

@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,28 @@ afterAll(async () => {
   await Promise.all(dirs.map(removeProject));
 });
 
+/**
+ * A free port below the kernel's ephemeral range. The demo's services start late in a long run
+ * whose load gates open many client connections; a port picked from the ephemeral range may by
+ * then be one of those connections' own, and the service would fail to listen on it.
+ */
+async function quietPort(): Promise<number> {
+  const low = Number((await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '32768')).trim().split(/\s+/)[0]);
+  for (let i = 0; i < 200; i++) {
+    const port = 20000 + Math.floor(Math.random() * Math.max(1000, low - 20000));
+    if (await canListen(port)) return port;
+  }
+  return freePort();
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
 /** A copy of the demo without anything an earlier run left in it, on free ports. */
 async function demoCopy(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'shipgate-demo-'));
@@ -27,7 +50,7 @@ async function demoCopy(): Promise<string> {
   });
   // Every fixed port of the demo, in its config and in its Prometheus' scrape target.
   const ports = new Map<string, string>();
-  for (const fixed of ['4100', '4101', '4102', '4103', '4104', '4180', '4191', '6390']) ports.set(fixed, String(await freePort()));
+  for (const fixed of ['4100', '4101', '4102', '4103', '4104', '4180', '4191', '6390']) ports.set(fixed, String(await quietPort()));
   // Whole numbers only, in one pass: a free port may contain a fixed one ("41009" holds "4100"),
   // and must neither be rewritten again nor read as a leftover.
   const fixedPort = new RegExp(`(?<!\\d)(${[...ports.keys()].join('|')})(?!\\d)`, 'g');
